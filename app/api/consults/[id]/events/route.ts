@@ -1,0 +1,29 @@
+import { consultParams, eventsQuery } from "@/lib/shared/api";
+import { requireConsultAccess } from "@/lib/server/authz";
+import { getDb } from "@/lib/server/db";
+import { openEventStream } from "@/lib/server/events/stream";
+import { parseWith, readParams, route } from "@/lib/server/http";
+
+type Ctx = { params: Promise<{ id: string }> };
+
+export const dynamic = "force-dynamic";
+export const maxDuration = 300;
+
+/** The caller's Server-Sent Events stream: resumes after `Last-Event-ID`, or `?after=` on a fresh page. */
+export const GET = route(async (req, { params }: Ctx) => {
+  const { id } = await readParams(params, consultParams);
+  const access = await requireConsultAccess(id);
+  const url = new URL(req.url);
+  const query = parseWith(eventsQuery, {
+    after: req.headers.get("last-event-id") ?? url.searchParams.get("after") ?? undefined,
+  });
+  const stream = openEventStream({ db: await getDb(), access, after: query.after ?? 0, signal: req.signal });
+  return new Response(stream, {
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-store, no-transform",
+      "x-accel-buffering": "no",
+      connection: "keep-alive",
+    },
+  });
+});

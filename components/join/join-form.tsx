@@ -1,0 +1,75 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useEffect, useState } from "react";
+import { joinWithInvite } from "@/lib/client/session";
+import { useMediaPreview } from "@/lib/client/media-preview";
+import { Button } from "../ui/button";
+import { Alert } from "../ui/alert";
+import { MediaCheck } from "./media-check";
+
+const JOIN_ERRORS: Record<string, string> = {
+  used: "This invite link has already been used. If that was you on another device, ask your clinic for a new link.",
+  expired: "This invite link has expired. Ask your clinic for a new one.",
+  revoked: "This invite link was withdrawn by your clinic. Ask them for a new one.",
+  ended: "This consult has ended.",
+  invalid: "Enter your name (at most 80 characters).",
+  network: "Could not reach the clinic's server. Check your connection and try again.",
+};
+
+export function JoinForm({ token, consultId, doctorName }: { token: string; consultId: string; doctorName: string }) {
+  const router = useRouter();
+  const preview = useMediaPreview();
+  const [name, setName] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const { start } = preview;
+
+  useEffect(() => {
+    void start();
+  }, [start]);
+
+  async function onSubmit(e: React.FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    const r = await joinWithInvite(token, name);
+    if (r.ok) {
+      router.replace(`/consults/${consultId}`);
+      router.refresh();
+    } else {
+      setError(JOIN_ERRORS[r.code] ?? "This invite link could not be used. Ask your clinic for a new one.");
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={onSubmit} className="grid gap-6 md:grid-cols-2">
+      <MediaCheck preview={preview} />
+      <div className="space-y-4">
+        <div>
+          <h1 className="text-xl font-semibold">Join your consult with {doctorName}</h1>
+          <p className="text-sm text-slate-600">Check your camera and microphone, enter your name, and join. You will wait in the waiting room until you are let in.</p>
+        </div>
+        <label className="block">
+          <span className="mb-1 block text-sm font-medium">Your name</span>
+          <input
+            data-testid="guest-name"
+            name="name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            maxLength={80}
+            autoComplete="name"
+            required
+            className="w-full rounded-xl border border-slate-300 px-3 py-3 text-base"
+          />
+        </label>
+        {error && <Alert>{error}</Alert>}
+        <Button data-testid="join" type="submit" disabled={busy || name.trim() === ""} className="w-full py-3 text-base">
+          {busy ? "Joining…" : "Join the waiting room"}
+        </Button>
+        <p className="text-xs text-slate-500">Your video goes directly to your doctor. Chat and documents are end-to-end encrypted.</p>
+      </div>
+    </form>
+  );
+}

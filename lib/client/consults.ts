@@ -1,0 +1,16 @@
+// Consult actions from the browser.
+import { api } from "./api";
+import { createConsultAnswer, inviteAnswer, roomSnapshot } from "@/lib/shared/api";
+
+const base = (id: string) => `/api/consults/${id}`;
+
+export const consultActions = {
+  create: () => api.post("/api/consults", {}, createConsultAnswer),
+  snapshot: (id: string) => api.get(base(id), roomSnapshot),
+  admit: (id: string, participantId: string) => api.post(`${base(id)}/admit`, { participantId }),
+  end: (id: string) => api.post(`${base(id)}/end`),
+  leave: (id: string) => api.post(`${base(id)}/leave`),
+  newInvite: (id: string) => api.post(`${base(id)}/invites`, {}, inviteAnswer),
+  revokeInvite: (id: string, inviteId: string) => api.delete(`${base(id)}/invites/${inviteId}`),
+  signal: (id: string, body: { to?: string; type: string; payload: Record<string, unknown> }) => api.post(`${base(id)}/signals`, body),
+};

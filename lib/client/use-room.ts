@@ -1,0 +1,67 @@
+"use client";
+// Ties the room together for the UI: state from the snapshot and the stream, and the actions a
+// doctor or a patient can take, each reporting its error as a sentence for people.
+import { useCallback, useReducer, useState } from "react";
+import type { RoomSnapshot, StreamEvent } from "@/lib/shared/api";
+import { consultActions } from "./consults";
+import { ClientApiError } from "./api";
+import { useEventStream } from "./event-stream";
+import { initialRoomState, roomReducer } from "./room-state";
+
+export function useRoom(snapshot: RoomSnapshot) {
+  const consultId = snapshot.consult.id;
+  const [state, dispatch] = useReducer(roomReducer, snapshot, initialRoomState);
+  const [invite, setInvite] = useState(snapshot.invite);
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  const refresh = useCallback(async () => {
+    const s = await consultActions.snapshot(consultId).catch(() => undefined);
+    if (s) {
+      dispatch({ type: "snapshot", snapshot: s });
+      setInvite(s.invite);
+    }
+  }, [consultId]);
+
+  const onEvent = useCallback(
+    (event: StreamEvent) => {
+      dispatch({ type: "event", event });
+      // When I am admitted, what I may see widens: reload the room.
+      if (event.kind === "admission" && event.type === "admitted" && (event.payload as { participantId?: string }).participantId === snapshot.me.id) {
+        void refresh();
+      }
+      if (event.kind === "admission" && event.type === "admitted" && snapshot.me.role === "doctor") setInvite(null);
+    },
+    [refresh, snapshot.me.id, snapshot.me.role],
+  );
+
+  const live = state.status !== "ended" && state.status !== "cancelled" && !state.removed;
+  const stream = useEventStream(consultId, snapshot.lastSeq, onEvent, live);
+
+  const run = useCallback(async (what: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await what();
+    } catch (err) {
+      setError(err instanceof ClientApiError ? err.message : "Something went wrong. Try again.");
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+
+  return {
+    state,
+    invite,
+    stream,
+    error,
+    busy,
+    admit: (participantId: string) => run(() => consultActions.admit(consultId, participantId)),
+    end: () => run(async () => {
+      await consultActions.end(consultId);
+      dispatch({ type: "event", event: { seq: 0, kind: "consult", type: "ended", from: null, to: null, payload: {}, at: new Date().toISOString() } });
+    }),
+    leave: () => run(() => consultActions.leave(consultId)),
+    newInvite: () => run(async () => setInvite(await consultActions.newInvite(consultId))),
+  };
+}

@@ -1,0 +1,81 @@
+import "server-only";
+// next-auth (v5), JWT sessions. The token carries only the user id: every request re-reads the
+// user (lib/server/authz.ts), so roles, disabling and revocation never depend on a stale cookie.
+// Two credential providers: staff sign in with email and password; patients redeem an invite.
+import NextAuth, { CredentialsSignin } from "next-auth";
+import Credentials from "next-auth/providers/credentials";
+import { guestJoinBody, staffSignInBody } from "@/lib/shared/api";
+import { getDb } from "../db";
+import { getServerEnv } from "../env";
+import { audit } from "../audit";
+import { dummyHash, verifyPassword } from "./password";
+import { redeemInvite, InviteRefused } from "../guests";
+import { signInLimiter } from "./limiter";
+
+class InviteSignInError extends CredentialsSignin {
+  constructor(code: string) {
+    super();
+    this.code = code;
+  }
+}
+
+function clientIp(request: Request): string | undefined {
+  return request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || undefined;
+}
+
+export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
+  secret: getServerEnv().authSecret,
+  trustHost: true,
+  session: { strategy: "jwt", maxAge: 12 * 60 * 60 },
+  pages: { signIn: "/sign-in", error: "/sign-in" },
+  providers: [
+    Credentials({
+      id: "staff",
+      name: "Email and password",
+      credentials: { email: { type: "email" }, password: { type: "password" } },
+      async authorize(raw, request) {
+        const parsed = staffSignInBody.safeParse(raw);
+        if (!parsed.success) return null;
+        const { email, password } = parsed.data;
+        const ip = clientIp(request);
+        if (!signInLimiter.allow(email)) {
+          await audit({ action: "auth.sign_in_throttled", detail: { email }, ip });
+          return null;
+        }
+        const db = await getDb();
+        const user = await db.user.findUnique({ where: { email } });
+        const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
+        if (!user || !ok || user.disabledAt || user.role === "patient") {
+          signInLimiter.fail(email);
+          await audit({ action: "auth.sign_in_failed", actorUserId: user?.id, detail: { email }, ip });
+          return null;
+        }
+        signInLimiter.reset(email);
+        await audit({ action: "auth.sign_in", actorUserId: user.id, ip });
+        return { id: user.id, name: user.name, email: user.email };
+      },
+    }),
+    Credentials({
+      id: "invite",
+      name: "Invite link",
+      credentials: { token: { type: "text" }, name: { type: "text" } },
+      async authorize(raw, request) {
+        const parsed = guestJoinBody.safeParse({ token: raw.token, name: raw.name });
+        if (!parsed.success) throw new InviteSignInError("invalid");
+        try {
+          const guest = await redeemInvite(await getDb(), parsed.data.token, parsed.data.name, clientIp(request));
+          return { id: guest.userId, name: guest.name };
+        } catch (err) {
+          if (err instanceof InviteRefused) throw new InviteSignInError(err.status);
+          throw err;
+        }
+      },
+    }),
+  ],
+  callbacks: {
+    session({ session, token }) {
+      if (token.sub) session.user.id = token.sub;
+      return session;
+    },
+  },
+}));

@@ -1,0 +1,101 @@
+import "server-only";
+// The one authorization layer. Every route handler, page and event stream calls it, and it
+// re-reads the caller's user row and participant row on every call: a disabled user, a removed
+// participant or a revoked invite is out at once, whatever the session cookie says.
+// A consult the caller has no part in is "not found", never "forbidden": ids leak nothing.
+import { auth } from "./auth";
+import { getDb, type Db } from "./db";
+import { ApiError } from "./errors";
+
+export type SessionUser = { id: string; name: string; email: string | null; role: "doctor" | "patient" | "admin" };
+
+export async function sessionUserId(): Promise<string | undefined> {
+  const session = await auth();
+  return session?.user?.id ?? undefined;
+}
+
+async function loadUser(db: Db, id: string | undefined): Promise<SessionUser | undefined> {
+  if (!id) return undefined;
+  const user = await db.user.findUnique({ where: { id }, select: { id: true, name: true, email: true, role: true, disabledAt: true } });
+  if (!user || user.disabledAt) return undefined;
+  return { id: user.id, name: user.name, email: user.email, role: user.role };
+}
+
+/** The signed-in user, re-read from the database; undefined when signed out or disabled. */
+export async function currentUser(): Promise<SessionUser | undefined> {
+  return loadUser(await getDb(), await sessionUserId());
+}
+
+export async function requireUser(): Promise<SessionUser> {
+  const user = await currentUser();
+  if (!user) throw new ApiError("unauthenticated", "Sign in first");
+  return user;
+}
+
+export async function requireRole(...roles: SessionUser["role"][]): Promise<SessionUser> {
+  const user = await requireUser();
+  if (!roles.includes(user.role)) throw new ApiError("forbidden", "Your account cannot do this");
+  return user;
+}
+
+export type ConsultAccess = {
+  user: SessionUser;
+  participant: { id: string; role: "doctor" | "patient"; state: "waiting" | "admitted" | "left" | "removed"; displayName: string };
+  consult: { id: string; status: "scheduled" | "open" | "ended" | "cancelled"; doctorId: string; scheduledAt: Date };
+  /** the doctor who owns the consult */
+  isOwner: boolean;
+};
+
+type AccessOptions = {
+  /** only the owner doctor */
+  owner?: boolean;
+  /** only participants in the consult (not the waiting room) */
+  admitted?: boolean;
+  /** refuse when the consult has ended */
+  open?: boolean;
+};
+
+/** Loads and checks the caller's place in a consult; undefined when they have none (any more). */
+export async function loadConsultAccess(db: Db, userId: string | undefined, consultId: string): Promise<ConsultAccess | undefined> {
+  const user = await loadUser(db, userId);
+  return user ? loadConsultAccessFor(db, user, consultId) : undefined;
+}
+
+async function loadConsultAccessFor(db: Db, user: SessionUser, consultId: string): Promise<ConsultAccess | undefined> {
+  const p = await db.participant.findUnique({
+    where: { consultId_userId: { consultId, userId: user.id } },
+    select: {
+      id: true,
+      role: true,
+      state: true,
+      displayName: true,
+      invite: { select: { revokedAt: true } },
+      consult: { select: { id: true, status: true, doctorId: true, scheduledAt: true } },
+    },
+  });
+  if (!p || p.state === "removed" || p.invite?.revokedAt) return undefined;
+  return {
+    user,
+    participant: { id: p.id, role: p.role, state: p.state, displayName: p.displayName },
+    consult: p.consult,
+    isOwner: p.consult.doctorId === user.id && p.role === "doctor",
+  };
+}
+
+export function checkAccess(access: ConsultAccess, opts: AccessOptions = {}): ConsultAccess {
+  if (opts.owner && !access.isOwner) throw new ApiError("forbidden", "Only the consult's doctor can do this");
+  if (opts.admitted && access.participant.state !== "admitted") {
+    throw new ApiError("forbidden", "You are not in the consult yet: wait to be admitted");
+  }
+  if (opts.open && (access.consult.status === "ended" || access.consult.status === "cancelled")) {
+    throw new ApiError("gone", "This consult has ended");
+  }
+  return access;
+}
+
+export async function requireConsultAccess(consultId: string, opts: AccessOptions = {}): Promise<ConsultAccess> {
+  const user = await requireUser();
+  const access = await loadConsultAccessFor(await getDb(), user, consultId);
+  if (!access) throw new ApiError("not_found", "No such consult");
+  return checkAccess(access, opts);
+}

@@ -1,0 +1,202 @@
+import "server-only";
+// Consult lifecycle: create (with its first invite), the room's snapshot, admit, leave, end,
+// invites, and relaying signals. Callers have been authorized by lib/server/authz.ts; these
+// functions still check the consult state they depend on inside their transaction.
+import type { Db } from "./db";
+import type { ConsultAccess, SessionUser } from "./authz";
+import { ApiError } from "./errors";
+import { audit } from "./audit";
+import { withEvents, headSeq } from "./events/log";
+import { createInvite, inviteUrl, tokenOf } from "./invites";
+import type { ParticipantView, RoomSnapshot } from "@/lib/shared/api";
+import type { z } from "zod";
+import type { signalBody } from "@/lib/shared/api";
+
+/** A participant counts as online when its event stream touched it this recently. */
+export const ONLINE_WINDOW_MS = 45_000;
+
+export async function createConsult(db: Db, doctor: SessionUser, origin: string, scheduledAt?: Date) {
+  if (doctor.role !== "doctor") throw new ApiError("forbidden", "Only doctors create consults");
+  const now = new Date();
+  const { consult, token } = await withEvents(db, async (tx) => {
+    const consult = await tx.consult.create({
+      data: {
+        doctorId: doctor.id,
+        status: scheduledAt && scheduledAt > now ? "scheduled" : "open",
+        scheduledAt: scheduledAt ?? now,
+        startedAt: scheduledAt && scheduledAt > now ? null : now,
+        participants: { create: { userId: doctor.id, role: "doctor", state: "admitted", displayName: doctor.name, admittedAt: now } },
+      },
+    });
+    const { token } = await createInvite(tx, consult.id, doctor.id, now);
+    await audit({ action: "consult.created", actorUserId: doctor.id, consultId: consult.id }, tx);
+    return { consult, token };
+  });
+  return { id: consult.id, url: inviteUrl(origin, token) };
+}
+
+export async function listDoctorConsults(db: Db, doctorId: string) {
+  const rows = await db.consult.findMany({
+    where: { doctorId },
+    orderBy: { scheduledAt: "desc" },
+    take: 200,
+    select: {
+      id: true,
+      status: true,
+      scheduledAt: true,
+      endedAt: true,
+      participants: { where: { role: "patient" }, select: { displayName: true, state: true } },
+    },
+  });
+  const view = rows.map((c) => ({
+    id: c.id,
+    status: c.status,
+    scheduledAt: c.scheduledAt,
+    endedAt: c.endedAt,
+    patients: c.participants.map((p) => p.displayName),
+  }));
+  return {
+    upcoming: view.filter((c) => c.status === "open" || c.status === "scheduled").reverse(),
+    past: view.filter((c) => c.status === "ended" || c.status === "cancelled"),
+  };
+}
+
+export async function roomSnapshot(db: Db, access: ConsultAccess, origin: string, now = new Date()): Promise<RoomSnapshot> {
+  const consult = await db.consult.findUniqueOrThrow({
+    where: { id: access.consult.id },
+    select: {
+      id: true,
+      status: true,
+      scheduledAt: true,
+      eventSeq: true,
+      doctor: { select: { name: true } },
+      participants: {
+        where: { state: { not: "removed" } },
+        orderBy: { createdAt: "asc" },
+        select: { id: true, role: true, state: true, displayName: true, lastSeenAt: true },
+      },
+    },
+  });
+  const visible = access.participant.state === "admitted" ? consult.participants : consult.participants.filter((p) => p.id === access.participant.id || p.role === "doctor");
+  const views: ParticipantView[] = visible.map((p) => ({
+    id: p.id,
+    role: p.role,
+    state: p.state,
+    displayName: p.displayName,
+    online: p.lastSeenAt !== null && now.getTime() - p.lastSeenAt.getTime() < ONLINE_WINDOW_MS,
+  }));
+  const me = views.find((p) => p.id === access.participant.id);
+  if (!me) throw new ApiError("not_found", "No such consult");
+  const patientAdmitted = consult.participants.some((p) => p.role === "patient" && p.state === "admitted");
+  const open = consult.status === "open" || consult.status === "scheduled";
+  return {
+    consult: { id: consult.id, status: consult.status, scheduledAt: consult.scheduledAt.toISOString(), doctorName: consult.doctor.name },
+    me,
+    participants: views,
+    lastSeq: Number(consult.eventSeq),
+    invite: access.isOwner && open && !patientAdmitted ? await currentInvite(db, access, origin, now) : null,
+  };
+}
+
+/** The consult's live invite, re-shown from its stored salt; a new one if none can be shown. */
+async function currentInvite(db: Db, access: ConsultAccess, origin: string, now: Date) {
+  const live = await db.invite.findFirst({
+    where: { consultId: access.consult.id, usedAt: null, revokedAt: null, expiresAt: { gt: now } },
+    orderBy: { createdAt: "desc" },
+  });
+  const token = live ? tokenOf(live) : undefined;
+  if (live && token) return { id: live.id, url: inviteUrl(origin, token), expiresAt: live.expiresAt.toISOString() };
+  return newInvite(db, access, origin);
+}
+
+/** Issues a fresh invite link and withdraws the consult's unused ones. */
+export async function newInvite(db: Db, access: ConsultAccess, origin: string) {
+  const now = new Date();
+  return withEvents(db, async (tx) => {
+    await tx.invite.updateMany({ where: { consultId: access.consult.id, usedAt: null, revokedAt: null }, data: { revokedAt: now } });
+    const { invite, token } = await createInvite(tx, access.consult.id, access.user.id, now);
+    await audit({ action: "invite.created", actorUserId: access.user.id, consultId: access.consult.id, detail: { inviteId: invite.id } }, tx);
+    return { id: invite.id, url: inviteUrl(origin, token), expiresAt: invite.expiresAt.toISOString() };
+  });
+}
+
+/** Withdraws an invite; a guest who joined with it is removed from the consult at once. */
+export async function revokeInvite(db: Db, access: ConsultAccess, inviteId: string) {
+  const now = new Date();
+  await withEvents(db, async (tx, emit) => {
+    const invite = await tx.invite.findFirst({ where: { id: inviteId, consultId: access.consult.id }, include: { participant: true } });
+    if (!invite) throw new ApiError("not_found", "No such invite");
+    if (invite.revokedAt) return;
+    await tx.invite.update({ where: { id: invite.id }, data: { revokedAt: now } });
+    if (invite.participant && invite.participant.state !== "removed") {
+      await tx.participant.update({ where: { id: invite.participant.id }, data: { state: "removed", removedAt: now } });
+      emit({
+        consultId: access.consult.id,
+        kind: "admission",
+        type: "removed",
+        payload: { participantId: invite.participant.id, displayName: invite.participant.displayName, role: "patient", state: "removed" },
+      });
+    }
+    await audit({ action: "invite.revoked", actorUserId: access.user.id, consultId: access.consult.id, detail: { inviteId } }, tx);
+  });
+}
+
+export async function admit(db: Db, access: ConsultAccess, participantId: string) {
+  const now = new Date();
+  await withEvents(db, async (tx, emit) => {
+    const p = await tx.participant.findFirst({ where: { id: participantId, consultId: access.consult.id } });
+    if (!p || p.state === "removed") throw new ApiError("not_found", "No such participant");
+    if (p.role !== "patient") throw new ApiError("invalid_input", "Only a patient is admitted");
+    if (p.state === "admitted") return; // admitting twice is harmless
+    await tx.participant.update({ where: { id: p.id }, data: { state: "admitted", admittedAt: now, leftAt: null } });
+    await tx.consult.update({ where: { id: access.consult.id }, data: { status: "open", startedAt: now } });
+    emit({
+      consultId: access.consult.id,
+      kind: "admission",
+      type: "admitted",
+      from: access.participant.id,
+      payload: { participantId: p.id, displayName: p.displayName, role: p.role, state: "admitted" },
+    });
+    await audit({ action: "participant.admitted", actorUserId: access.user.id, consultId: access.consult.id, detail: { participantId: p.id } }, tx);
+  });
+}
+
+export async function leave(db: Db, access: ConsultAccess) {
+  const now = new Date();
+  await withEvents(db, async (tx, emit) => {
+    await tx.participant.update({ where: { id: access.participant.id }, data: { state: "left", leftAt: now } });
+    emit({
+      consultId: access.consult.id,
+      kind: "admission",
+      type: "left",
+      from: access.participant.id,
+      payload: { participantId: access.participant.id, displayName: access.participant.displayName, role: access.participant.role, state: "left" },
+    });
+  });
+}
+
+/** Ends the consult for everyone: open streams are told, invites stop working. */
+export async function endConsult(db: Db, access: ConsultAccess) {
+  const now = new Date();
+  await withEvents(db, async (tx, emit) => {
+    const c = await tx.consult.findUniqueOrThrow({ where: { id: access.consult.id }, select: { status: true } });
+    if (c.status === "ended") return;
+    await tx.consult.update({ where: { id: access.consult.id }, data: { status: "ended", endedAt: now } });
+    await tx.invite.updateMany({ where: { consultId: access.consult.id, usedAt: null, revokedAt: null }, data: { revokedAt: now } });
+    emit({ consultId: access.consult.id, kind: "consult", type: "ended", from: access.participant.id, payload: { status: "ended" } });
+    await audit({ action: "consult.ended", actorUserId: access.user.id, consultId: access.consult.id }, tx);
+  });
+}
+
+export async function postSignal(db: Db, access: ConsultAccess, body: z.infer<typeof signalBody>) {
+  return withEvents(db, async (tx, emit) => {
+    if (body.to !== undefined) {
+      const to = await tx.participant.findFirst({ where: { id: body.to, consultId: access.consult.id, state: "admitted" }, select: { id: true } });
+      if (!to || to.id === access.participant.id) throw new ApiError("invalid_input", "`to` is not another participant in this consult");
+    }
+    emit({ consultId: access.consult.id, kind: "signal", type: body.type, from: access.participant.id, to: body.to ?? null, payload: body.payload });
+    return { ok: true as const };
+  });
+}
+
+export { headSeq };

@@ -1,0 +1,157 @@
+import "server-only";
+// Parley's server settings, exactly as ../shared/TEST-CONTRACT.md names them, validated once per
+// process with zod. Everything that reads the environment goes through getServerEnv().
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { iceTransportPolicySchema, type ClientSettings } from "@/lib/shared/settings";
+
+const GiB = 1024 ** 3;
+
+const boolString = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const urlList = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean));
+
+const empty = (v: unknown) => (v === "" ? undefined : v);
+
+export const rawEnvSchema = z.object({
+  PORT: z.preprocess(empty, z.coerce.number().int().min(1).max(65535).default(3000)),
+  HOST: z.preprocess(empty, z.string().default("127.0.0.1")),
+  PUBLIC_URL: z.preprocess(empty, z.url({ protocol: /^https?$/ }).optional()),
+  DATA_DIR: z.preprocess(empty, z.string().default(".data")),
+  DATABASE_URL: z.preprocess(empty, z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL").optional()),
+  S3_ENDPOINT: z.preprocess(empty, z.url().optional()),
+  S3_REGION: z.preprocess(empty, z.string().optional()),
+  S3_BUCKET: z.preprocess(empty, z.string().optional()),
+  S3_ACCESS_KEY_ID: z.preprocess(empty, z.string().optional()),
+  S3_SECRET_ACCESS_KEY: z.preprocess(empty, z.string().optional()),
+  S3_FORCE_PATH_STYLE: z.preprocess(empty, boolString.optional()),
+  MAX_FILE_BYTES: z.preprocess(empty, z.coerce.number().int().positive().default(2 * GiB)),
+  TURN_URLS: z.preprocess(empty, urlList),
+  TURN_SECRET: z.preprocess(empty, z.string().min(16, "use at least 16 characters").optional()),
+  STUN_URLS: z.preprocess(empty, urlList),
+  ICE_TRANSPORT_POLICY: z.preprocess(empty, iceTransportPolicySchema.default("all")),
+  AUTH_SECRET: z.preprocess(empty, z.string().min(32, "use at least 32 characters").optional()),
+  SEED_DEMO: z.preprocess(empty, boolString.optional()),
+  DEMO_PASSWORD: z.preprocess(empty, z.string().min(8).default("parley-demo")),
+});
+
+export type ServerEnv = {
+  port: number;
+  host: string;
+  publicUrl: string | undefined;
+  dataDir: string;
+  /** undefined: the embedded PGlite database in DATA_DIR */
+  databaseUrl: string | undefined;
+  embedded: boolean;
+  s3:
+    | { endpoint: string | undefined; region: string; bucket: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean }
+    | undefined;
+  maxFileBytes: number;
+  turnUrls: string[];
+  turnSecret: string | undefined;
+  stunUrls: string[];
+  iceTransportPolicy: "all" | "relay";
+  authSecret: string;
+  seedDemo: boolean;
+  demoPassword: string;
+};
+
+export class SettingsError extends Error {}
+
+/** Parses an environment; pure apart from reading or creating DATA_DIR/auth-secret on the embedded default. */
+export function parseServerEnv(source: Record<string, string | undefined>): ServerEnv {
+  const parsed = rawEnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new SettingsError(`Invalid settings (see .env.example):\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  const embedded = e.DATABASE_URL === undefined;
+
+  const s3Fields = [e.S3_BUCKET, e.S3_ACCESS_KEY_ID, e.S3_SECRET_ACCESS_KEY];
+  if (s3Fields.some((v) => v !== undefined) && s3Fields.some((v) => v === undefined)) {
+    throw new SettingsError("Invalid settings: S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together");
+  }
+  if (e.TURN_URLS.length > 0 && !e.TURN_SECRET) {
+    throw new SettingsError("Invalid settings: TURN_URLS needs TURN_SECRET (TURN REST credentials are minted from it)");
+  }
+  if (e.ICE_TRANSPORT_POLICY === "relay" && e.TURN_URLS.length === 0) {
+    throw new SettingsError("Invalid settings: ICE_TRANSPORT_POLICY=relay needs TURN_URLS");
+  }
+
+  let authSecret = e.AUTH_SECRET;
+  if (!authSecret) {
+    if (!embedded) {
+      throw new SettingsError("Invalid settings: AUTH_SECRET is required when DATABASE_URL is set (e.g. `openssl rand -base64 48`)");
+    }
+    authSecret = localSecret(dataDir, "auth-secret");
+  }
+
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
+    dataDir,
+    databaseUrl: e.DATABASE_URL,
+    embedded,
+    s3: e.S3_BUCKET && e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+      ? {
+          endpoint: e.S3_ENDPOINT,
+          region: e.S3_REGION ?? "us-east-1",
+          bucket: e.S3_BUCKET,
+          accessKeyId: e.S3_ACCESS_KEY_ID,
+          secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+          forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
+        }
+      : undefined,
+    maxFileBytes: e.MAX_FILE_BYTES,
+    turnUrls: e.TURN_URLS,
+    turnSecret: e.TURN_SECRET,
+    stunUrls: e.STUN_URLS,
+    iceTransportPolicy: e.ICE_TRANSPORT_POLICY,
+    authSecret,
+    seedDemo: e.SEED_DEMO ?? embedded,
+    demoPassword: e.DEMO_PASSWORD,
+  };
+}
+
+/** A secret generated once into DATA_DIR (mode 0600) on the embedded default. */
+function localSecret(dataDir: string, name: string): string {
+  const file = path.join(dataDir, name);
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const secret = randomBytes(48).toString("base64url");
+    try {
+      writeFileSync(file, secret + "\n", { mode: 0o600, flag: "wx" });
+      return secret;
+    } catch {
+      return readFileSync(file, "utf8").trim(); // another process wrote it first
+    }
+  }
+}
+
+const g = globalThis as { __parleyEnv?: ServerEnv };
+
+export function getServerEnv(): ServerEnv {
+  g.__parleyEnv ??= parseServerEnv(process.env);
+  return g.__parleyEnv;
+}
+
+export function clientSettings(env: ServerEnv = getServerEnv()): ClientSettings {
+  return {
+    stunUrls: env.stunUrls,
+    turnEnabled: env.turnUrls.length > 0,
+    iceTransportPolicy: env.iceTransportPolicy,
+    maxFileBytes: env.maxFileBytes,
+  };
+}

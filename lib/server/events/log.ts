@@ -1,0 +1,114 @@
+import "server-only";
+// The consult's event log: every signal, presence change, admission and notice is a row with a
+// per-consult, gap-free, increasing `seq`. Appends take a row lock on the consult (by bumping its
+// `eventSeq`), so rows become visible in seq order and a reader that has seen seq n has seen all
+// rows below n: resuming from any id loses nothing and repeats nothing.
+import type { Db, Prisma } from "../db";
+import type { EventKind, StreamEvent } from "@/lib/shared/api";
+import { getNotifier } from "./notifier";
+
+export type Tx = Prisma.TransactionClient;
+
+export type NewEvent = {
+  consultId: string;
+  kind: EventKind;
+  type: string;
+  from?: string | null;
+  to?: string | null;
+  payload?: Prisma.InputJsonValue;
+};
+
+async function append(tx: Tx, events: NewEvent[]): Promise<void> {
+  const byConsult = new Map<string, NewEvent[]>();
+  for (const e of events) byConsult.set(e.consultId, [...(byConsult.get(e.consultId) ?? []), e]);
+  for (const [consultId, list] of byConsult) {
+    const { eventSeq } = await tx.consult.update({
+      where: { id: consultId },
+      data: { eventSeq: { increment: list.length } },
+      select: { eventSeq: true },
+    });
+    const first = eventSeq - BigInt(list.length) + 1n;
+    await tx.event.createMany({
+      data: list.map((e, i) => ({
+        consultId,
+        seq: first + BigInt(i),
+        kind: e.kind,
+        type: e.type,
+        fromParticipantId: e.from ?? null,
+        toParticipantId: e.to ?? null,
+        payload: e.payload ?? {},
+      })),
+    });
+  }
+}
+
+/**
+ * Runs `fn` in one transaction; the events it emits are appended at its end, committed with its
+ * writes (all or nothing), and streams are woken after the commit.
+ */
+export async function withEvents<T>(db: Db, fn: (tx: Tx, emit: (e: NewEvent) => void) => Promise<T>): Promise<T> {
+  const pending: NewEvent[] = [];
+  const result = await db.$transaction(async (tx) => {
+    const value = await fn(tx, (e) => pending.push(e));
+    if (pending.length > 0) await append(tx, pending);
+    return value;
+  });
+  const consults = new Set(pending.map((e) => e.consultId));
+  for (const id of consults) {
+    await getNotifier().publish(id, (channel, payload) => db.$executeRaw`SELECT pg_notify(${channel}, ${payload})`);
+  }
+  return result;
+}
+
+export async function appendEvent(db: Db, e: NewEvent): Promise<void> {
+  await withEvents(db, (_tx, emit) => {
+    emit(e);
+    return Promise.resolve();
+  });
+}
+
+export type Audience = { participantId: string; admitted: boolean };
+
+/**
+ * Events after `afterSeq` that this participant may see: broadcasts and those addressed to it.
+ * A participant still in the waiting room sees only admission and consult events and what is
+ * addressed to it.
+ */
+export async function readEvents(db: Db, consultId: string, who: Audience, afterSeq: number, limit = 200): Promise<StreamEvent[]> {
+  const rows = await db.event.findMany({
+    where: {
+      consultId,
+      seq: { gt: BigInt(afterSeq) },
+      OR: who.admitted
+        ? [{ toParticipantId: null }, { toParticipantId: who.participantId }]
+        : [{ toParticipantId: who.participantId }, { toParticipantId: null, kind: { in: ["admission", "consult"] } }],
+    },
+    orderBy: { seq: "asc" },
+    take: limit,
+  });
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    kind: r.kind,
+    type: r.type,
+    from: r.fromParticipantId,
+    to: r.toParticipantId,
+    payload: r.payload as StreamEvent["payload"],
+    at: r.createdAt.toISOString(),
+  }));
+}
+
+export async function headSeq(db: Db, consultId: string): Promise<number> {
+  const c = await db.consult.findUnique({ where: { id: consultId }, select: { eventSeq: true } });
+  return c ? Number(c.eventSeq) : 0;
+}
+
+export const SIGNAL_TTL_MS = 60 * 60 * 1000;
+
+/**
+ * Signals are only useful while a call is being set up; old ones are deleted. Presence, admission
+ * and notices stay as the consult's history. Returns how many rows went.
+ */
+export async function deleteOldSignals(db: Db, now = new Date(), ttlMs = SIGNAL_TTL_MS): Promise<number> {
+  const r = await db.event.deleteMany({ where: { kind: "signal", createdAt: { lt: new Date(now.getTime() - ttlMs) } } });
+  return r.count;
+}

@@ -1,0 +1,130 @@
+import "server-only";
+// One Server-Sent Events stream per participant. It sends the consult's log from a cursor
+// (`Last-Event-ID`, else `?after=`), then waits for the notifier or a poll tick, whichever comes
+// first. Every tick re-checks the caller's rows (a removed participant or disabled user is cut
+// off within one tick), and a heartbeat comment keeps proxies from closing an idle stream.
+// A stream closes itself after MAX_STREAM_MS; EventSource reconnects with Last-Event-ID.
+import type { Db } from "../db";
+import { loadConsultAccess, type ConsultAccess } from "../authz";
+import { deleteOldSignals, readEvents, withEvents } from "./log";
+import { getNotifier } from "./notifier";
+import type { StreamEvent } from "@/lib/shared/api";
+
+export const POLL_MS = 2_000;
+export const HEARTBEAT_MS = 15_000;
+export const MAX_STREAM_MS = 5 * 60_000;
+const CLEANUP_EVERY_MS = 10 * 60_000;
+
+const g = globalThis as { __parleyLastCleanup?: number };
+
+export function formatEvent(e: StreamEvent): string {
+  return `id: ${e.seq}\nevent: ${e.kind}\ndata: ${JSON.stringify(e)}\n\n`;
+}
+
+export type StreamOptions = {
+  db: Db;
+  access: ConsultAccess;
+  after: number;
+  signal: AbortSignal;
+  pollMs?: number;
+  heartbeatMs?: number;
+  maxMs?: number;
+};
+
+export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array> {
+  const { db, signal } = opts;
+  const consultId = opts.access.consult.id;
+  const userId = opts.access.user.id;
+  const pollMs = opts.pollMs ?? POLL_MS;
+  const heartbeatMs = opts.heartbeatMs ?? HEARTBEAT_MS;
+  const maxMs = opts.maxMs ?? MAX_STREAM_MS;
+  const encoder = new TextEncoder();
+  let access = opts.access;
+  let cursor = opts.after;
+  let closed = false;
+
+  return new ReadableStream<Uint8Array>({
+    async start(controller) {
+      const write = (text: string) => {
+        if (!closed) controller.enqueue(encoder.encode(text));
+      };
+      let wake: (() => void) | undefined;
+      const unsubscribe = getNotifier().subscribe(consultId, () => wake?.());
+      const onAbort = () => wake?.();
+      signal.addEventListener("abort", onAbort);
+      const started = Date.now();
+      let lastWrite = Date.now();
+      let lastTouch = 0;
+
+      const presence = (type: "online" | "offline") =>
+        withEvents(db, async (tx, emit) => {
+          await tx.participant.update({ where: { id: access.participant.id }, data: { lastSeenAt: type === "online" ? new Date() : null } });
+          emit({ consultId, kind: "presence", type, from: access.participant.id, payload: { participantId: access.participant.id } });
+        });
+
+      try {
+        write(`retry: 2000\n\n`);
+        await presence("online");
+        lastTouch = Date.now();
+        while (!signal.aborted && Date.now() - started < maxMs) {
+          const events = await readEvents(db, consultId, { participantId: access.participant.id, admitted: access.participant.state === "admitted" }, cursor);
+          for (const e of events) {
+            write(formatEvent(e));
+            cursor = e.seq;
+            lastWrite = Date.now();
+          }
+          if (events.length > 0) {
+            // Admission or removal may change what this participant may see: re-check now.
+            const fresh = await loadConsultAccess(db, userId, consultId);
+            if (!fresh) break;
+            access = fresh;
+            if (events.length === 200) continue;
+          }
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, pollMs);
+            wake = () => {
+              clearTimeout(t);
+              resolve();
+            };
+          });
+          wake = undefined;
+          if (signal.aborted) break;
+          const fresh = await loadConsultAccess(db, userId, consultId);
+          if (!fresh) {
+            write(`event: revoked\ndata: {}\n\n`);
+            break;
+          }
+          access = fresh;
+          const now = Date.now();
+          if (now - lastWrite >= heartbeatMs) {
+            write(`: heartbeat\n\n`);
+            lastWrite = now;
+          }
+          if (now - lastTouch >= heartbeatMs) {
+            await db.participant.update({ where: { id: access.participant.id }, data: { lastSeenAt: new Date() } });
+            lastTouch = now;
+          }
+          if (now - (g.__parleyLastCleanup ?? 0) > CLEANUP_EVERY_MS) {
+            g.__parleyLastCleanup = now;
+            await deleteOldSignals(db);
+          }
+        }
+      } catch (err) {
+        if (!signal.aborted) console.warn("[parley] event stream ended by an error:", (err as Error).message);
+      } finally {
+        unsubscribe();
+        signal.removeEventListener("abort", onAbort);
+        await presence("offline").catch(() => undefined);
+        closed = true;
+        try {
+          controller.close();
+        } catch {
+          // already closed by the client
+        }
+      }
+    },
+    cancel() {
+      closed = true;
+    },
+  });
+}

@@ -1,0 +1,42 @@
+import "server-only";
+// Patients have no account: redeeming an invite creates a guest user bound to that one consult,
+// waiting in its waiting room. Redemption is atomic and single-use: two tabs racing with the same
+// link get one guest between them.
+import type { Db } from "./db";
+import { withEvents } from "./events/log";
+import { audit } from "./audit";
+import { hashInviteToken, lookupInvite, type InviteStatus } from "./invites";
+
+export class InviteRefused extends Error {
+  constructor(readonly status: Exclude<InviteStatus, "valid">) {
+    super(`invite ${status}`);
+  }
+}
+
+export async function redeemInvite(db: Db, token: string, name: string, ip?: string) {
+  const now = new Date();
+  const { status, invite } = await lookupInvite(db, token, now);
+  if (status !== "valid" || !invite) throw new InviteRefused(status === "valid" ? "unknown" : status);
+  return withEvents(db, async (tx, emit) => {
+    // Claim the invite first: only one redemption can move it from unused to used.
+    const claimed = await tx.invite.updateMany({
+      where: { tokenHash: hashInviteToken(token), usedAt: null, revokedAt: null, expiresAt: { gt: now } },
+      data: { usedAt: now },
+    });
+    if (claimed.count !== 1) throw new InviteRefused("used");
+    const user = await tx.user.create({ data: { name, role: "patient" } });
+    await tx.invite.update({ where: { id: invite.id }, data: { usedByUserId: user.id } });
+    const participant = await tx.participant.create({
+      data: { consultId: invite.consultId, userId: user.id, role: "patient", state: "waiting", displayName: name, inviteId: invite.id },
+    });
+    await tx.consult.update({ where: { id: invite.consultId }, data: { patientId: user.id } });
+    emit({
+      consultId: invite.consultId,
+      kind: "admission",
+      type: "waiting",
+      payload: { participantId: participant.id, displayName: name, role: "patient", state: "waiting" },
+    });
+    await audit({ action: "invite.redeemed", actorUserId: user.id, consultId: invite.consultId, detail: { inviteId: invite.id }, ip }, tx);
+    return { userId: user.id, name, consultId: invite.consultId, participantId: participant.id };
+  });
+}

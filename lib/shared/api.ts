@@ -1,0 +1,99 @@
+// zod schemas and types for every route's input and output, shared by route handlers and the
+// browser. Route handlers parse with these; lib/client uses the inferred types.
+import { z } from "zod";
+
+export const uuid = z.uuid();
+
+export const consultParams = z.object({ id: uuid });
+export const inviteParams = z.object({ id: uuid, inviteId: uuid });
+
+/** Invite tokens: 32 random-looking bytes, base64url (43 characters). */
+export const inviteToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "not an invite token");
+export const tokenParams = z.object({ token: inviteToken });
+
+export const displayName = z
+  .string()
+  .transform((s) => s.normalize("NFC").replace(/\s+/g, " ").trim())
+  .pipe(z.string().min(1, "Enter your name").max(80, "Use at most 80 characters"));
+
+export const createConsultBody = z
+  .object({ scheduledAt: z.iso.datetime({ offset: true }).optional() })
+  .strict();
+
+export const admitBody = z.object({ participantId: uuid }).strict();
+
+export const signalType = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "lower-case word, at most 32 characters");
+
+/** A signaling message relayed as is. The server never interprets the payload. */
+export const signalBody = z
+  .object({
+    to: uuid.optional(),
+    type: signalType,
+    payload: z.record(z.string(), z.json()),
+  })
+  .strict();
+
+export const eventsQuery = z.object({
+  after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+});
+
+export const guestJoinBody = z.object({ token: inviteToken, name: displayName }).strict();
+
+export const staffSignInBody = z.object({
+  email: z.string().trim().toLowerCase().pipe(z.email()),
+  password: z.string().min(1).max(1024),
+});
+
+// ---- answers ----
+
+export const eventKind = z.enum(["signal", "presence", "admission", "consult", "message", "file"]);
+export type EventKind = z.infer<typeof eventKind>;
+
+/** One event as the stream sends it in `data:`; its `seq` is also the SSE `id:`. */
+export const streamEvent = z.object({
+  seq: z.number().int(),
+  kind: eventKind,
+  type: z.string(),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  payload: z.json(),
+  at: z.string(),
+});
+export type StreamEvent = z.infer<typeof streamEvent>;
+
+export const participantRole = z.enum(["doctor", "patient"]);
+export const participantState = z.enum(["waiting", "admitted", "left", "removed"]);
+export const consultStatus = z.enum(["scheduled", "open", "ended", "cancelled"]);
+
+export const participantView = z.object({
+  id: uuid,
+  role: participantRole,
+  state: participantState,
+  displayName: z.string(),
+  online: z.boolean(),
+});
+export type ParticipantView = z.infer<typeof participantView>;
+
+export const roomSnapshot = z.object({
+  consult: z.object({
+    id: uuid,
+    status: consultStatus,
+    scheduledAt: z.string(),
+    doctorName: z.string(),
+  }),
+  me: participantView,
+  participants: z.array(participantView),
+  /** the log head when the snapshot was taken: open the stream with ?after= this */
+  lastSeq: z.number().int(),
+  /** owner only, while no patient has been admitted */
+  invite: z.object({ id: uuid, url: z.string(), expiresAt: z.string() }).nullable(),
+});
+export type RoomSnapshot = z.infer<typeof roomSnapshot>;
+
+export const createConsultAnswer = z.object({ id: uuid, url: z.string() });
+export const inviteAnswer = z.object({ id: uuid, url: z.string(), expiresAt: z.string() });
+export const guestJoinAnswer = z.object({ consultId: uuid });
+
+export const apiError = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});

@@ -1,0 +1,95 @@
+// End-to-end tests: Chromium only, against two production servers that Playwright starts with
+// `npm start` (which migrates, seeds and builds when stale):
+//   pg        http://127.0.0.1:3100  real PostgreSQL from TEST_DATABASE_URL (e2e/*.spec.ts)
+//   embedded  http://127.0.0.1:3101  the zero-set-up default, fresh DATA_DIR (e2e/*.embedded.spec.ts)
+// `npm test` runs this inside scripts/netns.sh with a throwaway cluster; by hand:
+//   TEST_DATABASE_URL=postgresql://… bash scripts/netns.sh npx playwright test
+// Without TEST_DATABASE_URL only the embedded project runs. PW_TRACE=1 keeps traces of failures.
+import { existsSync } from "node:fs";
+import { defineConfig, type PlaywrightTestConfig } from "@playwright/test";
+
+const PG_PORT = 3100;
+const EMBEDDED_PORT = 3101;
+const databaseUrl = process.env.TEST_DATABASE_URL;
+const chromium = "/usr/bin/chromium"; // Debian's; else Playwright's own browser
+
+// Fixed, test-only secret: these servers only ever hold throwaway data.
+const AUTH_SECRET = "parley-e2e-test-secret-not-for-production-0123456789";
+
+type WebServer = Extract<NonNullable<PlaywrightTestConfig["webServer"]>, unknown[]>[number];
+const server = (name: string, port: number, dataDir: string, env: Record<string, string>): WebServer => ({
+  name,
+  // Fresh data every run. Without a DATABASE_URL of its own, `env -u` keeps a developer's away.
+  command: `rm -rf ${dataDir} && ${env.DATABASE_URL ? "" : "env -u DATABASE_URL "}npm start`,
+  url: `http://127.0.0.1:${port}/sign-in`,
+  timeout: 240_000, // the first start builds the app
+  reuseExistingServer: false,
+  gracefulShutdown: { signal: "SIGTERM", timeout: 5_000 },
+  stdout: "pipe",
+  stderr: "pipe",
+  env: {
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATA_DIR: dataDir,
+    NEXT_TELEMETRY_DISABLED: "1",
+    ...env,
+  },
+});
+
+// Playwright starts web servers one after another, each once the previous one answers, so only
+// the first `npm start` builds; the second finds the build up to date.
+const webServer: WebServer[] = [];
+if (databaseUrl) {
+  webServer.push(
+    server("postgres", PG_PORT, ".test-stack/app-pg", {
+      DATABASE_URL: databaseUrl,
+      AUTH_SECRET,
+      SEED_DEMO: "true",
+    }),
+  );
+} else {
+  console.warn("playwright: TEST_DATABASE_URL is unset, so only the embedded project runs");
+}
+webServer.push(server("embedded", EMBEDDED_PORT, ".test-stack/app-embedded", {}));
+
+export default defineConfig({
+  testDir: "e2e",
+  outputDir: "test-results",
+  fullyParallel: false,
+  workers: 1, // two servers and two-party video calls on two cores
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  // scripts/test.sh asks for a JSON copy of the results to count them.
+  reporter: process.env.PARLEY_PW_JSON
+    ? [["list"], ["json", { outputFile: process.env.PARLEY_PW_JSON }]]
+    : "list",
+  use: {
+    browserName: "chromium",
+    trace: process.env.PW_TRACE ? "retain-on-failure" : "off",
+    permissions: ["camera", "microphone"],
+    launchOptions: {
+      executablePath: existsSync(chromium) ? chromium : undefined,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+      ],
+    },
+  },
+  projects: [
+    ...(databaseUrl
+      ? [{ name: "pg", testIgnore: /\.embedded\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${PG_PORT}` } }]
+      : []),
+    { name: "embedded", testMatch: /\.embedded\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${EMBEDDED_PORT}` } },
+  ],
+  webServer,
+});

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# `npm test`: every test, failing fast.
+#   1 lint  2 typecheck  3 unit   then, inside a private network namespace (scripts/netns.sh) with a
+#   throwaway PostgreSQL (scripts/pg-cluster.sh, TEST_DATABASE_URL):
+#   4 integration  5 e2e (Playwright; its web servers run `npm start`, which builds when stale)
+# Ends with "<N> passed, <N> failed" on a line of its own; exits non-zero on any failure.
+#   PARLEY_TEST_ONLY=unit,e2e npm test     run a subset (lint,typecheck,unit,integration,e2e)
+#   npm test -- --grep invite               extra arguments go to `playwright test`
+#   PARLEY_TEST_KEEP=1                      keep the e2e servers' data in .test-stack/app-*
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export NEXT_TELEMETRY_DISABLED=1 npm_config_update_notifier=false
+
+only=",${PARLEY_TEST_ONLY:-lint,typecheck,unit,integration,e2e},"
+want() { [[ "$only" == *",$1,"* ]]; }
+heading() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+# Record a step's result in $PARLEY_TEST_RUN/counts as "<passed> <failed>": from a runner's JSON
+# report when there is one (vitest | playwright), else the step counts as one check.
+record() { # record <exit status> <step> [vitest|playwright <json file>]
+  local rc=$1 step=$2 counts="0 0"
+  if [[ -n "${4:-}" && -s "$4" ]]; then
+    counts=$(node -e '
+      const [kind, file] = process.argv.slice(1), r = require(file);
+      const s = kind === "vitest"
+        ? [r.numPassedTests, r.numFailedTests]
+        : [r.stats.expected + r.stats.flaky, r.stats.unexpected];
+      console.log(s.join(" "));' "$3" "$4") || counts="0 0"
+  fi
+  read -r p f <<<"$counts"
+  if (( rc == 0 && p + f == 0 )) && [[ -z "${3:-}" ]]; then p=1; fi  # lint, typecheck: one check
+  if (( rc != 0 && f == 0 )); then f=1; fi      # a failure the runner did not count (crash, setup)
+  echo "$p $f" >>"$PARLEY_TEST_RUN/counts"
+  if (( rc != 0 )); then echo "FAILED: $step (exit $rc)" >&2; exit "$rc"; fi
+  echo "ok: $step ($p passed)"
+}
+
+run_vitest() { # run_vitest <project>
+  local json="$PARLEY_TEST_RUN/vitest-$1.json" rc=0
+  npx vitest run --project "$1" --passWithNoTests \
+    --reporter=default --reporter=json --outputFile.json="$json" || rc=$?
+  record "$rc" "$1 tests" vitest "$json"
+}
+
+# ---- Stage 2: inside the network namespace (re-entered by stage 1 below) ----
+if [[ "${PARLEY_TEST_STAGE:-}" == stack ]]; then
+  unset PARLEY_TEST_STAGE
+  pg_dir="$PARLEY_TEST_RUN/pg"
+  # shellcheck disable=SC2317  # run by the trap
+  cleanup() {
+    bash scripts/pg-cluster.sh stop "$pg_dir" || echo "warning: could not stop the cluster in $pg_dir" >&2
+    [[ -n "${PARLEY_TEST_KEEP:-}" ]] || rm -rf .test-stack/app-pg .test-stack/app-embedded
+  }
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+
+  heading "start a throwaway PostgreSQL"
+  port=55432  # the namespace is private, so this is free unless PARLEY_NETNS=1 was given
+  while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+  started=$SECONDS
+  TEST_DATABASE_URL=$(bash scripts/pg-cluster.sh start "$pg_dir" "$port") || { record 1 "PostgreSQL start"; }
+  export TEST_DATABASE_URL
+  echo "$TEST_DATABASE_URL (up in $((SECONDS - started)) s)"
+
+  if want integration; then
+    heading "[4/5] integration tests: vitest --project integration"
+    run_vitest integration
+  fi
+  if want e2e; then
+    heading "[5/5] end-to-end tests: playwright test $*"
+    rc=0
+    PARLEY_PW_JSON="$PARLEY_TEST_RUN/playwright.json" npx playwright test "$@" || rc=$?
+    record "$rc" "end-to-end tests" playwright "$PARLEY_TEST_RUN/playwright.json"
+  fi
+  exit 0
+fi
+
+# ---- Stage 1 ----
+mkdir -p .test-stack
+PARLEY_TEST_RUN=$(mktemp -d "$PWD/.test-stack/run.XXXXXX")
+chmod 755 "$PARLEY_TEST_RUN"
+export PARLEY_TEST_RUN
+: >"$PARLEY_TEST_RUN/counts"
+summary() {
+  local rc=$? p=0 f=0 a b
+  while read -r a b; do p=$((p + a)) f=$((f + b)); done <"$PARLEY_TEST_RUN/counts"
+  rm -rf "$PARLEY_TEST_RUN"
+  rmdir .test-stack 2>/dev/null || true
+  (( rc == 0 )) || (( f > 0 )) || f=1
+  printf '\n%s\n' "$p passed, $f failed"
+  exit "$rc"
+}
+trap summary EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+started=$SECONDS
+
+if want lint; then
+  heading "[1/5] lint: eslint --max-warnings=0 ."
+  if compgen -G 'eslint.config.*' >/dev/null; then
+    rc=0; npx eslint --max-warnings=0 . || rc=$?; record "$rc" lint
+  else
+    echo "warning: no eslint.config.* yet, lint skipped" >&2
+  fi
+fi
+if want typecheck; then
+  heading "[2/5] typecheck: tsc --noEmit"
+  rc=0; npx tsc --noEmit || rc=$?; record "$rc" typecheck
+fi
+if want unit; then
+  heading "[3/5] unit tests: vitest --project unit"
+  run_vitest unit
+fi
+if want integration || want e2e; then
+  heading "entering a private network namespace (scripts/netns.sh)"
+  rc=0; PARLEY_TEST_STAGE=stack bash scripts/netns.sh bash scripts/test.sh "$@" || rc=$?
+  if (( rc != 0 )); then echo "FAILED: integration/end-to-end stage (exit $rc)" >&2; exit "$rc"; fi
+fi
+echo; echo "all steps passed in $((SECONDS - started)) s"
