@@ -12,6 +12,8 @@ const PG_PORT = 3100;
 const EMBEDDED_PORT = 3101;
 const databaseUrl = process.env.TEST_DATABASE_URL;
 const chromium = "/usr/bin/chromium"; // Debian's; else Playwright's own browser
+// Each `npm test` run keeps its servers' data in its own run folder, so runs never share state.
+const dataRoot = process.env.PARLEY_TEST_RUN ?? ".test-stack";
 
 // Fixed, test-only secret: these servers only ever hold throwaway data.
 const AUTH_SECRET = "parley-e2e-test-secret-not-for-production-0123456789";
@@ -42,7 +44,7 @@ const server = (name: string, port: number, dataDir: string, env: Record<string,
 const webServer: WebServer[] = [];
 if (databaseUrl) {
   webServer.push(
-    server("postgres", PG_PORT, ".test-stack/app-pg", {
+    server("postgres", PG_PORT, `${dataRoot}/app-pg`, {
       DATABASE_URL: databaseUrl,
       AUTH_SECRET,
       SEED_DEMO: "true",
@@ -51,7 +53,7 @@ if (databaseUrl) {
 } else {
   console.warn("playwright: TEST_DATABASE_URL is unset, so only the embedded project runs");
 }
-webServer.push(server("embedded", EMBEDDED_PORT, ".test-stack/app-embedded", {}));
+webServer.push(server("embedded", EMBEDDED_PORT, `${dataRoot}/app-embedded`, {}));
 
 export default defineConfig({
   testDir: "e2e",

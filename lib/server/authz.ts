@@ -23,7 +23,8 @@ async function loadUser(db: Db, id: string | undefined): Promise<SessionUser | u
 
 /** The signed-in user, re-read from the database; undefined when signed out or disabled. */
 export async function currentUser(): Promise<SessionUser | undefined> {
-  return loadUser(await getDb(), await sessionUserId());
+  const id = await sessionUserId(); // reads the request first: a prerender stops here
+  return id ? loadUser(await getDb(), id) : undefined;
 }
 
 export async function requireUser(): Promise<SessionUser> {

@@ -121,6 +121,11 @@ const g = globalThis as { __parleyDb?: Promise<OpenDatabase> };
 
 /** The process's database, opened, migrated and seeded on first use. */
 export function getDatabase(): Promise<OpenDatabase> {
+  if (process.env.NEXT_PHASE === "phase-production-build") {
+    // Every page is dynamic; one that reaches the database while `next build` prerenders is a bug
+    // (and would hold the embedded database's lock from a build worker).
+    return Promise.reject(new Error("The database is not opened during `next build`: make this page dynamic"));
+  }
   if (!g.__parleyDb) {
     const env = getServerEnv();
     g.__parleyDb = openDatabase({

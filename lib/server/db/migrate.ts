@@ -18,8 +18,9 @@ export type Migration = { name: string; sql: string; checksum: string };
 export const MIGRATIONS_DIR = path.join(process.cwd(), "prisma", "migrations");
 
 export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
-  if (!existsSync(dir)) throw new Error(`No migrations folder at ${dir}`);
-  return readdirSync(dir, { withFileTypes: true })
+  // The folder is shipped through outputFileTracingIncludes (next.config.mjs), not by tracing.
+  if (!existsSync(/*turbopackIgnore: true*/ dir)) throw new Error(`No migrations folder at ${dir}`);
+  return readdirSync(/*turbopackIgnore: true*/ dir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(path.join(dir, d.name, "migration.sql")))
     .map((d) => d.name)
     .sort()

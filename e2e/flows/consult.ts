@@ -1,0 +1,48 @@
+// The consult flow as people do it, in real browsers: shared by the PostgreSQL and the embedded
+// specs so both servers are held to the same behaviour.
+import { expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
+
+export const DEMO = { doctor: "doctor@parley.test", admin: "admin@parley.test", password: "parley-demo" };
+
+export async function signIn(page: Page, email: string, password = DEMO.password): Promise<void> {
+  await page.goto("/sign-in");
+  await page.locator('input[name="email"]').fill(email);
+  await page.locator('input[name="password"]').fill(password);
+  await page.locator('button[type="submit"]').click();
+}
+
+/** Doctor signs in and opens a new consult; returns the room's page and the invite URL. */
+export async function doctorOpensConsult(page: Page): Promise<{ consultId: string; inviteUrl: string }> {
+  await signIn(page, DEMO.doctor);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await page.getByTestId("new-consult").click();
+  await expect(page).toHaveURL(/\/consults\/[0-9a-f-]{36}$/);
+  const consultId = new URL(page.url()).pathname.split("/").pop() ?? "";
+  const invite = page.getByTestId("invite-link");
+  await expect(invite).toHaveCount(1);
+  const inviteUrl = await invite.inputValue();
+  return { consultId, inviteUrl };
+}
+
+export async function newPatientContext(browser: Browser, baseURL: string | undefined): Promise<BrowserContext> {
+  return browser.newContext({ baseURL, permissions: ["camera", "microphone"] });
+}
+
+/** Patient opens the invite, checks devices, gives a name and joins the waiting room. */
+export async function patientJoins(page: Page, inviteUrl: string, name: string): Promise<void> {
+  await page.goto(inviteUrl);
+  await expect(page.getByTestId("device-check")).toHaveAttribute("data-state", "ready");
+  await page.getByTestId("guest-name").fill(name);
+  await page.getByTestId("join").click();
+  await expect(page.getByTestId("waiting-room")).toBeVisible();
+}
+
+/** Doctor admits the patient waiting under `name`; both sides then see the consult. */
+export async function doctorAdmits(doctor: Page, patient: Page, name: string): Promise<void> {
+  const row = doctor.getByTestId("waiting-list").getByRole("listitem").filter({ hasText: name });
+  await row.getByTestId("admit").click();
+  await expect(patient.getByTestId("waiting-room")).toBeHidden();
+  await expect(doctor.getByTestId("invite-link")).toHaveCount(0);
+  await expect(doctor.getByTestId("participant").filter({ hasText: name })).toBeVisible();
+  await expect(patient.getByTestId("participant").filter({ hasText: name })).toBeVisible();
+}
