@@ -56,25 +56,27 @@ type AccessOptions = {
   open?: boolean;
 };
 
-/** Loads and checks the caller's place in a consult; undefined when they have none (any more). */
+/**
+ * Loads and checks the caller's place in a consult in one query (user and participant rows);
+ * undefined when they have none (any more): no row, user disabled, participant removed, or the
+ * invite it came through revoked.
+ */
 export async function loadConsultAccess(db: Db, userId: string | undefined, consultId: string): Promise<ConsultAccess | undefined> {
-  const user = await loadUser(db, userId);
-  return user ? loadConsultAccessFor(db, user, consultId) : undefined;
-}
-
-async function loadConsultAccessFor(db: Db, user: SessionUser, consultId: string): Promise<ConsultAccess | undefined> {
+  if (!userId) return undefined;
   const p = await db.participant.findUnique({
-    where: { consultId_userId: { consultId, userId: user.id } },
+    where: { consultId_userId: { consultId, userId } },
     select: {
       id: true,
       role: true,
       state: true,
       displayName: true,
+      user: { select: { id: true, name: true, email: true, role: true, disabledAt: true } },
       invite: { select: { revokedAt: true } },
       consult: { select: { id: true, status: true, doctorId: true, scheduledAt: true } },
     },
   });
-  if (!p || p.state === "removed" || p.invite?.revokedAt) return undefined;
+  if (!p || p.user.disabledAt || p.state === "removed" || p.invite?.revokedAt) return undefined;
+  const user: SessionUser = { id: p.user.id, name: p.user.name, email: p.user.email, role: p.user.role };
   return {
     user,
     participant: { id: p.id, role: p.role, state: p.state, displayName: p.displayName },
@@ -95,8 +97,14 @@ export function checkAccess(access: ConsultAccess, opts: AccessOptions = {}): Co
 }
 
 export async function requireConsultAccess(consultId: string, opts: AccessOptions = {}): Promise<ConsultAccess> {
-  const user = await requireUser();
-  const access = await loadConsultAccessFor(await getDb(), user, consultId);
-  if (!access) throw new ApiError("not_found", "No such consult");
+  const userId = await sessionUserId();
+  if (!userId) throw new ApiError("unauthenticated", "Sign in first, or open your invite link again");
+  const db = await getDb();
+  const access = await loadConsultAccess(db, userId, consultId);
+  if (!access) {
+    // Tell a disabled or deleted account apart from a consult that is not theirs.
+    if (!(await loadUser(db, userId))) throw new ApiError("unauthenticated", "Sign in first");
+    throw new ApiError("not_found", "No such consult");
+  }
   return checkAccess(access, opts);
 }

@@ -14,6 +14,7 @@ export const POLL_MS = 2_000;
 export const HEARTBEAT_MS = 15_000;
 export const MAX_STREAM_MS = 5 * 60_000;
 const CLEANUP_EVERY_MS = 10 * 60_000;
+const READ_LIMIT = 200;
 
 const g = globalThis as { __parleyLastCleanup?: number };
 
@@ -48,54 +49,76 @@ export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array>
       const write = (text: string) => {
         if (!closed) controller.enqueue(encoder.encode(text));
       };
+      // A wake-up that arrives while the loop is busy is remembered, never lost.
+      let dirty = true;
       let wake: (() => void) | undefined;
-      const unsubscribe = getNotifier().subscribe(consultId, () => wake?.());
+      const unsubscribe = getNotifier().subscribe(consultId, () => {
+        dirty = true;
+        wake?.();
+      });
       const onAbort = () => wake?.();
       signal.addEventListener("abort", onAbort);
       const started = Date.now();
       let lastWrite = Date.now();
       let lastTouch = 0;
+      let lastCheck = Date.now();
 
       const presence = (type: "online" | "offline") =>
         withEvents(db, async (tx, emit) => {
           await tx.participant.update({ where: { id: access.participant.id }, data: { lastSeenAt: type === "online" ? new Date() : null } });
           emit({ consultId, kind: "presence", type, from: access.participant.id, payload: { participantId: access.participant.id } });
         });
+      /** Re-reads the caller's rows; false when they are out. */
+      const recheck = async () => {
+        const fresh = await loadConsultAccess(db, userId, consultId);
+        lastCheck = Date.now();
+        if (fresh) access = fresh;
+        return fresh !== undefined;
+      };
 
       try {
         write(`retry: 2000\n\n`);
         await presence("online");
         lastTouch = Date.now();
         while (!signal.aborted && Date.now() - started < maxMs) {
-          const events = await readEvents(db, consultId, { participantId: access.participant.id, admitted: access.participant.state === "admitted" }, cursor);
-          for (const e of events) {
-            write(formatEvent(e));
-            cursor = e.seq;
-            lastWrite = Date.now();
-          }
-          if (events.length > 0) {
-            // Admission or removal may change what this participant may see: re-check now.
-            const fresh = await loadConsultAccess(db, userId, consultId);
-            if (!fresh) break;
-            access = fresh;
-            if (events.length === 200) continue;
+          if (dirty) {
+            dirty = false;
+            const events = await readEvents(db, consultId, { participantId: access.participant.id, admitted: access.participant.state === "admitted" }, cursor, READ_LIMIT);
+            for (const e of events) {
+              write(formatEvent(e));
+              cursor = e.seq;
+              lastWrite = Date.now();
+            }
+            if (events.length === READ_LIMIT) dirty = true;
+            // Admission, removal or the end of the consult change what this caller may see.
+            if (events.some((e) => e.kind === "admission" || e.kind === "consult")) {
+              if (!(await recheck())) {
+                write(`event: revoked\ndata: {}\n\n`);
+                break;
+              }
+              dirty = true;
+            }
+            if (dirty) continue;
           }
           await new Promise<void>((resolve) => {
-            const t = setTimeout(resolve, pollMs);
+            const t = setTimeout(() => {
+              dirty = true; // the poll: catches what another instance wrote without a NOTIFY
+              resolve();
+            }, pollMs);
             wake = () => {
               clearTimeout(t);
               resolve();
             };
+            if (dirty || signal.aborted) wake();
           });
           wake = undefined;
           if (signal.aborted) break;
-          const fresh = await loadConsultAccess(db, userId, consultId);
-          if (!fresh) {
+          const now = Date.now();
+          // The caller's rows are re-read at least every poll interval, whatever wakes the loop.
+          if (now - lastCheck >= pollMs && !(await recheck())) {
             write(`event: revoked\ndata: {}\n\n`);
             break;
           }
-          access = fresh;
-          const now = Date.now();
           if (now - lastWrite >= heartbeatMs) {
             write(`: heartbeat\n\n`);
             lastWrite = now;
