@@ -71,8 +71,8 @@ export type Audience = { participantId: string; admitted: boolean };
 
 /**
  * Events after `afterSeq` that this participant may see: broadcasts and those addressed to it.
- * A participant still in the waiting room sees only admission and consult events and what is
- * addressed to it.
+ * A participant still in the waiting room sees only consult events, admission events about
+ * itself, and what is addressed to it.
  */
 export async function readEvents(db: Db, consultId: string, who: Audience, afterSeq: number, limit = 200): Promise<StreamEvent[]> {
   const rows = await db.event.findMany({
@@ -81,7 +81,12 @@ export async function readEvents(db: Db, consultId: string, who: Audience, after
       seq: { gt: BigInt(afterSeq) },
       OR: who.admitted
         ? [{ toParticipantId: null }, { toParticipantId: who.participantId }]
-        : [{ toParticipantId: who.participantId }, { toParticipantId: null, kind: { in: ["admission", "consult"] } }],
+        : [
+            { toParticipantId: who.participantId },
+            { toParticipantId: null, kind: "consult" },
+            // only its own admission: a waiting patient learns nothing about anyone else
+            { toParticipantId: null, kind: "admission", payload: { path: ["participantId"], equals: who.participantId } },
+          ],
     },
     orderBy: { seq: "asc" },
     take: limit,

@@ -1,0 +1,492 @@
+// Who may call what, over HTTP against the real server (project pg). One table row per route:
+// the request it makes, the callers it refuses with the status each gets, and the caller it
+// serves. Every refused call must answer `{ error: { code, message } }`, leak nothing about the
+// consult's participants, and write nothing (row counts and a digest of the consults' state are
+// compared before and after). The allowed calls run last, in table order, so the table cannot
+// pass vacuously: the very same request succeeds for the right caller.
+// Adding a route: one entry in ROUTES (and, if it needs one, a target in World).
+// Besides the table: ids of one consult used through another, what a waiting patient sees,
+// invite links (single use, revoked, after the end), and an open stream cut off by revocation.
+import { expect, test } from "@playwright/test";
+import { z } from "zod";
+import { createConsultAnswer, inviteAnswer, roomSnapshot } from "../lib/shared/api";
+import {
+  admit,
+  admittedConsult,
+  anonymous,
+  createConsult,
+  DEMO_ADMIN,
+  DEMO_DOCTOR,
+  dispose,
+  EventStream,
+  expectApiError,
+  getSnapshot,
+  inviteTokenOf,
+  newInvite,
+  participantId,
+  projectBaseURL,
+  redeemInvite,
+  revokeInvite,
+  send,
+  SignInRefused,
+  signInStaff,
+  type Actor,
+  type Answer,
+  type Call,
+  type ReceivedEvent,
+} from "./support/api";
+import { TestDb } from "./support/db";
+
+type World = {
+  db: TestDb;
+  anon: Actor;
+  /** owner of the consult under test (the demo doctor) */
+  doctor: Actor;
+  doctorPid: string;
+  /** another doctor, owner of the foreign consult */
+  otherDoctor: Actor;
+  admin: Actor;
+  /** signed in, then disabled: the session cookie is still valid, the account is not */
+  disabledDoctor: Actor;
+  consultId: string;
+  patient: Actor;
+  patientPid: string;
+  waiting: Actor;
+  waitingPid: string;
+  waitingInviteId: string;
+  revoked: Actor;
+  revokedPid: string;
+  foreignConsultId: string;
+  foreignPatient: Actor;
+  foreignPatientPid: string;
+  /** what no refused answer may contain: names and ids of the consult's people and invites */
+  secrets: string[];
+};
+
+let w: World;
+let pendingInviteToken: string | undefined;
+
+const CROSS_SITE = { origin: "https://evil.example", "sec-fetch-site": "cross-site" };
+
+type CallerKey =
+  | "anonymous"
+  | "foreignPatient"
+  | "otherDoctor"
+  | "admin"
+  | "waitingPatient"
+  | "admittedPatient"
+  | "revokedPatient"
+  | "owner"
+  | "crossSiteOwner"
+  | "disabledDoctor";
+type Caller = { title: string; pick: (x: World) => { actor: Actor; headers?: Record<string, string> } };
+
+/** Callers, by key: who sends, and any extra headers. */
+const CALLERS: Record<CallerKey, Caller> = {
+  anonymous: { title: "anonymous (no cookie)", pick: (x) => ({ actor: x.anon }) },
+  foreignPatient: { title: "a patient admitted to another consult", pick: (x) => ({ actor: x.foreignPatient }) },
+  otherDoctor: { title: "another doctor (not the owner)", pick: (x) => ({ actor: x.otherDoctor }) },
+  admin: { title: "the clinic admin", pick: (x) => ({ actor: x.admin }) },
+  waitingPatient: { title: "this consult's patient, still waiting", pick: (x) => ({ actor: x.waiting }) },
+  admittedPatient: { title: "this consult's admitted patient", pick: (x) => ({ actor: x.patient }) },
+  revokedPatient: { title: "a patient whose invite was revoked", pick: (x) => ({ actor: x.revoked }) },
+  owner: { title: "the owner doctor", pick: (x) => ({ actor: x.doctor }) },
+  crossSiteOwner: { title: "the owner doctor, from a cross-site page", pick: (x) => ({ actor: x.doctor, headers: CROSS_SITE }) },
+  disabledDoctor: { title: "a doctor disabled after signing in", pick: (x) => ({ actor: x.disabledDoctor }) },
+};
+
+type Refusal = 401 | 403 | 404;
+const CODE: Record<Refusal, string> = { 401: "unauthenticated", 403: "forbidden", 404: "not_found" };
+
+/** People with no part in the consult: a consult they are not in is "not found", never "forbidden". */
+const OUTSIDERS = { anonymous: 401, disabledDoctor: 401, foreignPatient: 404, otherDoctor: 404, admin: 404, revokedPatient: 404 } as const satisfies Partial<Record<CallerKey, Refusal>>;
+/** Participants who are not the owner, on owner-only routes. */
+const NOT_OWNER = { waitingPatient: 403, admittedPatient: 403 } as const satisfies Partial<Record<CallerKey, Refusal>>;
+
+type RouteSpec = {
+  name: string;
+  call: (x: World) => Call;
+  /** an SSE route: read with Node's fetch and never waited to the end */
+  stream?: boolean;
+  refused: Partial<Record<CallerKey, Refusal>>;
+  allowed: { caller: CallerKey; status: number; check?: (answer: Answer, x: World) => Promise<void> | void };
+};
+
+const ok = z.object({ ok: z.literal(true) });
+
+const ROUTES: RouteSpec[] = [
+  {
+    name: "POST /api/consults",
+    call: () => ({ method: "POST", path: "/api/consults", data: {} }),
+    refused: { anonymous: 401, disabledDoctor: 401, foreignPatient: 403, admittedPatient: 403, waitingPatient: 403, revokedPatient: 403, admin: 403, crossSiteOwner: 403 },
+    allowed: { caller: "owner", status: 201, check: (a) => void createConsultAnswer.parse(JSON.parse(a.text)) },
+  },
+  {
+    name: "GET /api/consults/:id",
+    call: (x) => ({ method: "GET", path: `/api/consults/${x.consultId}` }),
+    refused: { ...OUTSIDERS },
+    allowed: {
+      caller: "owner",
+      status: 200,
+      check: (a, x) => {
+        const snap = roomSnapshot.parse(JSON.parse(a.text));
+        expect(snap.consult.id).toBe(x.consultId);
+        expect(snap.me.id).toBe(x.doctorPid);
+      },
+    },
+  },
+  {
+    name: "GET /api/consults/:id/events",
+    call: (x) => ({ method: "GET", path: `/api/consults/${x.consultId}/events` }),
+    stream: true,
+    refused: { ...OUTSIDERS },
+    allowed: { caller: "admittedPatient", status: 200 },
+  },
+  {
+    name: "POST /api/consults/:id/signals",
+    call: (x) => ({ method: "POST", path: `/api/consults/${x.consultId}/signals`, data: { type: "authz-probe", payload: { probe: true } } }),
+    refused: { ...OUTSIDERS, waitingPatient: 403, crossSiteOwner: 403 },
+    allowed: { caller: "admittedPatient", status: 201, check: (a) => void ok.parse(JSON.parse(a.text)) },
+  },
+  {
+    name: "POST /api/consults/:id/invites",
+    call: (x) => ({ method: "POST", path: `/api/consults/${x.consultId}/invites`, data: {} }),
+    refused: { ...OUTSIDERS, ...NOT_OWNER, crossSiteOwner: 403 },
+    allowed: {
+      caller: "owner",
+      status: 201,
+      check: (a) => {
+        // kept unused until the consult ends: its link must then be refused
+        pendingInviteToken = inviteTokenOf(inviteAnswer.parse(JSON.parse(a.text)).url);
+      },
+    },
+  },
+  {
+    name: "POST /api/consults/:id/admit",
+    call: (x) => ({ method: "POST", path: `/api/consults/${x.consultId}/admit`, data: { participantId: x.waitingPid } }),
+    refused: { ...OUTSIDERS, ...NOT_OWNER, crossSiteOwner: 403 },
+    allowed: {
+      caller: "owner",
+      status: 200,
+      check: async (_a, x) => expect((await getSnapshot(x.waiting, x.consultId)).me.state).toBe("admitted"),
+    },
+  },
+  {
+    name: "DELETE /api/consults/:id/invites/:inviteId",
+    call: (x) => ({ method: "DELETE", path: `/api/consults/${x.consultId}/invites/${x.waitingInviteId}` }),
+    refused: { ...OUTSIDERS, ...NOT_OWNER, crossSiteOwner: 403 },
+    allowed: {
+      caller: "owner",
+      status: 200,
+      // the patient who joined with the revoked invite is out at once
+      check: async (_a, x) => expect((await send(x.waiting, { method: "GET", path: `/api/consults/${x.consultId}` })).status).toBe(404),
+    },
+  },
+  {
+    name: "POST /api/consults/:id/leave",
+    call: (x) => ({ method: "POST", path: `/api/consults/${x.consultId}/leave`, data: {} }),
+    refused: { ...OUTSIDERS, crossSiteOwner: 403 },
+    allowed: {
+      caller: "admittedPatient",
+      status: 200,
+      check: async (_a, x) => expect((await getSnapshot(x.patient, x.consultId)).me.state).toBe("left"),
+    },
+  },
+  {
+    name: "POST /api/consults/:id/end",
+    call: (x) => ({ method: "POST", path: `/api/consults/${x.consultId}/end`, data: {} }),
+    refused: { ...OUTSIDERS, ...NOT_OWNER, crossSiteOwner: 403 },
+    allowed: {
+      caller: "owner",
+      status: 200,
+      check: async (_a, x) => expect((await getSnapshot(x.doctor, x.consultId)).consult.status).toBe("ended"),
+    },
+  },
+];
+
+async function perform(route: RouteSpec, caller: CallerKey, x: World): Promise<Answer> {
+  const { actor, headers } = CALLERS[caller].pick(x);
+  const call = route.call(x);
+  const merged = { ...call, headers: { ...call.headers, ...headers } };
+  return route.stream ? EventStream.answer(actor, merged.path, merged.headers) : send(actor, merged);
+}
+
+test.beforeAll(async ({ playwright }, testInfo) => {
+  const baseURL = projectBaseURL(testInfo.project.use.baseURL);
+  const db = await TestDb.connect();
+  const tag = Math.random().toString(36).slice(2, 8);
+
+  const doctor = await signInStaff(playwright, baseURL, DEMO_DOCTOR);
+  const admin = await signInStaff(playwright, baseURL, DEMO_ADMIN);
+  const second = await db.createStaff("doctor", `Dr Other ${tag}`);
+  const otherDoctor = await signInStaff(playwright, baseURL, second.email, second.password, "other doctor");
+  const anon = await anonymous(playwright, baseURL);
+  const third = await db.createStaff("doctor", `Dr Disabled ${tag}`);
+  const disabledDoctor = await signInStaff(playwright, baseURL, third.email, third.password, "disabled doctor");
+  await db.disableUser(third.id);
+
+  // The consult under test: an admitted patient, a waiting one, and one whose invite was revoked
+  // after being admitted.
+  const consult = await createConsult(doctor);
+  const firstInviteId = (await getSnapshot(doctor, consult.id)).invite?.id ?? "";
+  const patient = await redeemInvite(playwright, baseURL, consult.token, `Pat Admitted ${tag}`);
+  const patientPid = await participantId(patient, consult.id);
+  await admit(doctor, consult.id, patientPid);
+
+  const waitingInvite = await newInvite(doctor, consult.id);
+  const waiting = await redeemInvite(playwright, baseURL, waitingInvite.token, `Wanda Waiting ${tag}`);
+  const waitingPid = await participantId(waiting, consult.id);
+
+  const revokedInvite = await newInvite(doctor, consult.id);
+  const revoked = await redeemInvite(playwright, baseURL, revokedInvite.token, `Rex Revoked ${tag}`);
+  const revokedPid = await participantId(revoked, consult.id);
+  await admit(doctor, consult.id, revokedPid);
+  await revokeInvite(doctor, consult.id, revokedInvite.id);
+
+  // Another doctor's consult, with its own admitted patient.
+  const foreign = await admittedConsult(playwright, otherDoctor, `Fay Foreign ${tag}`);
+
+  const doctorPid = await participantId(doctor, consult.id);
+  w = {
+    db,
+    anon,
+    doctor,
+    doctorPid,
+    otherDoctor,
+    admin,
+    disabledDoctor,
+    consultId: consult.id,
+    patient,
+    patientPid,
+    waiting,
+    waitingPid,
+    waitingInviteId: waitingInvite.id,
+    revoked,
+    revokedPid,
+    foreignConsultId: foreign.consultId,
+    foreignPatient: foreign.patient,
+    foreignPatientPid: foreign.patientParticipantId,
+    secrets: [
+      `Pat Admitted ${tag}`,
+      `Wanda Waiting ${tag}`,
+      `Rex Revoked ${tag}`,
+      doctorPid,
+      patientPid,
+      waitingPid,
+      revokedPid,
+      firstInviteId,
+      waitingInvite.id,
+      revokedInvite.id,
+      waitingInvite.token,
+      revokedInvite.token,
+      consult.token,
+      patient.user?.id ?? "",
+      waiting.user?.id ?? "",
+      revoked.user?.id ?? "",
+    ].filter((s) => s !== ""),
+  };
+});
+
+test.afterAll(async () => {
+  if (!w) return;
+  await dispose(w.anon, w.doctor, w.otherDoctor, w.admin, w.disabledDoctor, w.patient, w.waiting, w.revoked, w.foreignPatient);
+  await w.db.close();
+});
+
+/** A refused answer: the status and code expected, the error shape, nothing about the consult's people. */
+function expectRefused(answer: Answer, status: Refusal, call: Call, x: World) {
+  expect(answer.status, `answer: ${answer.text}`).toBe(status);
+  const error = expectApiError(answer);
+  expect(error.code).toBe(CODE[status]);
+  for (const secret of x.secrets) {
+    if (call.path.includes(secret)) continue;
+    expect(answer.text, "a refused answer names someone or something of the consult").not.toContain(secret);
+  }
+}
+
+test.describe("refused callers", () => {
+  for (const route of ROUTES) {
+    for (const [caller, status] of Object.entries(route.refused) as [CallerKey, Refusal][]) {
+      test(`${route.name}: ${CALLERS[caller].title} → ${status}`, async () => {
+        const scope = [w.consultId, w.foreignConsultId];
+        const before = await w.db.state(scope);
+        const answer = await perform(route, caller, w);
+        expectRefused(answer, status, route.call(w), w);
+        expect(await w.db.state(scope), "a refused request wrote to the database").toEqual(before);
+      });
+    }
+  }
+
+  // Ids of one consult used through another: each consult's ids only work inside it.
+  const foreignIdCases: { title: string; run: (x: World) => Promise<Answer>; status: number; code: string }[] = [
+    {
+      title: "another doctor revokes this consult's invite through their own consult → 404",
+      run: (x) => send(x.otherDoctor, { method: "DELETE", path: `/api/consults/${x.foreignConsultId}/invites/${x.waitingInviteId}` }),
+      status: 404,
+      code: "not_found",
+    },
+    {
+      title: "another doctor admits this consult's waiting patient into their own consult → 404",
+      run: (x) => send(x.otherDoctor, { method: "POST", path: `/api/consults/${x.foreignConsultId}/admit`, data: { participantId: x.waitingPid } }),
+      status: 404,
+      code: "not_found",
+    },
+    {
+      title: "the owner admits another consult's patient into this one → 404",
+      run: (x) => send(x.doctor, { method: "POST", path: `/api/consults/${x.consultId}/admit`, data: { participantId: x.foreignPatientPid } }),
+      status: 404,
+      code: "not_found",
+    },
+    {
+      title: "a patient of another consult signals this consult's patient through their own consult → 400",
+      run: (x) =>
+        send(x.foreignPatient, { method: "POST", path: `/api/consults/${x.foreignConsultId}/signals`, data: { to: x.patientPid, type: "offer", payload: {} } }),
+      status: 400,
+      code: "invalid_input",
+    },
+    {
+      title: "the owner signals the waiting patient (not admitted) → 400",
+      run: (x) => send(x.doctor, { method: "POST", path: `/api/consults/${x.consultId}/signals`, data: { to: x.waitingPid, type: "offer", payload: {} } }),
+      status: 400,
+      code: "invalid_input",
+    },
+  ];
+  for (const c of foreignIdCases) {
+    test(c.title, async () => {
+      const scope = [w.consultId, w.foreignConsultId];
+      const before = await w.db.state(scope);
+      const answer = await c.run(w);
+      expect(answer.status, answer.text).toBe(c.status);
+      expect(expectApiError(answer).code).toBe(c.code);
+      expect(await w.db.state(scope), "a refused request wrote to the database").toEqual(before);
+    });
+  }
+
+  test("a waiting patient's snapshot shows only the doctor and themself", async () => {
+    const snap = await getSnapshot(w.waiting, w.consultId);
+    expect(snap.me.id).toBe(w.waitingPid);
+    expect(snap.invite).toBeNull();
+    expect(snap.participants.map((p) => p.id).sort()).toEqual([w.doctorPid, w.waitingPid].sort());
+    const text = JSON.stringify(snap);
+    for (const secret of [w.patientPid, w.revokedPid, ...w.secrets.filter((s) => s.startsWith("Pat ") || s.startsWith("Rex "))]) {
+      expect(text).not.toContain(secret);
+    }
+  });
+});
+
+test("an invite link redeems once; a revoked one not at all", async ({ playwright }) => {
+  const consult = await createConsult(w.doctor);
+  const first = await redeemInvite(playwright, w.doctor.baseURL, consult.token, "Once Only");
+  try {
+    const before = await w.db.state([consult.id]);
+    const second = redeemInvite(playwright, w.doctor.baseURL, consult.token, "Twice Tried");
+    await expect(second).rejects.toBeInstanceOf(SignInRefused);
+    await expect(second).rejects.toMatchObject({ code: "used" });
+    const revoked = await newInvite(w.doctor, consult.id);
+    await revokeInvite(w.doctor, consult.id, revoked.id);
+    const afterRevoke = await w.db.state([consult.id]);
+    await expect(redeemInvite(playwright, w.doctor.baseURL, revoked.token, "Revoked Link")).rejects.toMatchObject({ code: "revoked" });
+    await expect(redeemInvite(playwright, w.doctor.baseURL, "A".repeat(43), "Made Up")).rejects.toMatchObject({ code: "unknown" });
+    // Refused redemptions create no guest and no participant.
+    expect((await w.db.state([consult.id])).counts.Participant).toBe(afterRevoke.counts.Participant);
+    expect(before.counts.Participant).toBe(afterRevoke.counts.Participant);
+  } finally {
+    await dispose(first);
+  }
+});
+
+// A waiting patient learns nothing about anyone else in the consult: its stream carries only its
+// own admission events (as its snapshot shows only the doctor and itself).
+test("a waiting patient's event stream does not show the consult's other patients", async ({ playwright }) => {
+  const prior = await admittedConsult(playwright, w.doctor, `Prior Patient ${Math.random().toString(36).slice(2, 8)}`);
+  const priorName = (await getSnapshot(prior.patient, prior.consultId)).me.displayName;
+  const invite = await newInvite(w.doctor, prior.consultId);
+  const next = await redeemInvite(playwright, w.doctor.baseURL, invite.token, "Next Waiting");
+  try {
+    const nextPid = await participantId(next, prior.consultId);
+    const { stream } = await EventStream.open(next, `/api/consults/${prior.consultId}/events?after=0`);
+    try {
+      expect(stream.status).toBe(200);
+      // Admitting them is the sentinel: everything before it was read while they were waiting.
+      await admit(w.doctor, prior.consultId, nextPid);
+      const isOwnAdmission = (e: ReceivedEvent) => e.data.type === "admitted" && JSON.stringify(e.data.payload).includes(nextPid);
+      await expect.poll(() => stream.events().some(isOwnAdmission), { intervals: [50] }).toBe(true);
+      const sentinel = stream.events().find(isOwnAdmission)?.id ?? 0;
+      const whileWaiting = JSON.stringify(stream.events().filter((e) => e.id < sentinel));
+      expect(whileWaiting, "the earlier patient's name reached the waiting room").not.toContain(priorName);
+      expect(whileWaiting, "the earlier patient's participant id reached the waiting room").not.toContain(prior.patientParticipantId);
+    } finally {
+      await stream.close();
+    }
+  } finally {
+    await dispose(prior.patient, next);
+  }
+});
+
+test("revoking a patient's invite ends their open event stream", async ({ playwright }) => {
+  const consult = await createConsult(w.doctor);
+  const inviteId = (await getSnapshot(w.doctor, consult.id)).invite?.id;
+  expect(inviteId).toBeDefined();
+  const patient = await redeemInvite(playwright, w.doctor.baseURL, consult.token, "Stream Revokee");
+  try {
+    const pid = await participantId(patient, consult.id);
+    await admit(w.doctor, consult.id, pid);
+    const { stream } = await EventStream.open(patient, `/api/consults/${consult.id}/events`);
+    try {
+      expect(stream.status).toBe(200);
+      await expect.poll(() => stream.events().some((e) => e.data.type === "admitted" && e.data.to === null), { intervals: [50] }).toBe(true);
+      await revokeInvite(w.doctor, consult.id, inviteId ?? "");
+      // The server closes the stream itself (within one poll tick at most).
+      await expect.poll(() => stream.ended, { timeout: 10_000, intervals: [50] }).toBe(true);
+      expect(stream.failure).toBeUndefined();
+      const after = await EventStream.answer(patient, `/api/consults/${consult.id}/events`);
+      expect(after.status).toBe(404);
+    } finally {
+      await stream.close();
+    }
+  } finally {
+    await dispose(patient);
+  }
+});
+
+test.describe("allowed callers (the same requests succeed)", () => {
+  test.describe.configure({ mode: "serial" });
+  for (const route of ROUTES) {
+    test(`${route.name}: ${CALLERS[route.allowed.caller].title} → ${route.allowed.status}`, async () => {
+      const { actor, headers } = CALLERS[route.allowed.caller].pick(w);
+      const call = route.call(w);
+      if (route.stream) {
+        const { stream } = await EventStream.open(actor, call.path, headers);
+        try {
+          expect(stream.status).toBe(route.allowed.status);
+          expect(stream.contentType).toMatch(/^text\/event-stream\b/);
+        } finally {
+          await stream.close();
+        }
+        return;
+      }
+      const answer = await send(actor, { ...call, headers: { ...call.headers, ...headers } });
+      expect(answer.status, answer.text).toBe(route.allowed.status);
+      expect(answer.contentType).toMatch(/^application\/json\b/);
+      await route.allowed.check?.(answer, w);
+    });
+  }
+
+  test("once ended: admit, invites and signals answer 410, and an unused invite link is refused", async ({ playwright }) => {
+    const scope = [w.consultId];
+    const before = await w.db.state(scope);
+    const calls: Call[] = [
+      { method: "POST", path: `/api/consults/${w.consultId}/admit`, data: { participantId: w.patientPid } },
+      { method: "POST", path: `/api/consults/${w.consultId}/invites`, data: {} },
+      { method: "POST", path: `/api/consults/${w.consultId}/signals`, data: { type: "offer", payload: {} } },
+    ];
+    for (const call of calls) {
+      const answer = await send(w.doctor, call);
+      expect(answer.status, `${call.path}: ${answer.text}`).toBe(410);
+      expect(expectApiError(answer).code).toBe("gone");
+    }
+    expect(await w.db.state(scope)).toEqual(before);
+    expect(pendingInviteToken, "the invites test left a link").toBeDefined();
+    await expect(redeemInvite(playwright, w.doctor.baseURL, pendingInviteToken ?? "", "Too Late")).rejects.toMatchObject({ code: "ended" });
+  });
+});

@@ -1,0 +1,325 @@
+// Bad input, over HTTP against the real server (project pg), from a caller who may use every
+// route (the owner doctor): malformed JSON, wrong types, unknown fields (schemas are strict),
+// missing fields, non-JSON content types, bodies over 64 KiB (declared and chunked), ids that
+// are not UUIDs, bad stream cursors. Each answer is the 4xx it should be with a JSON
+// `{ error: { code, message } }` (never a 500), and the request wrote nothing: row counts in
+// Consult, Invite, Participant, Event and AuditEvent and a digest of the consult's state are
+// the same before and after.
+import { randomUUID } from "node:crypto";
+import { expect, test } from "@playwright/test";
+import {
+  admittedConsult,
+  DEMO_DOCTOR,
+  dispose,
+  EventStream,
+  expectApiError,
+  newInvite,
+  projectBaseURL,
+  send,
+  sendChunked,
+  signInStaff,
+  type Actor,
+  type Answer,
+} from "./support/api";
+import { TestDb } from "./support/db";
+
+type World = {
+  db: TestDb;
+  doctor: Actor;
+  patient: Actor;
+  consultId: string;
+  patientPid: string;
+  doctorPid: string;
+  /** a live (unused) invite of the consult */
+  inviteId: string;
+};
+
+let w: World;
+
+const MAX_BODY = 64 * 1024;
+const NOT_A_UUID = "not-a-uuid";
+
+type Expected = { status: 400 | 404 | 413 | 415; code: "malformed_json" | "invalid_input" | "not_found" | "payload_too_large" | "unsupported_media_type" };
+const MALFORMED: Expected = { status: 400, code: "malformed_json" };
+const INVALID: Expected = { status: 400, code: "invalid_input" };
+const NOT_FOUND: Expected = { status: 404, code: "not_found" };
+const TOO_LARGE: Expected = { status: 413, code: "payload_too_large" };
+const UNSUPPORTED: Expected = { status: 415, code: "unsupported_media_type" };
+
+type Case = { title: string; run: (x: World) => Promise<Answer>; expected: Expected };
+
+/** A JSON body route: how to reach it, a body it accepts, and the wrong bodies of its own. */
+type BodyRoute = {
+  name: string;
+  path: (x: World, id: string) => string;
+  /** false: no :id in the path */
+  hasId: boolean;
+  valid: (x: World) => Record<string, unknown>;
+  wrong: { label: string; body: (x: World) => unknown }[];
+};
+
+const BODY_ROUTES: BodyRoute[] = [
+  {
+    name: "POST /api/consults",
+    path: () => "/api/consults",
+    hasId: false,
+    valid: () => ({}),
+    wrong: [
+      { label: "scheduledAt is a number", body: () => ({ scheduledAt: 1_700_000_000_000 }) },
+      { label: "scheduledAt is not a date", body: () => ({ scheduledAt: "tomorrow at noon" }) },
+      { label: "scheduledAt has no offset", body: () => ({ scheduledAt: "2030-01-01T10:00:00" }) },
+      { label: "an unknown field", body: () => ({ scheduledAt: "2030-01-01T10:00:00Z", patientEmail: "x@example.com" }) },
+    ],
+  },
+  {
+    name: "POST /api/consults/:id/admit",
+    path: (_x, id) => `/api/consults/${id}/admit`,
+    hasId: true,
+    valid: (x) => ({ participantId: x.patientPid }),
+    wrong: [
+      { label: "participantId missing", body: () => ({}) },
+      { label: "participantId is a number", body: () => ({ participantId: 42 }) },
+      { label: "participantId is null", body: () => ({ participantId: null }) },
+      { label: "participantId is not a UUID", body: () => ({ participantId: NOT_A_UUID }) },
+      { label: "an unknown field", body: (x: World) => ({ participantId: x.patientPid, role: "doctor" }) },
+    ],
+  },
+  {
+    name: "POST /api/consults/:id/end",
+    path: (_x, id) => `/api/consults/${id}/end`,
+    hasId: true,
+    valid: () => ({}),
+    wrong: [{ label: "an unknown field", body: () => ({ reason: "done" }) }],
+  },
+  {
+    name: "POST /api/consults/:id/leave",
+    path: (_x, id) => `/api/consults/${id}/leave`,
+    hasId: true,
+    valid: () => ({}),
+    wrong: [{ label: "an unknown field", body: () => ({ participantId: randomUUID() }) }],
+  },
+  {
+    name: "POST /api/consults/:id/invites",
+    path: (_x, id) => `/api/consults/${id}/invites`,
+    hasId: true,
+    valid: () => ({}),
+    wrong: [{ label: "an unknown field", body: () => ({ expiresAt: "2030-01-01T00:00:00Z" }) }],
+  },
+  {
+    name: "POST /api/consults/:id/signals",
+    path: (_x, id) => `/api/consults/${id}/signals`,
+    hasId: true,
+    valid: () => ({ type: "test", payload: {} }),
+    wrong: [
+      { label: "type missing", body: () => ({ payload: {} }) },
+      { label: "payload missing", body: () => ({ type: "test" }) },
+      { label: "type is a number", body: () => ({ type: 7, payload: {} }) },
+      { label: "type is not a lower-case word", body: () => ({ type: "Offer Now", payload: {} }) },
+      { label: "type is too long", body: () => ({ type: `t${"x".repeat(32)}`, payload: {} }) },
+      { label: "payload is a string", body: () => ({ type: "test", payload: "sdp" }) },
+      { label: "payload is an array", body: () => ({ type: "test", payload: [1, 2] }) },
+      { label: "to is not a UUID", body: () => ({ to: NOT_A_UUID, type: "test", payload: {} }) },
+      { label: "to is a number", body: () => ({ to: 1, type: "test", payload: {} }) },
+      { label: "to is nobody in the consult", body: () => ({ to: randomUUID(), type: "test", payload: {} }) },
+      { label: "to is the sender", body: (x: World) => ({ to: x.doctorPid, type: "test", payload: {} }) },
+      { label: "an unknown field", body: (x: World) => ({ type: "test", payload: {}, from: x.patientPid }) },
+    ],
+  },
+];
+
+const JSON_TYPE = { "content-type": "application/json" };
+
+function bodyCases(route: BodyRoute): Case[] {
+  const at = (x: World, id = x.consultId) => route.path(x, id);
+  const raw = (text: string | Buffer, contentType: string) => (x: World) =>
+    send(x.doctor, { method: "POST", path: at(x), data: text, headers: { "content-type": contentType } });
+  const cases: Case[] = [
+    { title: "malformed JSON (truncated)", run: raw('{"type": "test", "payload":', "application/json"), expected: MALFORMED },
+    { title: "malformed JSON (single quotes)", run: raw("{'type': 'test'}", "application/json"), expected: MALFORMED },
+    { title: "malformed JSON (trailing garbage)", run: raw("{} {}", "application/json"), expected: MALFORMED },
+    { title: "JSON null", run: raw("null", "application/json"), expected: INVALID },
+    { title: "a JSON array", run: raw("[]", "application/json"), expected: INVALID },
+    { title: "a JSON string", run: raw('"{}"', "application/json"), expected: INVALID },
+    { title: "a JSON number", run: raw("1", "application/json"), expected: INVALID },
+    ...route.wrong.map(({ label, body }): Case => ({
+      title: label,
+      run: (x) => send(x.doctor, { method: "POST", path: at(x), data: JSON.stringify(body(x)), headers: JSON_TYPE }),
+      expected: INVALID,
+    })),
+    {
+      title: "an accepted body sent as text/plain",
+      run: (x) => send(x.doctor, { method: "POST", path: at(x), data: JSON.stringify(route.valid(x)), headers: { "content-type": "text/plain" } }),
+      expected: UNSUPPORTED,
+    },
+    {
+      title: "a form post (application/x-www-form-urlencoded)",
+      run: (x) => send(x.doctor, { method: "POST", path: at(x), data: "participantId=1&type=test", headers: { "content-type": "application/x-www-form-urlencoded" } }),
+      expected: UNSUPPORTED,
+    },
+    {
+      title: "an accepted body sent as application/octet-stream",
+      run: (x) => send(x.doctor, { method: "POST", path: at(x), data: Buffer.from(JSON.stringify(route.valid(x))), headers: { "content-type": "application/octet-stream" } }),
+      expected: UNSUPPORTED,
+    },
+    {
+      title: "a body over 64 KiB (content-length)",
+      run: (x) => send(x.doctor, { method: "POST", path: at(x), data: paddedJson(route.valid(x), MAX_BODY + 1), headers: { "content-type": "application/json" } }),
+      expected: TOO_LARGE,
+    },
+    {
+      title: "a body over 64 KiB (chunked, no content-length)",
+      run: (x) => sendChunked(x.doctor, "POST", at(x), chunked(paddedJson(route.valid(x), MAX_BODY + 16 * 1024), 8 * 1024)),
+      expected: TOO_LARGE,
+    },
+  ];
+  if (route.hasId) {
+    cases.push(
+      {
+        title: "a consult id that is not a UUID",
+        run: (x) => send(x.doctor, { method: "POST", path: at(x, NOT_A_UUID), data: route.valid(x) }),
+        expected: NOT_FOUND,
+      },
+      {
+        title: "a consult id that is a UUID of no consult",
+        run: (x) => send(x.doctor, { method: "POST", path: at(x, randomUUID()), data: route.valid(x) }),
+        expected: NOT_FOUND,
+      },
+    );
+  }
+  return cases;
+}
+
+/** `base` as JSON with a `pad` string making it exactly `size` bytes (an unknown field: invalid even when small). */
+function paddedJson(base: Record<string, unknown>, size: number): Buffer {
+  const empty = JSON.stringify({ ...base, pad: "" });
+  const text = JSON.stringify({ ...base, pad: "x".repeat(size - Buffer.byteLength(empty)) });
+  expect(Buffer.byteLength(text)).toBe(size);
+  return Buffer.from(text);
+}
+
+function chunked(buf: Buffer, size: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < buf.length; i += size) out.push(new Uint8Array(buf.subarray(i, i + size)));
+  return out;
+}
+
+const events = (x: World, query: string, headers: Record<string, string> = {}, id = x.consultId) =>
+  EventStream.answer(x.doctor, `/api/consults/${id}/events${query}`, headers);
+
+const OTHER_CASES: { route: string; cases: Case[] }[] = [
+  {
+    route: "GET /api/consults/:id",
+    cases: [
+      { title: "an id that is not a UUID", run: (x) => send(x.doctor, { method: "GET", path: `/api/consults/${NOT_A_UUID}` }), expected: NOT_FOUND },
+      {
+        title: "an id with SQL in it",
+        run: (x) => send(x.doctor, { method: "GET", path: `/api/consults/${encodeURIComponent("' OR '1'='1")}` }),
+        expected: NOT_FOUND,
+      },
+      { title: "a UUID of no consult", run: (x) => send(x.doctor, { method: "GET", path: `/api/consults/${randomUUID()}` }), expected: NOT_FOUND },
+    ],
+  },
+  {
+    route: "DELETE /api/consults/:id/invites/:inviteId",
+    cases: [
+      {
+        title: "a consult id that is not a UUID",
+        run: (x) => send(x.doctor, { method: "DELETE", path: `/api/consults/${NOT_A_UUID}/invites/${x.inviteId}` }),
+        expected: NOT_FOUND,
+      },
+      {
+        title: "an invite id that is not a UUID",
+        run: (x) => send(x.doctor, { method: "DELETE", path: `/api/consults/${x.consultId}/invites/${NOT_A_UUID}` }),
+        expected: NOT_FOUND,
+      },
+      {
+        title: "a UUID of no invite",
+        run: (x) => send(x.doctor, { method: "DELETE", path: `/api/consults/${x.consultId}/invites/${randomUUID()}` }),
+        expected: NOT_FOUND,
+      },
+      {
+        title: "the invite under a UUID of no consult",
+        run: (x) => send(x.doctor, { method: "DELETE", path: `/api/consults/${randomUUID()}/invites/${x.inviteId}` }),
+        expected: NOT_FOUND,
+      },
+    ],
+  },
+  {
+    route: "GET /api/consults/:id/events",
+    cases: [
+      { title: "after=abc", run: (x) => events(x, "?after=abc"), expected: INVALID },
+      { title: "after=-1", run: (x) => events(x, "?after=-1"), expected: INVALID },
+      { title: "after=1.5", run: (x) => events(x, "?after=1.5"), expected: INVALID },
+      { title: "after beyond 2^53", run: (x) => events(x, "?after=9007199254740993"), expected: INVALID },
+      { title: "Last-Event-ID: abc", run: (x) => events(x, "", { "last-event-id": "abc" }), expected: INVALID },
+      { title: "Last-Event-ID: -5 (wins over a good ?after=)", run: (x) => events(x, "?after=0", { "last-event-id": "-5" }), expected: INVALID },
+      { title: "an id that is not a UUID", run: (x) => events(x, "", {}, NOT_A_UUID), expected: NOT_FOUND },
+      { title: "a UUID of no consult", run: (x) => events(x, "", {}, randomUUID()), expected: NOT_FOUND },
+    ],
+  },
+];
+
+test.beforeAll(async ({ playwright }, testInfo) => {
+  const baseURL = projectBaseURL(testInfo.project.use.baseURL);
+  const db = await TestDb.connect();
+  const doctor = await signInStaff(playwright, baseURL, DEMO_DOCTOR);
+  const consult = await admittedConsult(playwright, doctor, "Ines Input");
+  const invite = await newInvite(doctor, consult.consultId);
+  w = {
+    db,
+    doctor,
+    patient: consult.patient,
+    consultId: consult.consultId,
+    patientPid: consult.patientParticipantId,
+    doctorPid: consult.doctorParticipantId,
+    inviteId: invite.id,
+  };
+});
+
+test.afterAll(async () => {
+  if (!w) return;
+  await dispose(w.doctor, w.patient);
+  await w.db.close();
+});
+
+function defineCase(route: string, c: Case) {
+  test(`${route}: ${c.title} → ${c.expected.status}`, async () => {
+    const scope = [w.consultId];
+    const before = await w.db.state(scope);
+    const answer = await c.run(w);
+    expect(answer.status, `answer: ${answer.text}`).toBe(c.expected.status);
+    expect(expectApiError(answer).code).toBe(c.expected.code);
+    expect(await w.db.state(scope), "a refused request wrote to the database").toEqual(before);
+  });
+}
+
+for (const route of BODY_ROUTES) {
+  test.describe(route.name, () => {
+    for (const c of bodyCases(route)) defineCase(route.name, c);
+  });
+}
+for (const { route, cases } of OTHER_CASES) {
+  test.describe(route, () => {
+    for (const c of cases) defineCase(route, c);
+  });
+}
+
+test("a body of exactly 64 KiB is read (and refused for its unknown field, not its size)", async () => {
+  const before = await w.db.state([w.consultId]);
+  const answer = await send(w.doctor, {
+    method: "POST",
+    path: `/api/consults/${w.consultId}/signals`,
+    data: paddedJson({ type: "test", payload: {} }, MAX_BODY),
+    headers: { "content-type": "application/json" },
+  });
+  expect(answer.status, answer.text).toBe(400);
+  expect(expectApiError(answer).code).toBe("invalid_input");
+  expect(await w.db.state([w.consultId])).toEqual(before);
+});
+
+test("the route still works after all that (the refusals were about the input)", async () => {
+  const before = await w.db.counts([w.consultId]);
+  const answer = await send(w.doctor, { method: "POST", path: `/api/consults/${w.consultId}/signals`, data: { to: w.patientPid, type: "test", payload: { ok: true } } });
+  expect(answer.status, answer.text).toBe(201);
+  expect((await w.db.counts([w.consultId])).Event).toBe(before.Event + 1);
+});

@@ -1,0 +1,120 @@
+// A tiny PostgreSQL client on the `pg` project's database (TEST_DATABASE_URL, which
+// scripts/test.sh exports to the Playwright process too), for what the HTTP API cannot do by
+// design: add a second staff account, and prove that a refused request wrote nothing.
+// It never imports lib/server (that is `server-only`); the few lines it needs are copied here.
+import { randomBytes, randomUUID, scrypt, type ScryptOptions } from "node:crypto";
+import pg from "pg";
+
+export type StaffAccount = { id: string; email: string; password: string; name: string; role: "doctor" | "admin" };
+
+/** The tables a refused request must leave alone. */
+export const WATCHED_TABLES = ["Consult", "Invite", "Participant", "Event", "AuditEvent"] as const;
+export type RowCounts = Record<(typeof WATCHED_TABLES)[number], number>;
+
+/** Row counts plus a digest of the mutable columns of the consults in scope. */
+export type DbState = { counts: RowCounts; digest: string };
+
+// lib/server/auth/password.ts: scrypt N=2^15, r=8, p=1, 32-byte salt and key,
+// stored as `scrypt$<logN>$<r>$<p>$<salt b64url>$<hash b64url>`.
+const LOG_N = 15;
+const R = 8;
+const P = 1;
+
+function scryptAsync(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(password.normalize("NFKC"), salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))),
+  );
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(32);
+  const N = 2 ** LOG_N;
+  const hash = await scryptAsync(password, salt, 32, { N, r: R, p: P, maxmem: 256 * N * R });
+  return ["scrypt", LOG_N, R, P, salt.toString("base64url"), hash.toString("base64url")].join("$");
+}
+
+export class TestDb {
+  private constructor(private readonly client: pg.Client) {}
+
+  static async connect(): Promise<TestDb> {
+    const url = process.env.TEST_DATABASE_URL;
+    if (!url) throw new Error("TEST_DATABASE_URL is unset: run these specs through `npm test` (project pg)");
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    return new TestDb(client);
+  }
+
+  async close(): Promise<void> {
+    await this.client.end();
+  }
+
+  /** A staff account that signs in through the `staff` provider like the seeded ones. */
+  async createStaff(role: "doctor" | "admin", name: string, password = `pw-${randomBytes(9).toString("base64url")}`): Promise<StaffAccount> {
+    const id = randomUUID();
+    const email = `${role}-${id.slice(0, 8)}@parley.test`;
+    await this.client.query(
+      `INSERT INTO "User" ("id", "email", "name", "role", "passwordHash", "createdAt", "updatedAt")
+       VALUES ($1, $2, $3, $4::"Role", $5, now(), now())`,
+      [id, email, name, role, await hashPassword(password)],
+    );
+    return { id, email, password, name, role };
+  }
+
+  /** Disables an account the way the admin would (the user row's `disabledAt`). */
+  async disableUser(id: string): Promise<void> {
+    await this.client.query(`UPDATE "User" SET "disabledAt" = now(), "updatedAt" = now() WHERE "id" = $1::uuid`, [id]);
+  }
+
+  /**
+   * Rows in the watched tables. Presence events are written by event streams in the background
+   * (a stream that closes writes "offline" a moment later), so only those of the consults in
+   * `scope` are counted; every other event counts wherever it is.
+   */
+  async counts(scope: readonly string[] = []): Promise<RowCounts> {
+    const { rows } = await this.client.query<Record<string, string>>(
+      `SELECT
+         (SELECT count(*) FROM "Consult") AS "Consult",
+         (SELECT count(*) FROM "Invite") AS "Invite",
+         (SELECT count(*) FROM "Participant") AS "Participant",
+         (SELECT count(*) FROM "Event" WHERE "kind" <> 'presence' OR "consultId" = ANY($1::uuid[])) AS "Event",
+         (SELECT count(*) FROM "AuditEvent") AS "AuditEvent"`,
+      [scope],
+    );
+    const row = rows[0];
+    if (!row) throw new Error("no row from the count query");
+    const counts = {} as RowCounts;
+    for (const table of WATCHED_TABLES) counts[table] = Number(row[table]);
+    return counts;
+  }
+
+  /**
+   * A digest of what a request could change in these consults short of adding rows: consult
+   * status and log head, invite use and revocation, participant states (not `lastSeenAt`, which
+   * event streams refresh).
+   */
+  async digest(consultIds: readonly string[]): Promise<string> {
+    const { rows } = await this.client.query<{ digest: string | null }>(
+      `SELECT md5(
+         coalesce((SELECT string_agg(concat_ws('|', "id", "status", "eventSeq", "startedAt", "endedAt", "patientId"), ';' ORDER BY "id")
+                     FROM "Consult" WHERE "id" = ANY($1::uuid[])), '') || '#' ||
+         coalesce((SELECT string_agg(concat_ws('|', "id", "usedAt", "usedByUserId", "revokedAt", "expiresAt"), ';' ORDER BY "id")
+                     FROM "Invite" WHERE "consultId" = ANY($1::uuid[])), '') || '#' ||
+         coalesce((SELECT string_agg(concat_ws('|', "id", "state", "admittedAt", "leftAt", "removedAt", "displayName"), ';' ORDER BY "id")
+                     FROM "Participant" WHERE "consultId" = ANY($1::uuid[])), '')
+       ) AS digest`,
+      [consultIds],
+    );
+    return rows[0]?.digest ?? "";
+  }
+
+  /** Counts and digest together: compare before and after a request that must write nothing. */
+  async state(consultIds: readonly string[]): Promise<DbState> {
+    return { counts: await this.counts(consultIds), digest: await this.digest(consultIds) };
+  }
+
+  /** Convenience for a scoped count in one table (e.g. events of one consult). */
+  async eventsOf(consultId: string): Promise<number> {
+    const { rows } = await this.client.query<{ n: string }>(`SELECT count(*) AS n FROM "Event" WHERE "consultId" = $1::uuid`, [consultId]);
+    return Number(rows[0]?.n ?? 0);
+  }
+}
