@@ -17,6 +17,9 @@ export default defineConfig({
     ],
   },
   test: {
+    // next-auth imports `next/server` without an extension, which Node's resolver refuses; let
+    // vitest transform it instead.
+    server: { deps: { inline: ["next-auth"] } },
     projects: [
       {
         extends: true,

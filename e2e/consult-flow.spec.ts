@@ -19,6 +19,11 @@ test("doctor invites, patient waits, doctor admits and ends the consult", async 
 
   // The doctor sees the patient waiting without reloading, and admits them.
   await expect(doctor.getByTestId("waiting-list")).toContainText("Pat Example");
+  await expect(doctor.getByTestId("invite-state")).toHaveAttribute("data-state", "used");
+  // A new link for a second device: a fresh live link; the waiting patient stays.
+  await doctor.getByRole("button", { name: "New link" }).click();
+  await expect(doctor.getByTestId("invite-state")).toHaveAttribute("data-state", "live");
+  await expect(doctor.getByTestId("invite-link")).not.toHaveValue(inviteUrl);
   await doctorAdmits(doctor, patient, "Pat Example");
 
   // The patient reloads: still in the consult, no waiting room.

@@ -64,7 +64,7 @@ export function Room({ snapshot }: { snapshot: RoomSnapshot }) {
         </section>
       )}
 
-      {isDoctor && !ended && room.invite && !patient && <InvitePanel url={room.invite.url} expiresAt={room.invite.expiresAt} onNewLink={() => void room.newInvite()} busy={room.busy} />}
+      {isDoctor && !ended && !patient && <InvitePanel invite={room.invite} onNewLink={() => void room.newInvite()} busy={room.busy} />}
 
       {isDoctor && !ended && waiting.length > 0 && (
         <section className="rounded-2xl border border-amber-200 bg-amber-50 p-5" data-testid="waiting-list">

@@ -30,7 +30,8 @@ export function useRoom(snapshot: RoomSnapshot) {
       if (event.kind === "admission" && event.type === "admitted" && (event.payload as { participantId?: string }).participantId === snapshot.me.id) {
         void refresh();
       }
-      if (event.kind === "admission" && event.type === "admitted" && snapshot.me.role === "doctor") setInvite(null);
+      // A patient joining uses up the invite: the doctor's room shows the link's new state.
+      if (event.kind === "admission" && event.type === "waiting" && snapshot.me.role === "doctor") void refresh();
     },
     [refresh, snapshot.me.id, snapshot.me.role],
   );

@@ -8,9 +8,11 @@ import { ApiError } from "./errors";
 import { audit } from "./audit";
 import { withEvents, headSeq } from "./events/log";
 import { createInvite, inviteUrl, tokenOf } from "./invites";
-import type { ParticipantView, RoomSnapshot } from "@/lib/shared/api";
+import type { ParticipantView, RoomSnapshot, inviteAnswer } from "@/lib/shared/api";
 import type { z } from "zod";
 import type { signalBody } from "@/lib/shared/api";
+
+type InviteView = z.infer<typeof inviteAnswer>;
 
 /** A participant counts as online when its event stream touched it this recently. */
 export const ONLINE_WINDOW_MS = 45_000;
@@ -98,15 +100,16 @@ export async function roomSnapshot(db: Db, access: ConsultAccess, origin: string
   };
 }
 
-/** The consult's live invite, re-shown from its stored salt; a new one if none can be shown. */
-async function currentInvite(db: Db, access: ConsultAccess, origin: string, now: Date) {
-  const live = await db.invite.findFirst({
-    where: { consultId: access.consult.id, usedAt: null, revokedAt: null, expiresAt: { gt: now } },
-    orderBy: { createdAt: "desc" },
-  });
-  const token = live ? tokenOf(live) : undefined;
-  if (live && token) return { id: live.id, url: inviteUrl(origin, token), expiresAt: live.expiresAt.toISOString() };
-  return newInvite(db, access, origin);
+/**
+ * The consult's latest invite that was not withdrawn, re-shown from its stored salt (reading the
+ * room never creates one). None when the server's secret changed since: the doctor issues a new one.
+ */
+async function currentInvite(db: Db, access: ConsultAccess, origin: string, now: Date): Promise<InviteView | null> {
+  const latest = await db.invite.findFirst({ where: { consultId: access.consult.id, revokedAt: null }, orderBy: { createdAt: "desc" } });
+  const token = latest ? tokenOf(latest) : undefined;
+  if (!latest || !token) return null;
+  const state = latest.usedAt ? "used" : latest.expiresAt <= now ? "expired" : "live";
+  return { id: latest.id, url: inviteUrl(origin, token), expiresAt: latest.expiresAt.toISOString(), state };
 }
 
 /** Issues a fresh invite link and withdraws the consult's unused ones. */
@@ -116,7 +119,7 @@ export async function newInvite(db: Db, access: ConsultAccess, origin: string) {
     await tx.invite.updateMany({ where: { consultId: access.consult.id, usedAt: null, revokedAt: null }, data: { revokedAt: now } });
     const { invite, token } = await createInvite(tx, access.consult.id, access.user.id, now);
     await audit({ action: "invite.created", actorUserId: access.user.id, consultId: access.consult.id, detail: { inviteId: invite.id } }, tx);
-    return { id: invite.id, url: inviteUrl(origin, token), expiresAt: invite.expiresAt.toISOString() };
+    return { id: invite.id, url: inviteUrl(origin, token), expiresAt: invite.expiresAt.toISOString(), state: "live" as const };
   });
 }
 
@@ -148,8 +151,11 @@ export async function admit(db: Db, access: ConsultAccess, participantId: string
     if (!p || p.state === "removed") throw new ApiError("not_found", "No such participant");
     if (p.role !== "patient") throw new ApiError("invalid_input", "Only a patient is admitted");
     if (p.state === "admitted") return; // admitting twice is harmless
+    // Re-checked under the row lock: an end that raced this admit wins.
+    const opened = await tx.consult.updateMany({ where: { id: access.consult.id, status: { in: ["open", "scheduled"] } }, data: { status: "open" } });
+    if (opened.count !== 1) throw new ApiError("gone", "This consult has ended");
+    await tx.consult.updateMany({ where: { id: access.consult.id, startedAt: null }, data: { startedAt: now } });
     await tx.participant.update({ where: { id: p.id }, data: { state: "admitted", admittedAt: now, leftAt: null } });
-    await tx.consult.update({ where: { id: access.consult.id }, data: { status: "open", startedAt: now } });
     emit({
       consultId: access.consult.id,
       kind: "admission",

@@ -40,8 +40,17 @@ function refuseCrossSite(req: Request): void {
   if (site === "cross-site") throw new ApiError("forbidden", "Cross-site requests are not accepted");
   const origin = req.headers.get("origin");
   const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
-  if (origin && origin !== "null" && host && new URL(origin).host !== host) {
+  if (origin && host && originHost(origin) !== host) {
     throw new ApiError("forbidden", "Cross-site requests are not accepted");
+  }
+}
+
+/** The host of an Origin header; "null" or anything unparsable matches no host. */
+function originHost(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
   }
 }
 

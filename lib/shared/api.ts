@@ -74,6 +74,14 @@ export const participantView = z.object({
 });
 export type ParticipantView = z.infer<typeof participantView>;
 
+export const inviteAnswer = z.object({
+  id: uuid,
+  url: z.string(),
+  expiresAt: z.string(),
+  /** live: can be used; used: a patient joined with it; expired: too old */
+  state: z.enum(["live", "used", "expired"]),
+});
+
 export const roomSnapshot = z.object({
   consult: z.object({
     id: uuid,
@@ -85,13 +93,12 @@ export const roomSnapshot = z.object({
   participants: z.array(participantView),
   /** the log head when the snapshot was taken: open the stream with ?after= this */
   lastSeq: z.number().int(),
-  /** owner only, while no patient has been admitted */
-  invite: z.object({ id: uuid, url: z.string(), expiresAt: z.string() }).nullable(),
+  /** owner only, while no patient has been admitted: the latest invite that was not withdrawn */
+  invite: inviteAnswer.nullable(),
 });
 export type RoomSnapshot = z.infer<typeof roomSnapshot>;
 
 export const createConsultAnswer = z.object({ id: uuid, url: z.string() });
-export const inviteAnswer = z.object({ id: uuid, url: z.string(), expiresAt: z.string() });
 export const guestJoinAnswer = z.object({ consultId: uuid });
 
 export const apiError = z.object({

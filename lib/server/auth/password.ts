@@ -22,17 +22,20 @@ export async function hashPassword(password: string): Promise<string> {
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [alg, logN, r, p, salt, hash] = stored.split("$");
-  if (alg !== "scrypt" || !logN || !r || !p || !salt || !hash) return false;
-  const N = 2 ** Number(logN);
-  const expected = Buffer.from(hash, "base64url");
-  const got = await scrypt(password, Buffer.from(salt, "base64url"), expected.length, {
-    N,
-    r: Number(r),
-    p: Number(p),
-    maxmem: maxmem(N, Number(r)),
-  });
-  return got.length === expected.length && timingSafeEqual(got, expected);
+  const m = /^scrypt\$(\d{1,2})\$(\d{1,2})\$(\d{1,2})\$([A-Za-z0-9_-]{16,})\$([A-Za-z0-9_-]{43})$/.exec(stored);
+  if (!m) return false;
+  const [logN, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  // Bounds keep a corrupt or hostile row from throwing or from costing minutes of CPU.
+  if (logN < 10 || logN > 20 || r < 1 || r > 32 || p < 1 || p > 16) return false;
+  const expected = Buffer.from(m[5] ?? "", "base64url");
+  if (expected.length !== 32) return false;
+  const N = 2 ** logN;
+  try {
+    const got = await scrypt(password, Buffer.from(m[4] ?? "", "base64url"), 32, { N, r, p, maxmem: maxmem(N, r) * p });
+    return timingSafeEqual(got, expected);
+  } catch {
+    return false;
+  }
 }
 
 /** A fixed hash to verify against when the email is unknown, so timing does not reveal accounts. */

@@ -8,14 +8,19 @@ export const DEMO_ACCOUNTS = [
   { email: "admin@parley.test", name: "Alex Admin", role: "admin" },
 ] as const;
 
+/** Serialises seeding across app instances starting together on one empty database. */
+const SEED_LOCK = 72707370;
+
 export async function seedDemo(db: PrismaClient, password: string): Promise<boolean> {
   if ((await db.user.count()) > 0) return false;
   const passwordHash = await hashPassword(password);
-  await db.$transaction(async (tx) => {
+  return db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SEED_LOCK})`;
+    if ((await tx.user.count()) > 0) return false; // another instance seeded first
     for (const a of DEMO_ACCOUNTS) {
       await tx.user.create({ data: { ...a, passwordHash } });
     }
     await tx.auditEvent.create({ data: { action: "demo.seeded", detail: { accounts: DEMO_ACCOUNTS.map((a) => a.email) } } });
+    return true;
   });
-  return true;
 }

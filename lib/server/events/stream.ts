@@ -18,6 +18,11 @@ const READ_LIMIT = 200;
 
 const g = globalThis as { __parleyLastCleanup?: number };
 
+function isAbout(e: StreamEvent, participantId: string): boolean {
+  const payload = e.payload;
+  return typeof payload === "object" && payload !== null && !Array.isArray(payload) && payload.participantId === participantId;
+}
+
 export function formatEvent(e: StreamEvent): string {
   return `id: ${e.seq}\nevent: ${e.kind}\ndata: ${JSON.stringify(e)}\n\n`;
 }
@@ -84,14 +89,21 @@ export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array>
           if (dirty) {
             dirty = false;
             const events = await readEvents(db, consultId, { participantId: access.participant.id, admitted: access.participant.state === "admitted" }, cursor, READ_LIMIT);
+            let widened = false;
             for (const e of events) {
               write(formatEvent(e));
               cursor = e.seq;
               lastWrite = Date.now();
+              // The batch was filtered for a participant in the waiting room: once it is admitted,
+              // read again from here with what it may see now, or later broadcasts would be lost.
+              if (e.kind === "admission" && isAbout(e, access.participant.id) && e.type === "admitted") {
+                widened = true;
+                break;
+              }
             }
-            if (events.length === READ_LIMIT) dirty = true;
+            if (events.length === READ_LIMIT || widened) dirty = true;
             // Admission, removal or the end of the consult change what this caller may see.
-            if (events.some((e) => e.kind === "admission" || e.kind === "consult")) {
+            if (widened || events.some((e) => e.kind === "admission" || e.kind === "consult")) {
               if (!(await recheck())) {
                 write(`event: revoked\ndata: {}\n\n`);
                 break;
