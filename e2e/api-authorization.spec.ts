@@ -193,6 +193,17 @@ const ROUTES: RouteSpec[] = [
     },
   },
   {
+    name: "POST /api/consults/:id/rejoin",
+    call: (x) => ({ method: "POST", path: `/api/consults/${x.consultId}/rejoin`, data: {} }),
+    refused: { ...OUTSIDERS, crossSiteOwner: 403 },
+    allowed: {
+      // runs after the leave above: the patient who left goes back to the waiting room
+      caller: "admittedPatient",
+      status: 200,
+      check: async (_a, x) => expect((await getSnapshot(x.patient, x.consultId)).me.state).toBe("waiting"),
+    },
+  },
+  {
     name: "POST /api/consults/:id/end",
     call: (x) => ({ method: "POST", path: `/api/consults/${x.consultId}/end`, data: {} }),
     refused: { ...OUTSIDERS, ...NOT_OWNER, crossSiteOwner: 403 },

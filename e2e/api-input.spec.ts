@@ -99,6 +99,13 @@ const BODY_ROUTES: BodyRoute[] = [
     wrong: [{ label: "an unknown field", body: () => ({ participantId: randomUUID() }) }],
   },
   {
+    name: "POST /api/consults/:id/rejoin",
+    path: (_x, id) => `/api/consults/${id}/rejoin`,
+    hasId: true,
+    valid: () => ({}),
+    wrong: [{ label: "an unknown field", body: () => ({ state: "admitted" }) }],
+  },
+  {
     name: "POST /api/consults/:id/invites",
     path: (_x, id) => `/api/consults/${id}/invites`,
     hasId: true,

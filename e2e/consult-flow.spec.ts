@@ -31,6 +31,13 @@ test("doctor invites, patient waits, doctor admits and ends the consult", async 
   await expect(patient.getByTestId("participant").filter({ hasText: "Pat Example" })).toBeVisible();
   await expect(patient.getByTestId("waiting-room")).toHaveCount(0);
 
+  // The patient leaves and comes back: through the waiting room, admitted again by the doctor.
+  await patient.getByTestId("hang-up").click();
+  await expect(patient.getByTestId("left-consult")).toBeVisible();
+  await patient.getByRole("button", { name: "Back to the waiting room" }).click();
+  await expect(patient.getByTestId("waiting-room")).toBeVisible();
+  await doctorAdmits(doctor, patient, "Pat Example");
+
   // The link was single-use: another browser cannot use it.
   const stranger = await newPatientContext(browser, baseURL);
   const strangerPage = await stranger.newPage();

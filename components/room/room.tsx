@@ -64,6 +64,15 @@ export function Room({ snapshot }: { snapshot: RoomSnapshot }) {
         </section>
       )}
 
+      {!isDoctor && state.me.state === "left" && !ended && (
+        <section className="flex flex-wrap items-center justify-between gap-3 rounded-2xl border border-slate-200 bg-white p-5" data-testid="left-consult">
+          <p className="text-sm">You left the consult. You can close this page, or go back to the waiting room and your doctor will let you in again.</p>
+          <Button onClick={() => void room.rejoin()} disabled={room.busy}>
+            Back to the waiting room
+          </Button>
+        </section>
+      )}
+
       {isDoctor && !ended && !patient && <InvitePanel invite={room.invite} onNewLink={() => void room.newInvite()} busy={room.busy} />}
 
       {isDoctor && !ended && waiting.length > 0 && (

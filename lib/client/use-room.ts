@@ -63,6 +63,7 @@ export function useRoom(snapshot: RoomSnapshot) {
       dispatch({ type: "event", event: { seq: 0, kind: "consult", type: "ended", from: null, to: null, payload: {}, at: new Date().toISOString() } });
     }),
     leave: () => run(() => consultActions.leave(consultId)),
+    rejoin: () => run(() => consultActions.rejoin(consultId)),
     newInvite: () => run(async () => setInvite(await consultActions.newInvite(consultId))),
   };
 }

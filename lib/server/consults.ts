@@ -181,6 +181,26 @@ export async function leave(db: Db, access: ConsultAccess) {
   });
 }
 
+/**
+ * Comes back after leaving: a patient returns to the waiting room (the doctor admits them again),
+ * the owner straight into the consult. Harmless when already in.
+ */
+export async function rejoin(db: Db, access: ConsultAccess) {
+  if (access.participant.state !== "left") return;
+  const state = access.isOwner ? "admitted" : "waiting";
+  await withEvents(db, async (tx, emit) => {
+    const moved = await tx.participant.updateMany({ where: { id: access.participant.id, state: "left" }, data: { state, leftAt: null } });
+    if (moved.count !== 1) return;
+    emit({
+      consultId: access.consult.id,
+      kind: "admission",
+      type: state,
+      from: access.participant.id,
+      payload: { participantId: access.participant.id, displayName: access.participant.displayName, role: access.participant.role, state },
+    });
+  });
+}
+
 /** Ends the consult for everyone: open streams are told, invites stop working. */
 export async function endConsult(db: Db, access: ConsultAccess) {
   const now = new Date();
