@@ -47,7 +47,7 @@ if (pg) {
   }
 }
 
-const line = (cells: (string | number)[]) => console.log(cells.map((c, i) => String(c).padEnd(i === 0 ? 34 : 10)).join(""));
+const line = (cells: (string | number)[]) => console.log(cells.map((c, i) => String(c).padEnd(i === 0 ? 44 : 10)).join(""));
 console.log("\nSignal relay: POST /signals → the peer's event stream (ms)");
 line(["case", "n", "p50", "p95", "p99", "max"]);
 for (const r of rows) {
