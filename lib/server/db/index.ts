@@ -96,7 +96,12 @@ function lockDataDir(dataDir: string): () => void {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
   writeFileSync(file, String(process.pid));
-  return () => rmSync(file, { force: true });
+  const release = () => rmSync(file, { force: true });
+  process.once("exit", release);
+  return () => {
+    process.off("exit", release);
+    release();
+  };
 }
 
 function isAlive(pid: number): boolean {
