@@ -1,6 +1,6 @@
 // Doctor and patient flows in two real browsers against the server on PostgreSQL.
 import { expect, test } from "@playwright/test";
-import { DEMO, doctorAdmits, doctorOpensConsult, newPatientContext, patientJoins, signIn } from "./flows/consult";
+import { DEMO, doctorAdmits, doctorOpensConsult, expectConnected, newPatientContext, patientJoins, signIn } from "./flows/consult";
 
 test("doctor invites, patient waits, doctor admits and ends the consult", async ({ page: doctor, browser, baseURL }) => {
   const { consultId, inviteUrl } = await doctorOpensConsult(doctor);
@@ -28,7 +28,8 @@ test("doctor invites, patient waits, doctor admits and ends the consult", async 
 
   // The patient reloads: still in the consult, no waiting room.
   await patient.reload();
-  await expect(patient.getByTestId("participant").filter({ hasText: "Pat Example" })).toBeVisible();
+  await expectConnected(patient);
+  await expectConnected(doctor);
   await expect(patient.getByTestId("waiting-room")).toHaveCount(0);
 
   // The patient leaves and comes back: through the waiting room, admitted again by the doctor.

@@ -1,24 +1,83 @@
 "use client";
 
 import Link from "next/link";
+import { useRef } from "react";
 import type { RoomSnapshot } from "@/lib/shared/api";
+import type { ClientSettings } from "@/lib/shared/settings";
+import type { CallSnapshot, CallState } from "@/lib/rtc/call";
 import { useRoom } from "@/lib/client/use-room";
+import { useCall, useSignalBus } from "@/lib/client/use-call";
+import { useLocalMedia, useMediaElement, type MediaProblem } from "@/lib/client/local-media";
 import { Button } from "../ui/button";
 import { Alert } from "../ui/alert";
 import { InvitePanel } from "./invite-panel";
+import { CallView } from "./call-view";
 
-export function Room({ snapshot }: { snapshot: RoomSnapshot }) {
-  const room = useRoom(snapshot);
+const MEDIA_PROBLEMS: Record<MediaProblem, string> = {
+  denied: "Your browser is not letting Parley use your camera and microphone, so the other side cannot see or hear you. Allow them in the address bar's site settings and reload the page.",
+  "no-device": "No camera or microphone was found: the other side cannot see or hear you, but you can see and hear them.",
+  "in-use": "Your camera or microphone is used by another app. Close it and reload the page.",
+  insecure: "This page is not secure (it needs HTTPS), so the browser blocks the camera and microphone. Ask your clinic for an https:// link.",
+  error: "Your camera or microphone could not be started. Reload the page to try again.",
+};
+
+function callText(snapshot: CallSnapshot, otherName: string | undefined): string {
+  const who = otherName ?? "The other side";
+  switch (snapshot.state) {
+    case "waiting":
+      return `Waiting for ${otherName ?? "the other side"} to join the call`;
+    case "connecting":
+      return "Connecting the call…";
+    case "connected":
+      return `In the call with ${who}`;
+    case "reconnecting":
+      return "The connection dropped — reconnecting…";
+    case "failed":
+      return snapshot.problem === "timeout"
+        ? "The call could not connect. A firewall or network may be blocking it: press Retry, or try another network."
+        : "The call connection failed. Press Retry; if it keeps failing, try another network.";
+    case "ended":
+      return snapshot.problem === "peer-left" ? `${who} left the call.` : "The call has ended.";
+  }
+}
+
+export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings: ClientSettings }) {
+  const signals = useSignalBus();
+  const room = useRoom(snapshot, signals);
   const { state } = room;
   const isDoctor = state.me.role === "doctor";
   const ended = state.status === "ended" || state.status === "cancelled";
+  const present = !ended && !state.removed && state.me.state !== "left";
+  const inConsult = present && state.me.state === "admitted";
   const waiting = state.participants.filter((p) => p.role === "patient" && p.state === "waiting");
   const patient = state.participants.find((p) => p.role === "patient" && p.state === "admitted");
-  const connection = ended || state.removed ? "ended" : "waiting";
+  const doctor = state.participants.find((p) => p.role === "doctor" && p.state === "admitted");
+  const other = isDoctor ? patient : doctor;
+
+  const media = useLocalMedia(present);
+  const call = useCall({ consultId: snapshot.consult.id, other: inConsult ? other : undefined, initiator: isDoctor, settings, local: media, signals });
+
+  const connection: CallState = !present
+    ? "ended"
+    : state.me.state === "waiting"
+      ? "waiting"
+      : other
+        ? call.snapshot.state
+        : call.snapshot.state === "ended"
+          ? "ended"
+          : "waiting";
+
+  const hangUp = () => {
+    call.hangUp();
+    void room.leave();
+  };
 
   if (state.removed) {
     return (
       <main className="mx-auto max-w-lg px-4 py-16">
+        <span data-testid="connection-state" data-state="ended" className="sr-only">
+          ended
+        </span>
         <Alert>You are no longer in this consult. If this is a mistake, ask your clinic for a new invite link.</Alert>
       </main>
     );
@@ -29,11 +88,21 @@ export function Room({ snapshot }: { snapshot: RoomSnapshot }) {
       <div className="flex flex-wrap items-center justify-between gap-3">
         <div>
           <h1 className="text-xl font-semibold">{isDoctor ? `Consult${patient ? ` with ${patient.displayName}` : ""}` : `Consult with ${snapshot.consult.doctorName}`}</h1>
-          <p className="text-sm text-slate-600">
+          <p className="text-sm text-slate-600" aria-live="polite">
             <span data-testid="connection-state" data-state={connection}>
-              {ended ? "This consult has ended." : state.me.state === "waiting" ? "Waiting to be admitted" : patient || !isDoctor ? "In the consult" : "Waiting for your patient"}
+              {ended
+                ? "This consult has ended."
+                : state.me.state === "waiting"
+                  ? "Waiting to be admitted"
+                  : state.me.state === "left"
+                    ? "You left the call."
+                    : !other && call.snapshot.state !== "ended"
+                      ? isDoctor
+                        ? "Waiting for your patient"
+                        : `Waiting for ${snapshot.consult.doctorName}`
+                      : callText(call.snapshot, other?.displayName)}
             </span>
-            {room.stream === "reconnecting" && <span className="ml-2 text-amber-700">· reconnecting…</span>}
+            {room.stream === "reconnecting" && <span className="ml-2 text-amber-700">· reconnecting to the server…</span>}
           </p>
         </div>
         <div className="flex gap-2">
@@ -41,11 +110,6 @@ export function Room({ snapshot }: { snapshot: RoomSnapshot }) {
             <Link href="/dashboard" className="inline-flex min-h-11 items-center rounded-xl px-3 text-sm text-brand-700 hover:underline">
               Dashboard
             </Link>
-          )}
-          {!ended && !isDoctor && state.me.state === "admitted" && (
-            <Button data-testid="hang-up" variant="danger" onClick={() => void room.leave()} disabled={room.busy}>
-              Leave
-            </Button>
           )}
           {!ended && isDoctor && (
             <Button data-testid="end-consult" variant="danger" onClick={() => void room.end()} disabled={room.busy}>
@@ -56,26 +120,32 @@ export function Room({ snapshot }: { snapshot: RoomSnapshot }) {
       </div>
 
       {room.error && <Alert>{room.error}</Alert>}
+      {present && media.problem && <Alert tone="warning">{MEDIA_PROBLEMS[media.problem]}</Alert>}
 
       {!isDoctor && state.me.state === "waiting" && !ended && (
-        <section data-testid="waiting-room" className="rounded-2xl border border-brand-100 bg-brand-50 p-6 text-brand-900">
-          <h2 className="text-lg font-semibold">You are in the waiting room</h2>
-          <p className="mt-1 text-sm">{snapshot.consult.doctorName} has been told you are here and will let you in shortly. Keep this page open.</p>
+        <section data-testid="waiting-room" className="grid gap-4 rounded-2xl border border-brand-100 bg-brand-50 p-6 text-brand-900 sm:grid-cols-[1fr_16rem]">
+          <div>
+            <h2 className="text-lg font-semibold">You are in the waiting room</h2>
+            <p className="mt-1 text-sm">{snapshot.consult.doctorName} has been told you are here and will let you in shortly. Keep this page open: the call starts by itself.</p>
+          </div>
+          <SelfView stream={media.stream} />
         </section>
       )}
 
-      {!isDoctor && state.me.state === "left" && !ended && (
+      {state.me.state === "left" && !ended && (
         <section className="flex flex-wrap items-center justify-between gap-3 rounded-2xl border border-slate-200 bg-white p-5" data-testid="left-consult">
-          <p className="text-sm">You left the consult. You can close this page, or go back to the waiting room and your doctor will let you in again.</p>
+          <p className="text-sm">
+            {isDoctor ? "You left the call. The consult stays open until you end it." : "You left the consult. You can close this page, or go back to the waiting room and your doctor will let you in again."}
+          </p>
           <Button onClick={() => void room.rejoin()} disabled={room.busy}>
-            Back to the waiting room
+            {isDoctor ? "Back to the call" : "Back to the waiting room"}
           </Button>
         </section>
       )}
 
-      {isDoctor && !ended && !patient && <InvitePanel invite={room.invite} onNewLink={() => void room.newInvite()} busy={room.busy} />}
+      {isDoctor && present && !patient && <InvitePanel invite={room.invite} onNewLink={() => void room.newInvite()} busy={room.busy} />}
 
-      {isDoctor && !ended && waiting.length > 0 && (
+      {isDoctor && present && waiting.length > 0 && (
         <section className="rounded-2xl border border-amber-200 bg-amber-50 p-5" data-testid="waiting-list">
           <h2 className="mb-3 font-semibold text-amber-950">Waiting room</h2>
           <ul className="space-y-2">
@@ -94,18 +164,19 @@ export function Room({ snapshot }: { snapshot: RoomSnapshot }) {
         </section>
       )}
 
-      {!ended && state.me.state === "admitted" && (
-        <section className="grid gap-3 sm:grid-cols-2">
-          {state.participants
-            .filter((p) => p.state === "admitted")
-            .map((p) => (
-              <div key={p.id} data-testid="participant" className="flex aspect-video items-end rounded-2xl bg-slate-900 p-4 text-white">
-                <span className="text-sm">
-                  {p.displayName} {p.id === state.me.id ? "(you)" : ""} · {p.id === state.me.id || p.online ? "here" : "away"}
-                </span>
-              </div>
-            ))}
-        </section>
+      {inConsult && (
+        <CallView
+          local={media.stream}
+          snapshot={call.snapshot}
+          otherName={other?.displayName}
+          muted={call.muted}
+          cameraOff={call.cameraOff}
+          onToggleMute={call.toggleMute}
+          onToggleCamera={call.toggleCamera}
+          onHangUp={hangUp}
+          onRetry={call.retry}
+          busy={room.busy}
+        />
       )}
 
       {ended && (
@@ -121,5 +192,15 @@ export function Room({ snapshot }: { snapshot: RoomSnapshot }) {
         </Alert>
       )}
     </main>
+  );
+}
+
+function SelfView({ stream }: { stream: MediaStream | undefined }) {
+  const ref = useRef<HTMLVideoElement>(null);
+  useMediaElement(ref, stream);
+  return (
+    <div className="aspect-video overflow-hidden rounded-xl bg-slate-900">
+      <video ref={ref} data-testid="preview-video" autoPlay playsInline muted className="h-full w-full -scale-x-100 object-cover" />
+    </div>
   );
 }

@@ -37,12 +37,16 @@ export async function patientJoins(page: Page, inviteUrl: string, name: string):
   await expect(page.getByTestId("waiting-room")).toBeVisible();
 }
 
-/** Doctor admits the patient waiting under `name`; both sides then see the consult. */
+/** Doctor admits the patient waiting under `name`; the call then comes up on both sides by itself. */
 export async function doctorAdmits(doctor: Page, patient: Page, name: string): Promise<void> {
   const row = doctor.getByTestId("waiting-list").getByRole("listitem").filter({ hasText: name });
   await row.getByTestId("admit").click();
   await expect(patient.getByTestId("waiting-room")).toBeHidden();
   await expect(doctor.getByTestId("invite-link")).toHaveCount(0);
-  await expect(doctor.getByTestId("participant").filter({ hasText: name })).toBeVisible();
-  await expect(patient.getByTestId("participant").filter({ hasText: name })).toBeVisible();
+  await expectConnected(doctor);
+  await expectConnected(patient);
+}
+
+export async function expectConnected(page: Page): Promise<void> {
+  await expect(page.getByTestId("connection-state")).toHaveAttribute("data-state", "connected");
 }

@@ -15,3 +15,17 @@ export const consultActions = {
   revokeInvite: (id: string, inviteId: string) => api.delete(`${base(id)}/invites/${inviteId}`),
   signal: (id: string, body: { to?: string; type: string; payload: Record<string, unknown> }) => api.post(`${base(id)}/signals`, body),
 };
+
+/**
+ * A signal sent while the page is going away (pagehide): a keepalive request the browser finishes
+ * after the page is gone. Fire and forget.
+ */
+export function signalOnUnload(id: string, body: { to?: string; type: string; payload: Record<string, unknown> }): void {
+  void fetch(`${base(id)}/signals`, {
+    method: "POST",
+    keepalive: true,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    credentials: "same-origin",
+  }).catch(() => undefined);
+}

@@ -3,18 +3,11 @@
 // lists devices, measures the microphone level, and turns every failure into a state the page
 // can explain (denied, no device, device busy, insecure page).
 import { useCallback, useEffect, useRef, useState } from "react";
+import { acquireMedia, stopMedia, type DeviceChoice, type MediaProblem } from "./local-media";
 
-export type PreviewState = "idle" | "requesting" | "ready" | "denied" | "no-device" | "in-use" | "insecure" | "error";
+export type PreviewState = "idle" | "requesting" | "ready" | MediaProblem;
 
 export type Devices = { cameras: MediaDeviceInfo[]; microphones: MediaDeviceInfo[] };
-
-export function classifyMediaError(err: unknown): PreviewState {
-  const name = err instanceof DOMException || err instanceof Error ? err.name : "";
-  if (name === "NotAllowedError" || name === "SecurityError" || name === "PermissionDeniedError") return "denied";
-  if (name === "NotFoundError" || name === "OverconstrainedError" || name === "DevicesNotFoundError") return "no-device";
-  if (name === "NotReadableError" || name === "TrackStartError" || name === "AbortError") return "in-use";
-  return "error";
-}
 
 export function useMediaPreview() {
   const [state, setState] = useState<PreviewState>("idle");
@@ -26,41 +19,21 @@ export function useMediaPreview() {
   const current = useRef<MediaStream | undefined>(undefined);
 
   const stop = useCallback(() => {
-    current.current?.getTracks().forEach((t) => t.stop());
+    stopMedia(current.current);
     current.current = undefined;
   }, []);
 
   const start = useCallback(
-    async (choice: { cameraId?: string; microphoneId?: string } = {}) => {
-      if (typeof navigator === "undefined" || !navigator.mediaDevices?.getUserMedia) {
-        setState("insecure");
-        return;
-      }
+    async (choice: DeviceChoice = {}) => {
       setState("requesting");
       stop();
-      const video: MediaTrackConstraints | boolean = choice.cameraId ? { deviceId: { exact: choice.cameraId } } : true;
-      const audio: MediaTrackConstraints | boolean = choice.microphoneId ? { deviceId: { exact: choice.microphoneId } } : true;
-      let media: MediaStream | undefined;
-      let failure: unknown;
-      try {
-        media = await navigator.mediaDevices.getUserMedia({ video, audio });
-      } catch (err) {
-        failure = err;
-        // One of the two may be missing: try each alone so a patient without a camera can still talk.
-        for (const c of [{ video: false, audio }, { video, audio: false }]) {
-          try {
-            media = await navigator.mediaDevices.getUserMedia(c);
-            break;
-          } catch {
-            // keep the first error
-          }
-        }
-      }
-      if (!media) {
-        setState(classifyMediaError(failure));
+      const r = await acquireMedia(choice);
+      if (!r.stream) {
+        setState(r.problem);
         setStream(undefined);
         return;
       }
+      const media = r.stream;
       current.current = media;
       setStream(media);
       setHasVideo(media.getVideoTracks().length > 0);

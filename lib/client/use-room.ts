@@ -7,8 +7,10 @@ import { consultActions } from "./consults";
 import { ClientApiError } from "./api";
 import { useEventStream } from "./event-stream";
 import { initialRoomState, roomReducer } from "./room-state";
+import type { SignalBus } from "./use-call";
 
-export function useRoom(snapshot: RoomSnapshot) {
+/** `signals`: where the room's signal events go (the call, lib/client/use-call.ts). */
+export function useRoom(snapshot: RoomSnapshot, signals?: SignalBus) {
   const consultId = snapshot.consult.id;
   const [state, dispatch] = useReducer(roomReducer, snapshot, initialRoomState);
   const [invite, setInvite] = useState(snapshot.invite);
@@ -25,6 +27,10 @@ export function useRoom(snapshot: RoomSnapshot) {
 
   const onEvent = useCallback(
     (event: StreamEvent) => {
+      if (event.kind === "signal") {
+        signals?.emit(event);
+        return;
+      }
       dispatch({ type: "event", event });
       // When I am admitted, what I may see widens: reload the room.
       if (event.kind === "admission" && event.type === "admitted" && (event.payload as { participantId?: string }).participantId === snapshot.me.id) {
@@ -33,7 +39,7 @@ export function useRoom(snapshot: RoomSnapshot) {
       // A patient joining uses up the invite: the doctor's room shows the link's new state.
       if (event.kind === "admission" && event.type === "waiting" && snapshot.me.role === "doctor") void refresh();
     },
-    [refresh, snapshot.me.id, snapshot.me.role],
+    [refresh, snapshot.me.id, snapshot.me.role, signals],
   );
 
   const live = state.status !== "ended" && state.status !== "cancelled" && !state.removed;

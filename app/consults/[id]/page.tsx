@@ -6,6 +6,7 @@ import { pageConsultAccess } from "@/lib/server/pages";
 import { roomSnapshot } from "@/lib/server/consults";
 import { getDb } from "@/lib/server/db";
 import { publicOrigin } from "@/lib/server/origin";
+import { clientSettings } from "@/lib/server/env";
 import { Room } from "@/components/room/room";
 
 export const metadata: Metadata = { title: "Consult" };
@@ -15,5 +16,5 @@ export default async function ConsultPage({ params }: { params: Promise<{ id: st
   if (!parsed.success) notFound();
   const access = await pageConsultAccess(parsed.data.id);
   const snapshot = await roomSnapshot(await getDb(), access, publicOrigin(await headers()));
-  return <Room snapshot={snapshot} />;
+  return <Room snapshot={snapshot} settings={clientSettings()} />;
 }

@@ -1,0 +1,108 @@
+"use client";
+// Ties a CallSession (lib/rtc/call.ts) to the room: starts it when both people are in the consult
+// and local media is settled, feeds it the other participant's signals from the room's event
+// stream, posts its messages as signals, says bye when the page goes away.
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { ClientSettings } from "@/lib/shared/settings";
+import type { StreamEvent } from "@/lib/shared/api";
+import { CallSession, type CallSnapshot } from "@/lib/rtc/call";
+import { parseCallMessage, toSignal } from "@/lib/rtc/messages";
+import { consultActions, signalOnUnload } from "./consults";
+
+/** Hands the room's signal events to whoever listens (the call). One per room. */
+export class SignalBus {
+  private listener: ((e: StreamEvent) => void) | undefined;
+  emit(e: StreamEvent): void {
+    this.listener?.(e);
+  }
+  listen(fn: (e: StreamEvent) => void): () => void {
+    this.listener = fn;
+    return () => {
+      if (this.listener === fn) this.listener = undefined;
+    };
+  }
+}
+
+export function useSignalBus(): SignalBus {
+  const [bus] = useState(() => new SignalBus());
+  return bus;
+}
+
+export function rtcConfiguration(settings: ClientSettings): RTCConfiguration {
+  const iceServers: RTCIceServer[] = settings.stunUrls.length > 0 ? [{ urls: settings.stunUrls }] : [];
+  return { iceServers, iceTransportPolicy: settings.iceTransportPolicy };
+}
+
+type UseCallOptions = {
+  consultId: string;
+  /** the other person in the call, when both are in the consult */
+  other: { id: string } | undefined;
+  initiator: boolean;
+  settings: ClientSettings;
+  local: { stream?: MediaStream; settled: boolean };
+  signals: SignalBus;
+};
+
+export function useCall({ consultId, other, initiator, settings, local, signals }: UseCallOptions) {
+  const [snapshot, setSnapshot] = useState<CallSnapshot>({ state: "waiting" });
+  const [muted, setMuted] = useState(false);
+  const [cameraOff, setCameraOff] = useState(false);
+  const session = useRef<CallSession | null>(null);
+  const otherId = other?.id;
+  const hadOther = useRef(false);
+
+  useEffect(() => {
+    if (!otherId || !local.settled) {
+      // The other person left the consult without a bye (closed the tab while offline, removed).
+      if (hadOther.current && !otherId) setSnapshot({ state: "ended", problem: "peer-left" });
+      return;
+    }
+    hadOther.current = true;
+    const call = new CallSession({
+      initiator,
+      rtcConfig: rtcConfiguration(settings),
+      send: async (msg) => {
+        await consultActions.signal(consultId, { to: otherId, ...toSignal(msg) });
+      },
+      onChange: setSnapshot,
+    });
+    session.current = call;
+    const stopListening = signals.listen((e) => {
+      if (e.kind !== "signal" || e.from !== otherId) return;
+      const msg = parseCallMessage(e.type, e.payload);
+      if (msg) call.receive(msg);
+    });
+    call.start(local.stream);
+    const onPageHide = () => call.pageHide((msg) => signalOnUnload(consultId, { to: otherId, ...toSignal(msg) }));
+    window.addEventListener("pagehide", onPageHide);
+    return () => {
+      window.removeEventListener("pagehide", onPageHide);
+      stopListening();
+      session.current = null;
+      call.dispose();
+    };
+  }, [consultId, otherId, initiator, settings, local.settled, local.stream, signals]);
+
+  const toggleMute = useCallback(() => {
+    setMuted((m) => {
+      session.current?.setLocalEnabled("audio", m);
+      return !m;
+    });
+  }, []);
+  const toggleCamera = useCallback(() => {
+    setCameraOff((off) => {
+      session.current?.setLocalEnabled("video", off);
+      return !off;
+    });
+  }, []);
+
+  return {
+    snapshot,
+    muted,
+    cameraOff,
+    toggleMute,
+    toggleCamera,
+    retry: useCallback(() => session.current?.retry(), []),
+    hangUp: useCallback(() => session.current?.hangUp(), []),
+  };
+}

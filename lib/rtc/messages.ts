@@ -1,0 +1,59 @@
+// The call's signaling messages, carried as signals on the consult's event log (the server relays
+// them without reading them). Every message names the sending call session (`sid`, new on every
+// page load and every retry); directed ones name the receiving session (`to`), so messages of an
+// old session (before a reload, a retry) are recognised and dropped.
+import { z } from "zod";
+
+export const SID_BYTES = 16;
+export const sessionId = z.string().regex(/^[A-Za-z0-9_-]{22}$/, "a call session id");
+
+export function newSessionId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(SID_BYTES));
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** simple-peer's signal data: SDP offers/answers, ICE candidates, renegotiation requests. */
+const peerSignal = z
+  .object({
+    type: z.enum(["offer", "answer", "pranswer", "rollback", "candidate", "renegotiate", "transceiverRequest"]),
+    sdp: z.string().max(64_000).optional(),
+    candidate: z
+      .object({ candidate: z.string().max(2_000), sdpMid: z.string().nullish(), sdpMLineIndex: z.number().int().nullish(), usernameFragment: z.string().nullish() })
+      .optional(),
+    renegotiate: z.boolean().optional(),
+    transceiverRequest: z.object({ kind: z.string(), init: z.record(z.string(), z.unknown()).optional() }).optional(),
+  })
+  .loose();
+
+export const callMessage = z.discriminatedUnion("type", [
+  /** "I am ready for a call in this session"; `reply` marks the answer to the other's hello */
+  z.object({ type: z.literal("hello"), sid: sessionId, reply: z.boolean() }),
+  /** simple-peer's signaling from session `sid` to session `to` */
+  z.object({ type: z.literal("rtc"), sid: sessionId, to: sessionId, data: peerSignal }),
+  /** session `sid` left the call (hang-up, page closed) */
+  z.object({ type: z.literal("bye"), sid: sessionId }),
+]);
+export type CallMessage = z.infer<typeof callMessage>;
+export type PeerSignal = z.infer<typeof peerSignal>;
+
+/** Messages on the peer-to-peer data channel once connected. */
+export const channelMessage = z.discriminatedUnion("type", [
+  /** which of its tracks the sender is sending (mute, camera off) */
+  z.object({ type: z.literal("media"), audio: z.boolean(), video: z.boolean(), hasAudio: z.boolean(), hasVideo: z.boolean() }),
+  z.object({ type: z.literal("bye") }),
+]);
+export type ChannelMessage = z.infer<typeof channelMessage>;
+
+/** Parses a signal event (type and payload from the log) into a call message, or undefined. */
+export function parseCallMessage(type: string, payload: unknown): CallMessage | undefined {
+  const r = callMessage.safeParse(typeof payload === "object" && payload !== null ? { ...payload, type } : undefined);
+  return r.success ? r.data : undefined;
+}
+
+/** A call message as a signal: its type, and the rest as the payload. */
+export function toSignal(msg: CallMessage): { type: string; payload: Record<string, unknown> } {
+  const { type, ...payload } = msg;
+  return { type, payload };
+}
