@@ -63,7 +63,14 @@ export async function readBodyText(req: Request, maxBytes = MAX_JSON_BYTES): Pro
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      // The client went away mid-request (a closed tab, a dropped network).
+      throw new ApiError("invalid_input", "The request body was cut off before it ended");
+    }
+    const { done, value } = chunk;
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {

@@ -1,0 +1,100 @@
+// Call set-up: from the doctor's click on "admit" to the first decoded remote video frame on both
+// sides, in two real Chromium browsers with fake cameras (inside the private network namespace).
+// Both pages are loaded and have their local media before the click, as in a real consult.
+import { chromium, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import { existsSync } from "node:fs";
+import { summarize, type Summary } from "./lib/stats";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--use-fake-device-for-media-stream",
+  "--use-fake-ui-for-media-stream",
+];
+
+declare global {
+  interface Window {
+    __firstRemoteFrameAt?: number;
+  }
+}
+
+/**
+ * Records, in the page, the wall-clock time at which the remote <video> first has a decoded frame
+ * (checked every 5 ms; requestVideoFrameCallback is not reliable for background headless pages).
+ */
+async function watchFirstRemoteFrame(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const poll = setInterval(() => {
+      const v = document.querySelector<HTMLVideoElement>('[data-testid="remote-video"]');
+      if (!v || v.readyState < 2 || v.videoWidth === 0) return;
+      clearInterval(poll);
+      window.__firstRemoteFrameAt = Date.now();
+    }, 5);
+  });
+}
+
+async function firstFrameAt(page: Page): Promise<number> {
+  const handle = await page.waitForFunction(() => window.__firstRemoteFrameAt, undefined, { timeout: 30_000, polling: 20 });
+  return (await handle.jsonValue()) as number;
+}
+
+async function signIn(page: Page): Promise<void> {
+  await page.goto("/sign-in");
+  await page.locator('input[name="email"]').fill("doctor@parley.test");
+  await page.locator('input[name="password"]').fill(process.env.DEMO_PASSWORD ?? "parley-demo");
+  await page.locator('button[type="submit"]').click();
+  await page.waitForURL(/\/dashboard$/);
+}
+
+export type CallSetup = { calls: number; both: Summary; doctor: Summary; patient: Summary };
+
+export async function callSetup(baseURL: string, calls: number): Promise<CallSetup> {
+  const browser: Browser = await chromium.launch({ executablePath: existsSync(CHROMIUM) ? CHROMIUM : undefined, args: ARGS });
+  const both: number[] = [];
+  const doctorSide: number[] = [];
+  const patientSide: number[] = [];
+  try {
+    const doctorContext = await browser.newContext({ baseURL, permissions: ["camera", "microphone"] });
+    await watchFirstRemoteFrame(doctorContext);
+    const signInPage = await doctorContext.newPage();
+    await signIn(signInPage);
+    await signInPage.close();
+    for (let i = -1; i < calls; i++) {
+      // call -1 warms the server and the browser up and is not counted
+      const doctor = await doctorContext.newPage();
+      await doctor.goto("/dashboard");
+      await doctor.getByTestId("new-consult").click();
+      await doctor.waitForURL(/\/consults\//);
+      const inviteUrl = await doctor.getByTestId("invite-link").inputValue();
+      const patientContext = await browser.newContext({ baseURL, permissions: ["camera", "microphone"] });
+      await watchFirstRemoteFrame(patientContext);
+      const patient = await patientContext.newPage();
+      await patient.goto(inviteUrl);
+      await patient.getByTestId("guest-name").fill(`Bench Patient ${i}`);
+      await patient.getByTestId("join").click();
+      await patient.getByTestId("preview-video").evaluate((v: HTMLVideoElement) => new Promise((r) => (v.readyState >= 2 ? r(null) : v.addEventListener("loadeddata", () => r(null)))));
+      const admit = doctor.getByTestId("admit");
+      await admit.waitFor();
+      const t0 = Date.now();
+      await admit.click();
+      const [d, p] = await Promise.all([firstFrameAt(doctor), firstFrameAt(patient)]);
+      if (i >= 0) {
+        doctorSide.push(d - t0);
+        patientSide.push(p - t0);
+        both.push(Math.max(d, p) - t0);
+      }
+      await doctor.getByTestId("end-consult").click();
+      await patientContext.close();
+      await doctor.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  return { calls, both: summarize(both), doctor: summarize(doctorSide), patient: summarize(patientSide) };
+}
