@@ -20,7 +20,7 @@ export const ONLINE_WINDOW_MS = 45_000;
 export async function createConsult(db: Db, doctor: SessionUser, origin: string, scheduledAt?: Date) {
   if (doctor.role !== "doctor") throw new ApiError("forbidden", "Only doctors create consults");
   const now = new Date();
-  const { consult, token } = await withEvents(db, async (tx) => {
+  const { consult, token } = await withEvents(db, null, async (tx) => {
     const consult = await tx.consult.create({
       data: {
         doctorId: doctor.id,
@@ -115,7 +115,7 @@ async function currentInvite(db: Db, access: ConsultAccess, origin: string, now:
 /** Issues a fresh invite link and withdraws the consult's unused ones. */
 export async function newInvite(db: Db, access: ConsultAccess, origin: string) {
   const now = new Date();
-  return withEvents(db, async (tx) => {
+  return withEvents(db, access.consult.id, async (tx) => {
     await tx.invite.updateMany({ where: { consultId: access.consult.id, usedAt: null, revokedAt: null }, data: { revokedAt: now } });
     const { invite, token } = await createInvite(tx, access.consult.id, access.user.id, now);
     await audit({ action: "invite.created", actorUserId: access.user.id, consultId: access.consult.id, detail: { inviteId: invite.id } }, tx);
@@ -126,7 +126,7 @@ export async function newInvite(db: Db, access: ConsultAccess, origin: string) {
 /** Withdraws an invite; a guest who joined with it is removed from the consult at once. */
 export async function revokeInvite(db: Db, access: ConsultAccess, inviteId: string) {
   const now = new Date();
-  await withEvents(db, async (tx, emit) => {
+  await withEvents(db, access.consult.id, async (tx, emit) => {
     const invite = await tx.invite.findFirst({ where: { id: inviteId, consultId: access.consult.id }, include: { participant: true } });
     if (!invite) throw new ApiError("not_found", "No such invite");
     if (invite.revokedAt) return;
@@ -146,7 +146,7 @@ export async function revokeInvite(db: Db, access: ConsultAccess, inviteId: stri
 
 export async function admit(db: Db, access: ConsultAccess, participantId: string) {
   const now = new Date();
-  await withEvents(db, async (tx, emit) => {
+  await withEvents(db, access.consult.id, async (tx, emit) => {
     const p = await tx.participant.findFirst({ where: { id: participantId, consultId: access.consult.id } });
     if (!p || p.state === "removed") throw new ApiError("not_found", "No such participant");
     if (p.role !== "patient") throw new ApiError("invalid_input", "Only a patient is admitted");
@@ -169,7 +169,7 @@ export async function admit(db: Db, access: ConsultAccess, participantId: string
 
 export async function leave(db: Db, access: ConsultAccess) {
   const now = new Date();
-  await withEvents(db, async (tx, emit) => {
+  await withEvents(db, access.consult.id, async (tx, emit) => {
     await tx.participant.update({ where: { id: access.participant.id }, data: { state: "left", leftAt: now } });
     emit({
       consultId: access.consult.id,
@@ -188,7 +188,7 @@ export async function leave(db: Db, access: ConsultAccess) {
 export async function rejoin(db: Db, access: ConsultAccess) {
   if (access.participant.state !== "left") return;
   const state = access.isOwner ? "admitted" : "waiting";
-  await withEvents(db, async (tx, emit) => {
+  await withEvents(db, access.consult.id, async (tx, emit) => {
     const moved = await tx.participant.updateMany({ where: { id: access.participant.id, state: "left" }, data: { state, leftAt: null } });
     if (moved.count !== 1) return;
     emit({
@@ -204,7 +204,7 @@ export async function rejoin(db: Db, access: ConsultAccess) {
 /** Ends the consult for everyone: open streams are told, invites stop working. */
 export async function endConsult(db: Db, access: ConsultAccess) {
   const now = new Date();
-  await withEvents(db, async (tx, emit) => {
+  await withEvents(db, access.consult.id, async (tx, emit) => {
     const c = await tx.consult.findUniqueOrThrow({ where: { id: access.consult.id }, select: { status: true } });
     if (c.status === "ended") return;
     await tx.consult.update({ where: { id: access.consult.id }, data: { status: "ended", endedAt: now } });
@@ -215,7 +215,7 @@ export async function endConsult(db: Db, access: ConsultAccess) {
 }
 
 export async function postSignal(db: Db, access: ConsultAccess, body: z.infer<typeof signalBody>) {
-  return withEvents(db, async (tx, emit) => {
+  return withEvents(db, access.consult.id, async (tx, emit) => {
     if (body.to !== undefined) {
       const to = await tx.participant.findFirst({ where: { id: body.to, consultId: access.consult.id, state: "admitted" }, select: { id: true } });
       if (!to || to.id === access.participant.id) throw new ApiError("invalid_input", "`to` is not another participant in this consult");

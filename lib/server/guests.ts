@@ -17,7 +17,7 @@ export async function redeemInvite(db: Db, token: string, name: string, ip?: str
   const now = new Date();
   const { status, invite } = await lookupInvite(db, token, now);
   if (status !== "valid" || !invite) throw new InviteRefused(status === "valid" ? "unknown" : status);
-  return withEvents(db, async (tx, emit) => {
+  return withEvents(db, invite.consultId, async (tx, emit) => {
     // Claim the invite first: only one redemption can move it from unused to used.
     const claimed = await tx.invite.updateMany({
       where: { tokenHash: hashInviteToken(token), usedAt: null, revokedAt: null, expiresAt: { gt: now } },

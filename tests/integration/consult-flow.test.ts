@@ -130,11 +130,11 @@ describeBackends("consult flow", (kind) => {
     it("an expired link is refused as expired", async () => {
       const { id } = await consult();
       const past = new Date(Date.now() - INVITE_TTL_MS - 60_000);
-      const { token } = await withEvents(t.db, (tx) => createInvite(tx, id, doctor.id, past));
+      const { token } = await withEvents(t.db, id, (tx) => createInvite(tx, id, doctor.id, past));
       expect((await lookupInvite(t.db, token)).status).toBe("expired");
       expect(await refusal(redeemInvite(t.db, token, "Pat"))).toBe("expired");
       // Valid until its expiry, not after.
-      const { token: fresh, invite } = await withEvents(t.db, (tx) => createInvite(tx, id, doctor.id));
+      const { token: fresh, invite } = await withEvents(t.db, id, (tx) => createInvite(tx, id, doctor.id));
       expect((await lookupInvite(t.db, fresh, new Date(invite.expiresAt.getTime() - 1))).status).toBe("valid");
       expect((await lookupInvite(t.db, fresh, invite.expiresAt)).status).toBe("expired");
     });

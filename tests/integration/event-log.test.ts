@@ -55,16 +55,32 @@ describeBackends("event log", (kind) => {
     }
   });
 
+  it("transactions that lock a consult's rows in different orders never deadlock (the consult row is locked first)", async () => {
+    const { id, doctorP } = await consult();
+    // Like admit (consult, then participant) racing a stream's presence update (participant, then the log).
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        withEvents(t.db, id, async (tx, emit) => {
+          if (i % 2 === 0) await tx.consult.update({ where: { id }, data: { startedAt: new Date() } });
+          await tx.participant.update({ where: { id: doctorP }, data: { lastSeenAt: new Date() } });
+          if (i % 2 === 1) await tx.consult.update({ where: { id }, data: { startedAt: new Date() } });
+          emit({ consultId: id, kind: "presence", type: "online" });
+        }),
+      ),
+    );
+    expect(await headSeq(t.db, id)).toBe(30);
+  });
+
   it("a transaction's events get consecutive seqs and commit with its writes, or not at all", async () => {
     const { id, doctorP } = await consult();
-    await withEvents(t.db, (_tx, emit) => {
+    await withEvents(t.db, id, (_tx, emit) => {
       for (const type of ["a", "b", "c"]) emit({ consultId: id, kind: "signal", type });
       return Promise.resolve();
     });
     expect(await headSeq(t.db, id)).toBe(3);
 
     await expect(
-      withEvents(t.db, async (tx, emit) => {
+      withEvents(t.db, id, async (tx, emit) => {
         emit({ consultId: id, kind: "signal", type: "lost" });
         await tx.participant.update({ where: { id: doctorP }, data: { displayName: "changed" } });
         throw new Error("rolled back");

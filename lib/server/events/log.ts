@@ -45,23 +45,38 @@ async function append(tx: Tx, events: NewEvent[]): Promise<void> {
 /**
  * Runs `fn` in one transaction; the events it emits are appended at its end, committed with its
  * writes (all or nothing), and streams are woken after the commit.
+ *
+ * Lock order: the consult's row is locked first (`consultId`), before `fn` touches any other row,
+ * so two transactions on one consult can never wait on each other in a cycle. A transaction the
+ * database still aborts as a write conflict is retried a few times.
  */
-export async function withEvents<T>(db: Db, fn: (tx: Tx, emit: (e: NewEvent) => void) => Promise<T>): Promise<T> {
-  const pending: NewEvent[] = [];
-  const result = await db.$transaction(async (tx) => {
-    const value = await fn(tx, (e) => pending.push(e));
-    if (pending.length > 0) await append(tx, pending);
-    return value;
-  });
-  const consults = new Set(pending.map((e) => e.consultId));
-  for (const id of consults) {
-    await getNotifier().publish(id, (channel, payload) => db.$executeRaw`SELECT pg_notify(${channel}, ${payload})`);
+export async function withEvents<T>(db: Db, consultId: string | null, fn: (tx: Tx, emit: (e: NewEvent) => void) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const pending: NewEvent[] = [];
+    try {
+      const result = await db.$transaction(async (tx) => {
+        if (consultId) await tx.$executeRaw`SELECT 1 FROM "Consult" WHERE id = ${consultId}::uuid FOR UPDATE`;
+        const value = await fn(tx, (e) => pending.push(e));
+        if (pending.length > 0) await append(tx, pending);
+        return value;
+      });
+      const consults = new Set(pending.map((e) => e.consultId));
+      for (const id of consults) {
+        await getNotifier().publish(id, (channel, payload) => db.$executeRaw`SELECT pg_notify(${channel}, ${payload})`);
+      }
+      return result;
+    } catch (err) {
+      if (attempt >= 3 || !isWriteConflict(err)) throw err;
+    }
   }
-  return result;
+}
+
+function isWriteConflict(err: unknown): boolean {
+  return typeof err === "object" && err !== null && "code" in err && (err as { code?: unknown }).code === "P2034";
 }
 
 export async function appendEvent(db: Db, e: NewEvent): Promise<void> {
-  await withEvents(db, (_tx, emit) => {
+  await withEvents(db, e.consultId, (_tx, emit) => {
     emit(e);
     return Promise.resolve();
   });

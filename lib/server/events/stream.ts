@@ -69,7 +69,7 @@ export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array>
       let lastCheck = Date.now();
 
       const presence = (type: "online" | "offline") =>
-        withEvents(db, async (tx, emit) => {
+        withEvents(db, consultId, async (tx, emit) => {
           await tx.participant.update({ where: { id: access.participant.id }, data: { lastSeenAt: type === "online" ? new Date() : null } });
           emit({ consultId, kind: "presence", type, from: access.participant.id, payload: { participantId: access.participant.id } });
         });
