@@ -1,0 +1,23 @@
+// Every use of a key or hash has its own label, and every label carries the protocol version.
+// There is no negotiation: a v1 peer speaks v1 or is refused.
+import { utf8 } from "./bytes";
+
+export const VERSION = "parley/v1";
+
+export const LABEL = {
+  helloSig: "parley/v1/hello-sig",
+  commit: "parley/v1/commit",
+  transcript: "parley/v1/th",
+  pairwise: "parley/v1/pairwise",
+  callCode: "parley/v1/call-code",
+  key: "parley/v1/key",
+  msg: "parley/v1/msg",
+  msgSig: "parley/v1/msg-sig",
+  chunk: "parley/v1/chunk",
+  safety: "parley/v1/safety",
+} as const;
+
+export type Label = (typeof LABEL)[keyof typeof LABEL];
+
+export const label = (l: Label) => utf8(l);
+export const version = () => utf8(VERSION);
