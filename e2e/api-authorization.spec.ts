@@ -9,7 +9,8 @@
 // invite links (single use, revoked, after the end), and an open stream cut off by revocation.
 import { expect, test } from "@playwright/test";
 import { z } from "zod";
-import { createConsultAnswer, inviteAnswer, roomSnapshot } from "../lib/shared/api";
+import { createConsultAnswer, inviteAnswer, registerDeviceAnswer, roomSnapshot } from "../lib/shared/api";
+import { newIdentityKey } from "./support/keys";
 import {
   admit,
   admittedConsult,
@@ -115,6 +116,12 @@ type RouteSpec = {
 const ok = z.object({ ok: z.literal(true) });
 
 const ROUTES: RouteSpec[] = [
+  {
+    name: "POST /api/devices",
+    call: () => ({ method: "POST", path: "/api/devices", data: { identityKey: newIdentityKey() } }),
+    refused: { anonymous: 401, disabledDoctor: 401, crossSiteOwner: 403 },
+    allowed: { caller: "owner", status: 201, check: (a) => void registerDeviceAnswer.parse(JSON.parse(a.text)) },
+  },
   {
     name: "POST /api/consults",
     call: () => ({ method: "POST", path: "/api/consults", data: {} }),

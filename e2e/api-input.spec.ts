@@ -5,6 +5,7 @@
 // `{ error: { code, message } }` (never a 500), and the request wrote nothing: row counts in
 // Consult, Invite, Participant, Event and AuditEvent and a digest of the consult's state are
 // the same before and after.
+import { newIdentityKey, notAKey, p384IdentityKey } from "./support/keys";
 import { randomUUID } from "node:crypto";
 import { expect, test } from "@playwright/test";
 import {
@@ -59,6 +60,20 @@ type BodyRoute = {
 };
 
 const BODY_ROUTES: BodyRoute[] = [
+  {
+    name: "POST /api/devices",
+    path: () => "/api/devices",
+    hasId: false,
+    valid: () => ({ identityKey: newIdentityKey() }),
+    wrong: [
+      { label: "identityKey missing", body: () => ({}) },
+      { label: "identityKey is a number", body: () => ({ identityKey: 42 }) },
+      { label: "identityKey is not base64url", body: () => ({ identityKey: "*".repeat(122) }) },
+      { label: "identityKey is 91 bytes that are not a key", body: () => ({ identityKey: notAKey() }) },
+      { label: "identityKey is a P-384 key", body: () => ({ identityKey: p384IdentityKey() }) },
+      { label: "an unknown field", body: () => ({ identityKey: newIdentityKey(), userId: "someone-else" }) },
+    ],
+  },
   {
     name: "POST /api/consults",
     path: () => "/api/consults",

@@ -26,8 +26,15 @@ test("doctor invites, patient waits, doctor admits and ends the consult", async 
   await expect(doctor.getByTestId("invite-link")).not.toHaveValue(inviteUrl);
   await doctorAdmits(doctor, patient, "Pat Example");
 
-  // The patient reloads: still in the consult, no waiting room.
+  // Each device has its own identity key; the patient's survives a reload.
+  const patientKey = await patient.getByTestId("device-fingerprint").textContent();
+  const doctorKey = await doctor.getByTestId("device-fingerprint").textContent();
+  expect(patientKey).toMatch(/^[0-9a-f]{4}( [0-9a-f]{4}){3}$/);
+  expect(doctorKey).not.toBe(patientKey);
+
+  // The patient reloads: still in the consult, no waiting room, same device key.
   await patient.reload();
+  await expect(patient.getByTestId("device-fingerprint")).toHaveText(patientKey ?? "");
   await expectConnected(patient);
   await expectConnected(doctor);
   await expect(patient.getByTestId("waiting-room")).toHaveCount(0);

@@ -8,6 +8,7 @@ import type { CallSnapshot, CallState } from "@/lib/rtc/call";
 import { useRoom } from "@/lib/client/use-room";
 import { useCall, useSignalBus } from "@/lib/client/use-call";
 import { useLocalMedia, useMediaElement, type MediaProblem } from "@/lib/client/local-media";
+import { useDeviceIdentity, useFingerprint } from "@/lib/client/device-identity";
 import { Button } from "../ui/button";
 import { Alert } from "../ui/alert";
 import { InvitePanel } from "./invite-panel";
@@ -55,6 +56,8 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
   const other = isDoctor ? patient : doctor;
 
   const media = useLocalMedia(present);
+  const identity = useDeviceIdentity(snapshot.userId);
+  const deviceFingerprint = useFingerprint(identity.status === "ready" ? identity.identity : undefined);
   const call = useCall({ consultId: snapshot.consult.id, other: inConsult ? other : undefined, initiator: isDoctor, settings, local: media, signals });
 
   const connection: CallState = !present
@@ -120,6 +123,15 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
       </div>
 
       {room.error && <Alert>{room.error}</Alert>}
+      {identity.status === "unavailable" && (
+        <div data-testid="e2ee-status" data-state="unavailable">
+          <Alert>
+            This page is not served over HTTPS, so the browser offers no cryptography here. Parley will not send chat or documents without end-to-end
+            encryption: ask your clinic for the https:// address of this consult.
+          </Alert>
+        </div>
+      )}
+      {identity.status === "error" && <Alert tone="warning">This device&apos;s encryption key could not be set up ({identity.message}). Reload the page to try again.</Alert>}
       {present && media.problem && <Alert tone="warning">{MEDIA_PROBLEMS[media.problem]}</Alert>}
 
       {!isDoctor && state.me.state === "waiting" && !ended && (
@@ -179,6 +191,8 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
         />
       )}
 
+      {present && <DeviceKey fingerprint={deviceFingerprint} />}
+
       {ended && (
         <Alert tone="info">
           This consult has ended.{" "}
@@ -192,6 +206,15 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
         </Alert>
       )}
     </main>
+  );
+}
+
+function DeviceKey({ fingerprint }: { fingerprint: string | undefined }) {
+  if (!fingerprint) return null;
+  return (
+    <p className="text-center text-xs text-slate-500">
+      This device&apos;s key: <span data-testid="device-fingerprint" className="font-mono">{fingerprint}</span>
+    </p>
   );
 }
 

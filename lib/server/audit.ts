@@ -1,7 +1,6 @@
 import "server-only";
 // The audit trail a clinic admin reads: who did what to which consult, when. Never content, never keys.
-import type { Prisma } from "./db";
-import { getDb } from "./db";
+import type { Db, Prisma } from "./db";
 import type { Tx } from "./events/log";
 
 export type AuditEntry = {
@@ -16,8 +15,7 @@ function row(e: AuditEntry) {
   return { action: e.action, actorUserId: e.actorUserId ?? null, consultId: e.consultId ?? null, detail: e.detail ?? {}, ip: e.ip ?? null };
 }
 
-/** Writes an audit row in the caller's transaction, or on its own. */
-export async function audit(e: AuditEntry, tx?: Tx): Promise<void> {
-  const db = tx ?? (await getDb());
+/** Writes an audit row through the caller's database handle or transaction. */
+export async function audit(e: AuditEntry, db: Db | Tx): Promise<void> {
   await db.auditEvent.create({ data: row(e) });
 }

@@ -92,6 +92,7 @@ export async function roomSnapshot(db: Db, access: ConsultAccess, origin: string
   const patientAdmitted = consult.participants.some((p) => p.role === "patient" && p.state === "admitted");
   const open = consult.status === "open" || consult.status === "scheduled";
   return {
+    userId: access.user.id,
     consult: { id: consult.id, status: consult.status, scheduledAt: consult.scheduledAt.toISOString(), doctorName: consult.doctor.name },
     me,
     participants: views,

@@ -37,6 +37,10 @@ export const eventsQuery = z.object({
   after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
+/** A device's identity public key (ECDSA P-256 SPKI, 91 bytes), base64url. */
+export const registerDeviceBody = z.object({ identityKey: z.string().regex(/^[A-Za-z0-9_-]{120,124}$/, "an SPKI public key, base64url") }).strict();
+export const registerDeviceAnswer = z.object({ deviceId: uuid, fingerprint: z.string() });
+
 export const guestJoinBody = z.object({ token: inviteToken, name: displayName }).strict();
 
 export const staffSignInBody = z.object({
@@ -83,6 +87,8 @@ export const inviteAnswer = z.object({
 });
 
 export const roomSnapshot = z.object({
+  /** the caller's user id (device identities are kept per user in the browser) */
+  userId: uuid,
   consult: z.object({
     id: uuid,
     status: consultStatus,

@@ -11,6 +11,7 @@ const patientId = randomUUID();
 
 function snapshot(me: ParticipantView = doctor, participants: ParticipantView[] = [doctor]): RoomSnapshot {
   return {
+    userId: randomUUID(),
     consult: { id: randomUUID(), status: "open", scheduledAt: new Date(0).toISOString(), doctorName: doctor.displayName },
     me,
     participants,

@@ -45,20 +45,20 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
         if (!parsed.success) return null;
         const { email, password } = parsed.data;
         const ip = clientIp(request);
+        const db = await getDb();
         if (!signInLimiter.allow(email)) {
-          await audit({ action: "auth.sign_in_throttled", detail: { email }, ip });
+          await audit({ action: "auth.sign_in_throttled", detail: { email }, ip }, db);
           return null;
         }
-        const db = await getDb();
         const user = await db.user.findUnique({ where: { email } });
         const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
         if (!user || !ok || user.disabledAt || user.role === "patient") {
           signInLimiter.fail(email);
-          await audit({ action: "auth.sign_in_failed", actorUserId: user?.id, detail: { email }, ip });
+          await audit({ action: "auth.sign_in_failed", actorUserId: user?.id, detail: { email }, ip }, db);
           return null;
         }
         signInLimiter.reset(email);
-        await audit({ action: "auth.sign_in", actorUserId: user.id, ip });
+        await audit({ action: "auth.sign_in", actorUserId: user.id, ip }, db);
         return { id: user.id, name: user.name, email: user.email };
       },
     }),

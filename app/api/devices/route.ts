@@ -1,0 +1,12 @@
+import { registerDeviceBody } from "@/lib/shared/api";
+import { requireUser } from "@/lib/server/authz";
+import { registerDevice } from "@/lib/server/devices";
+import { getDb } from "@/lib/server/db";
+import { json, readJson, route } from "@/lib/server/http";
+
+/** Registers this browser profile's identity public key as a device of the caller. */
+export const POST = route(async (req) => {
+  const user = await requireUser();
+  const body = await readJson(req, registerDeviceBody);
+  return json(await registerDevice(await getDb(), user, body.identityKey), 201);
+});

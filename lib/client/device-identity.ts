@@ -1,0 +1,102 @@
+"use client";
+// This browser profile's identity for a user (PROTOCOL §1): an ECDSA P-256 key pair created on
+// first use, the private key a non-extractable CryptoKey kept in IndexedDB (it never leaves the
+// device), registered with the server as a device of the user. One identity per user per
+// profile, so a doctor testing their own invite link in the same browser stays two devices.
+import { openDB, type DBSchema, type IDBPDatabase } from "idb";
+import { useEffect, useState } from "react";
+import { cryptoAvailable, fingerprint, generateSigningKey, toBase64Url, toHex } from "@/lib/crypto";
+import { api } from "./api";
+import { registerDeviceAnswer } from "@/lib/shared/api";
+
+export type DeviceIdentity = {
+  userId: string;
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+  spki: Uint8Array<ArrayBuffer>;
+  /** the server's id for this device, once registered */
+  deviceId?: string;
+  createdAt: number;
+};
+
+interface ParleyDB extends DBSchema {
+  identities: { key: string; value: DeviceIdentity };
+}
+
+let dbPromise: Promise<IDBPDatabase<ParleyDB>> | undefined;
+function db(): Promise<IDBPDatabase<ParleyDB>> {
+  dbPromise ??= openDB<ParleyDB>("parley", 1, {
+    upgrade(d) {
+      d.createObjectStore("identities", { keyPath: "userId" });
+    },
+  });
+  return dbPromise;
+}
+
+/** The user's identity on this device, created (and stored) on first use. */
+export async function loadOrCreateIdentity(userId: string): Promise<DeviceIdentity> {
+  const store = await db();
+  const found = await store.get("identities", userId);
+  if (found) return found;
+  const pair = await generateSigningKey();
+  const identity: DeviceIdentity = { userId, privateKey: pair.privateKey, publicKey: pair.publicKey, spki: pair.spki, createdAt: Date.now() };
+  // add, not put: if another tab created one first, keep theirs
+  try {
+    await store.add("identities", identity);
+    return identity;
+  } catch {
+    const winner = await store.get("identities", userId);
+    if (!winner) throw new Error("could not store this device's identity");
+    return winner;
+  }
+}
+
+/** Registers the identity with the server (idempotent) and remembers the device id. */
+export async function registerIdentity(identity: DeviceIdentity): Promise<DeviceIdentity> {
+  const { deviceId } = await api.post("/api/devices", { identityKey: toBase64Url(identity.spki) }, registerDeviceAnswer);
+  if (identity.deviceId !== deviceId) {
+    const updated = { ...identity, deviceId };
+    await (await db()).put("identities", updated);
+    return updated;
+  }
+  return identity;
+}
+
+export type IdentityState = { status: "unavailable" } | { status: "loading" } | { status: "ready"; identity: DeviceIdentity } | { status: "error"; message: string };
+
+export async function ensureDeviceIdentity(userId: string): Promise<IdentityState> {
+  if (!cryptoAvailable()) return { status: "unavailable" };
+  try {
+    return { status: "ready", identity: await registerIdentity(await loadOrCreateIdentity(userId)) };
+  } catch (err) {
+    return { status: "error", message: err instanceof Error ? err.message : "This device's identity could not be set up" };
+  }
+}
+
+/** The device identity for the signed-in user, set up when the room opens. */
+export function useDeviceIdentity(userId: string): IdentityState {
+  const [state, setState] = useState<IdentityState>({ status: "loading" });
+  useEffect(() => {
+    let cancelled = false;
+    void ensureDeviceIdentity(userId).then((s) => {
+      if (!cancelled) setState(s);
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [userId]);
+  return state;
+}
+
+/** A short, readable form of a fingerprint for people: 4 groups of 4 hex digits. */
+export function shortFingerprint(fp: Uint8Array): string {
+  return (toHex(fp.subarray(0, 8)).match(/..../g) ?? []).join(" ");
+}
+
+export function useFingerprint(identity: DeviceIdentity | undefined): string | undefined {
+  const [fp, setFp] = useState<string>();
+  useEffect(() => {
+    if (identity) void fingerprint(identity.spki).then((b) => setFp(shortFingerprint(b)));
+  }, [identity]);
+  return fp;
+}
