@@ -211,6 +211,12 @@ const ROUTES: RouteSpec[] = [
     },
   },
   {
+    name: "POST /api/consults/:id/verification",
+    call: (x) => ({ method: "POST", path: `/api/consults/${x.consultId}/verification`, data: { result: "mismatch" } }),
+    refused: { ...OUTSIDERS, waitingPatient: 403, crossSiteOwner: 403 },
+    allowed: { caller: "owner", status: 200, check: (a) => void ok.parse(JSON.parse(a.text)) },
+  },
+  {
     name: "POST /api/consults/:id/end",
     call: (x) => ({ method: "POST", path: `/api/consults/${x.consultId}/end`, data: {} }),
     refused: { ...OUTSIDERS, ...NOT_OWNER, crossSiteOwner: 403 },

@@ -114,6 +114,17 @@ const BODY_ROUTES: BodyRoute[] = [
     wrong: [{ label: "an unknown field", body: () => ({ participantId: randomUUID() }) }],
   },
   {
+    name: "POST /api/consults/:id/verification",
+    path: (_x, id) => `/api/consults/${id}/verification`,
+    hasId: true,
+    valid: () => ({ result: "mismatch" }),
+    wrong: [
+      { label: "result missing", body: () => ({}) },
+      { label: "result is not a known outcome", body: () => ({ result: "match" }) },
+      { label: "an unknown field", body: () => ({ result: "mismatch", code: "1234 5678 9012" }) },
+    ],
+  },
+  {
     name: "POST /api/consults/:id/rejoin",
     path: (_x, id) => `/api/consults/${id}/rejoin`,
     hasId: true,

@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useRef } from "react";
+import { useMemo, useRef } from "react";
 import type { RoomSnapshot } from "@/lib/shared/api";
 import type { ClientSettings } from "@/lib/shared/settings";
 import type { CallSnapshot, CallState } from "@/lib/rtc/call";
@@ -13,6 +13,7 @@ import { Button } from "../ui/button";
 import { Alert } from "../ui/alert";
 import { InvitePanel } from "./invite-panel";
 import { CallView } from "./call-view";
+import { E2eePanel } from "./e2ee-panel";
 
 const MEDIA_PROBLEMS: Record<MediaProblem, string> = {
   denied: "Your browser is not letting Parley use your camera and microphone, so the other side cannot see or hear you. Allow them in the address bar's site settings and reload the page.",
@@ -34,11 +35,22 @@ function callText(snapshot: CallSnapshot, otherName: string | undefined): string
     case "reconnecting":
       return "The connection dropped — reconnecting…";
     case "failed":
-      return snapshot.problem === "timeout"
-        ? "The call could not connect. A firewall or network may be blocking it: press Retry, or try another network."
-        : "The call connection failed. Press Retry; if it keeps failing, try another network.";
+      switch (snapshot.problem) {
+        case "timeout":
+          return "The call could not connect. A firewall or network may be blocking it: press Retry, or try another network.";
+        case "handshake":
+          return "The encryption handshake with the other device was refused, so the call was stopped rather than risk an eavesdropper. Press Retry.";
+        case "certificate":
+          return "The video connection did not use the verified keys, so it was stopped. Press Retry; if it happens again, do not go on over this network.";
+        default:
+          return "The call connection failed. Press Retry; if it keeps failing, try another network.";
+      }
     case "ended":
-      return snapshot.problem === "peer-left" ? `${who} left the call.` : "The call has ended.";
+      return snapshot.problem === "peer-left"
+        ? `${who} left the call.`
+        : snapshot.problem === "mismatch"
+          ? "The codes did not match, so the call was ended and its keys erased. Your clinic has been told."
+          : "The call has ended.";
   }
 }
 
@@ -58,7 +70,21 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
   const media = useLocalMedia(present);
   const identity = useDeviceIdentity(snapshot.userId);
   const deviceFingerprint = useFingerprint(identity.status === "ready" ? identity.identity : undefined);
-  const call = useCall({ consultId: snapshot.consult.id, other: inConsult ? other : undefined, initiator: isDoctor, settings, local: media, signals });
+  const ready = identity.status === "ready" ? identity.identity : undefined;
+  const keys = useMemo(
+    () => (ready?.deviceId ? { privateKey: ready.privateKey, spki: ready.spki, deviceId: ready.deviceId } : undefined),
+    [ready],
+  );
+  const call = useCall({
+    consultId: snapshot.consult.id,
+    userId: snapshot.userId,
+    keys,
+    other: inConsult ? other : undefined,
+    initiator: isDoctor,
+    settings,
+    local: media,
+    signals,
+  });
 
   const connection: CallState = !present
     ? "ended"
@@ -174,6 +200,16 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
             ))}
           </ul>
         </section>
+      )}
+
+      {inConsult && other && identity.status === "ready" && (
+        <E2eePanel
+          e2ee={call.snapshot.e2ee}
+          otherName={other.displayName}
+          onConfirm={call.confirm}
+          onMismatch={call.mismatch}
+          onAcknowledge={call.acknowledgeKeyChange}
+        />
       )}
 
       {inConsult && (

@@ -36,6 +36,8 @@ export type CallEvidence = {
   /** this side's own a=fingerprint lines from its local SDP, "SHA-256 AB:CD:…" */
   localSdpFingerprints: string[];
   selectedCandidateTypes: string[];
+  /** the addresses of the selected candidate pair (local, remote) */
+  selectedAddresses: string[];
 };
 
 /** Stats of the page's newest peer connection. */
@@ -54,6 +56,7 @@ export async function callEvidence(page: Page): Promise<CallEvidence> {
     const cert = transport?.remoteCertificateId ? byId.get(transport.remoteCertificateId as string) : undefined;
     const pair = transport?.selectedCandidatePairId ? byId.get(transport.selectedCandidatePairId as string) : undefined;
     const candidateType = (id: unknown) => (typeof id === "string" ? (byId.get(id)?.candidateType as string | undefined) : undefined);
+    const candidateAddress = (id: unknown) => (typeof id === "string" ? ((byId.get(id)?.address ?? byId.get(id)?.ip) as string | undefined) : undefined);
     const sdp = pc.localDescription?.sdp ?? "";
     return {
       connectionState: pc.connectionState,
@@ -64,6 +67,7 @@ export async function callEvidence(page: Page): Promise<CallEvidence> {
       remoteCertificate: cert ? `${String(cert.fingerprintAlgorithm).toUpperCase()} ${String(cert.fingerprint).toUpperCase()}` : undefined,
       localSdpFingerprints: [...sdp.matchAll(/^a=fingerprint:(\S+) (\S+)/gm)].map((m) => `${(m[1] ?? "").toUpperCase()} ${(m[2] ?? "").toUpperCase()}`),
       selectedCandidateTypes: pair ? [candidateType(pair.localCandidateId), candidateType(pair.remoteCandidateId)].filter((t): t is string => !!t) : [],
+      selectedAddresses: pair ? [candidateAddress(pair.localCandidateId), candidateAddress(pair.remoteCandidateId)].filter((t): t is string => !!t) : [],
     };
   });
 }

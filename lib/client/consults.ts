@@ -11,6 +11,7 @@ export const consultActions = {
   end: (id: string) => api.post(`${base(id)}/end`),
   leave: (id: string) => api.post(`${base(id)}/leave`),
   rejoin: (id: string) => api.post(`${base(id)}/rejoin`),
+  reportMismatch: (id: string) => api.post(`${base(id)}/verification`, { result: "mismatch" }),
   newInvite: (id: string) => api.post(`${base(id)}/invites`, {}, inviteAnswer),
   revokeInvite: (id: string, inviteId: string) => api.delete(`${base(id)}/invites/${inviteId}`),
   signal: (id: string, body: { to?: string; type: string; payload: Record<string, unknown> }) => api.post(`${base(id)}/signals`, body),

@@ -5,7 +5,7 @@
 // profile, so a doctor testing their own invite link in the same browser stays two devices.
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import { useEffect, useState } from "react";
-import { cryptoAvailable, fingerprint, generateSigningKey, toBase64Url, toHex } from "@/lib/crypto";
+import { checkPin, cryptoAvailable, fingerprint, generateSigningKey, toBase64Url, toHex } from "@/lib/crypto";
 import { api } from "./api";
 import { registerDeviceAnswer } from "@/lib/shared/api";
 
@@ -19,15 +19,20 @@ export type DeviceIdentity = {
   createdAt: number;
 };
 
+/** What this device knows of a counterpart (PROTOCOL §1): the key it pinned, and whether it was compared. */
+export type Pin = { key: string; spki: Uint8Array<ArrayBuffer>; verified: boolean; pinnedAt: number };
+
 interface ParleyDB extends DBSchema {
   identities: { key: string; value: DeviceIdentity };
+  pins: { key: string; value: Pin };
 }
 
 let dbPromise: Promise<IDBPDatabase<ParleyDB>> | undefined;
 function db(): Promise<IDBPDatabase<ParleyDB>> {
-  dbPromise ??= openDB<ParleyDB>("parley", 1, {
-    upgrade(d) {
-      d.createObjectStore("identities", { keyPath: "userId" });
+  dbPromise ??= openDB<ParleyDB>("parley", 2, {
+    upgrade(d, oldVersion) {
+      if (oldVersion < 1) d.createObjectStore("identities", { keyPath: "userId" });
+      if (oldVersion < 2) d.createObjectStore("pins", { keyPath: "key" });
     },
   });
   return dbPromise;
@@ -99,4 +104,34 @@ export function useFingerprint(identity: DeviceIdentity | undefined): string | u
     if (identity) void fingerprint(identity.spki).then((b) => setFp(shortFingerprint(b)));
   }, [identity]);
   return fp;
+}
+
+/**
+ * The trust a call needs (lib/rtc/call.ts `Trust`), for one counterpart person (the other
+ * participant's user id, a server hint) as seen by one of our users. A different key for a known
+ * person is "changed" and must be acknowledged; a key compared by call code is remembered verified.
+ */
+export function trustFor(myUserId: string, peerUserId: string) {
+  const key = `${myUserId}|${peerUserId}`;
+  const get = async () => (await db()).get("pins", key);
+  const put = async (spki: Uint8Array, verified: boolean) =>
+    (await db()).put("pins", { key, spki: new Uint8Array(spki), verified, pinnedAt: Date.now() });
+  return {
+    async pin(peerIdentity: Uint8Array): Promise<"new" | "same" | "changed"> {
+      const pinned = await get();
+      const result = checkPin(pinned?.spki, peerIdentity);
+      if (result === "new") await put(peerIdentity, false);
+      return result;
+    },
+    async acceptChange(peerIdentity: Uint8Array): Promise<void> {
+      await put(peerIdentity, false);
+    },
+    async isVerified(peerIdentity: Uint8Array): Promise<boolean> {
+      const pinned = await get();
+      return !!pinned && pinned.verified && checkPin(pinned.spki, peerIdentity) === "same";
+    },
+    async rememberVerified(peerIdentity: Uint8Array): Promise<void> {
+      await put(peerIdentity, true);
+    },
+  };
 }

@@ -14,7 +14,7 @@ export function initialRoomState(s: RoomSnapshot): RoomState {
   return { status: s.consult.status, me: s.me, participants: s.participants, removed: false };
 }
 
-const admissionPayload = participantView.pick({ displayName: true, role: true, state: true }).extend({ participantId: participantView.shape.id });
+const admissionPayload = participantView.pick({ userId: true, displayName: true, role: true, state: true }).extend({ participantId: participantView.shape.id });
 
 export function roomReducer(state: RoomState, action: { type: "event"; event: StreamEvent } | { type: "snapshot"; snapshot: RoomSnapshot }): RoomState {
   if (action.type === "snapshot") return { ...initialRoomState(action.snapshot), removed: state.removed };

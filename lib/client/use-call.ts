@@ -6,6 +6,8 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { ClientSettings } from "@/lib/shared/settings";
 import type { StreamEvent } from "@/lib/shared/api";
 import { CallSession, type CallSnapshot } from "@/lib/rtc/call";
+import type { DeviceKeys } from "@/lib/rtc/handshake";
+import { trustFor } from "./device-identity";
 import { parseCallMessage, toSignal } from "@/lib/rtc/messages";
 import { consultActions, signalOnUnload } from "./consults";
 
@@ -35,32 +37,43 @@ export function rtcConfiguration(settings: ClientSettings): RTCConfiguration {
 
 type UseCallOptions = {
   consultId: string;
+  /** the signed-in user (device trust is kept per user) */
+  userId: string;
+  /** this device's identity, registered (no call without it: nothing is sent unencrypted) */
+  keys: DeviceKeys | undefined;
   /** the other person in the call, when both are in the consult */
-  other: { id: string } | undefined;
+  other: { id: string; userId: string } | undefined;
   initiator: boolean;
   settings: ClientSettings;
   local: { stream?: MediaStream; settled: boolean };
   signals: SignalBus;
 };
 
-export function useCall({ consultId, other, initiator, settings, local, signals }: UseCallOptions) {
-  const [snapshot, setSnapshot] = useState<CallSnapshot>({ state: "waiting" });
+const START: CallSnapshot = { state: "waiting", e2ee: { status: "handshaking", confirmedByMe: false, confirmedByPeer: false, dtlsChecked: false } };
+
+export function useCall({ consultId, userId, keys, other, initiator, settings, local, signals }: UseCallOptions) {
+  const [snapshot, setSnapshot] = useState<CallSnapshot>(START);
   const [muted, setMuted] = useState(false);
   const [cameraOff, setCameraOff] = useState(false);
   const session = useRef<CallSession | null>(null);
   const otherId = other?.id;
+  const otherUserId = other?.userId;
   const hadOther = useRef(false);
 
   useEffect(() => {
-    if (!otherId || !local.settled) {
+    if (!otherId || !otherUserId || !local.settled || !keys) {
       // The other person left the consult without a bye (closed the tab while offline, removed).
-      if (hadOther.current && !otherId) setSnapshot({ state: "ended", problem: "peer-left" });
+      if (hadOther.current && !otherId) setSnapshot({ ...START, state: "ended", problem: "peer-left" });
       return;
     }
     hadOther.current = true;
     const call = new CallSession({
       initiator,
+      consultId,
+      keys,
+      trust: trustFor(userId, otherUserId),
       rtcConfig: rtcConfiguration(settings),
+      onMismatch: () => void consultActions.reportMismatch(consultId).catch(() => undefined),
       send: async (msg) => {
         await consultActions.signal(consultId, { to: otherId, ...toSignal(msg) });
       },
@@ -81,7 +94,7 @@ export function useCall({ consultId, other, initiator, settings, local, signals 
       session.current = null;
       call.dispose();
     };
-  }, [consultId, otherId, initiator, settings, local.settled, local.stream, signals]);
+  }, [consultId, userId, keys, otherId, otherUserId, initiator, settings, local.settled, local.stream, signals]);
 
   const toggleMute = useCallback(() => {
     setMuted((m) => {
@@ -103,6 +116,9 @@ export function useCall({ consultId, other, initiator, settings, local, signals 
     toggleMute,
     toggleCamera,
     retry: useCallback(() => session.current?.retry(), []),
+    confirm: useCallback(() => session.current?.confirm(), []),
+    mismatch: useCallback(() => session.current?.mismatch(), []),
+    acknowledgeKeyChange: useCallback(() => session.current?.acknowledgeKeyChange(), []),
     hangUp: useCallback(() => session.current?.hangUp(), []),
   };
 }

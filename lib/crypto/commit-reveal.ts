@@ -19,6 +19,8 @@ export class CommitReveal {
   private ourRevealTo: string | undefined;
   private accepted: string | undefined;
   private readonly peers = new Map<string, PeerCommit>();
+  /** sessions some reveal on the log is already addressed to: their commits are spent */
+  private readonly answered = new Set<string>();
 
   constructor(readonly sid: Bytes) {}
 
@@ -33,6 +35,7 @@ export class CommitReveal {
    */
   peerCommit(peerSid: Uint8Array, commit: Uint8Array): CommitOutcome {
     if (commit.length !== 32) throw new ProtocolError("a commitment is 32 bytes");
+    if (equal(peerSid, this.sid)) throw new ProtocolError("our own session cannot be a peer");
     const id = toHex(peerSid);
     const known = this.peers.get(id);
     if (known) {
@@ -40,8 +43,20 @@ export class CommitReveal {
       return "duplicate";
     }
     if (this.ourRevealTo !== undefined && this.ourRevealTo !== id) return "restart";
-    this.peers.set(id, { commit: new Uint8Array(commit), arrivedBeforeOurReveal: this.ourRevealTo === undefined, spent: false });
+    this.peers.set(id, { commit: new Uint8Array(commit), arrivedBeforeOurReveal: this.ourRevealTo === undefined, spent: this.answered.has(id) });
     return "recorded";
+  }
+
+  /**
+   * A reveal addressed to session `to` exists on the log (ours or anyone's): that session's commit
+   * is spent, so we never reveal to it. A caller reading the log's history feeds every reveal here
+   * before asking revealTarget().
+   */
+  revealSeen(to: Uint8Array): void {
+    const id = toHex(to);
+    this.answered.add(id);
+    const p = this.peers.get(id);
+    if (p) p.spent = true;
   }
 
   /** Step 2: the peer session to reveal our hello to, if the rules allow it now (and only once). */
@@ -67,6 +82,7 @@ export class CommitReveal {
    */
   acceptReveal(peerSid: Uint8Array, to: Uint8Array, helloCommitment: Uint8Array): void {
     if (!equal(to, this.sid)) throw new ProtocolError("the reveal is addressed to another session");
+    if (equal(peerSid, this.sid)) throw new ProtocolError("our own hello echoed back: refused");
     if (this.accepted !== undefined) throw new ProtocolError("a second answer to our hello: refused");
     const p = this.peers.get(toHex(peerSid));
     if (!p) throw new ProtocolError("a reveal without a prior commit: refused");

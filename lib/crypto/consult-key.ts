@@ -44,6 +44,10 @@ export async function unwrapConsultKey(pairwise: AeadKey, iv: Uint8Array, cipher
 
 export type AcceptOutcome = "added" | "known";
 
+function copyKey(k: ConsultKey): ConsultKey {
+  return { epoch: k.epoch, keyId: new Uint8Array(k.keyId), key: new Uint8Array(k.key) };
+}
+
 /** The consult keys a device holds, with the no-overwrite and no-rollback rules. */
 export class KeyRing {
   private readonly byId = new Map<string, ConsultKey>();
@@ -58,22 +62,23 @@ export class KeyRing {
     }
     const atEpoch = this.byEpoch.get(k.epoch);
     if (atEpoch) throw new ProtocolError(`epoch ${k.epoch} already has another key`);
-    const copy = { epoch: k.epoch, keyId: new Uint8Array(k.keyId), key: new Uint8Array(k.key) };
+    const copy = copyKey(k);
     this.byId.set(id, copy);
     this.byEpoch.set(k.epoch, copy);
     return "added";
   }
 
-  /** The key new items are sealed under: the highest epoch held. */
+  /** The key new items are sealed under: the highest epoch held (a copy). */
   current(): ConsultKey | undefined {
     let best: ConsultKey | undefined;
     for (const k of this.byEpoch.values()) if (!best || k.epoch > best.epoch) best = k;
-    return best;
+    return best && copyKey(best);
   }
 
-  /** The key to open an item sealed under `keyId`, if held. */
+  /** The key to open an item sealed under `keyId`, if held (a copy). */
   get(keyId: Uint8Array): ConsultKey | undefined {
-    return this.byId.get(toHex(keyId));
+    const k = this.byId.get(toHex(keyId));
+    return k && copyKey(k);
   }
 
   get size(): number {

@@ -86,9 +86,14 @@ export function formatDtlsFingerprint(b: Uint8Array): string {
  * that sender's verified hello), and there must be at least one; otherwise the SDP is refused.
  */
 export function checkSdpFingerprints(sdp: string, expected: Uint8Array): void {
-  const lines = [...sdp.matchAll(/^a=fingerprint:(\S+) (\S+)\s*$/gim)];
+  // Every line that starts like a fingerprint attribute counts, however it is spaced: a line the
+  // strict pattern cannot read is refused, never skipped.
+  const lines = sdp.split(/\r?\n/).filter((l) => /^a=fingerprint:/i.test(l.trim()));
   if (lines.length === 0) throw new ProtocolError("the SDP carries no certificate fingerprint");
-  for (const [, alg, value] of lines) {
+  for (const line of lines) {
+    const m = /^a=fingerprint:(\S+) (\S+)[ \t]*$/i.exec(line);
+    if (!m) throw new ProtocolError("a malformed fingerprint line in the SDP");
+    const [, alg, value] = m;
     if ((alg ?? "").toLowerCase() !== "sha-256") throw new ProtocolError(`the SDP uses a ${alg ?? "?"} fingerprint, not sha-256`);
     if (!equal(parseDtlsFingerprint(value ?? ""), expected)) throw new ProtocolError("the SDP's certificate is not the one in the verified hello");
   }

@@ -10,6 +10,7 @@ export const LABEL = {
   transcript: "parley/v1/th",
   pairwise: "parley/v1/pairwise",
   callCode: "parley/v1/call-code",
+  confirm: "parley/v1/confirm",
   key: "parley/v1/key",
   msg: "parley/v1/msg",
   msgSig: "parley/v1/msg-sig",

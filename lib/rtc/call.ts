@@ -1,54 +1,92 @@
 // One side of a 1:1 video call: a simple-peer connection whose signaling runs over the consult's
-// event log (lib/rtc/messages.ts). Framework-free; lib/client/use-call.ts ties it to React.
+// event log (lib/rtc/messages.ts), set up only between devices that completed the end-to-end
+// handshake (lib/rtc/handshake.ts, PROTOCOL §2). Framework-free; lib/client/use-call.ts ties it to
+// React.
 //
-// Sessions: every page load (and every retry) is a new call session with a random id. A side
-// that is ready announces itself with `hello`; a side that hears a hello from a session it does
-// not know drops whatever peer it had (the other side reloaded or retried), answers with its own
-// hello, and — if it is the initiator (the doctor's device) — starts a new peer connection. SDP
-// and ICE candidates (trickle) travel as `rtc` messages addressed from session to session, so
-// leftovers of an older session are ignored. `bye` (over the log and the data channel) tells the
-// other side at once that this one left.
+// Sessions: every page load and every retry is a new handshake session (new session id, ephemeral
+// key and DTLS certificate). A ready side posts its commit; a side that sees a commit of a session
+// it does not know answers with its own commit and, when the rules allow, reveals its signed hello
+// to it. Once the peer's hello is verified, the initiator (the doctor's device) starts the peer
+// connection with this session's certificate; every SDP is checked against the certificate in the
+// sender's verified hello before simple-peer sees it, and SDP that arrives earlier is held. The
+// call code is shown when both hellos are out; "verified" needs both people's confirmation (or a
+// pair verified before) and the connection's remote certificate checked in getStats().
 import SimplePeer from "simple-peer";
-import { channelMessage, newSessionId, type CallMessage, type ChannelMessage, type PeerSignal } from "./messages";
+import { ProtocolError, equal, parseDtlsFingerprint } from "@/lib/crypto";
+import { channelMessage, type CallMessage, type ChannelMessage, type PeerSignal } from "./messages";
+import { Handshake, type DeviceKeys, type VerifiedPeer } from "./handshake";
 
 export type CallState = "waiting" | "connecting" | "connected" | "reconnecting" | "failed" | "ended";
 
 /** Why the call is failed or ended, for the words the room shows. */
-export type CallProblem = "timeout" | "ice-failed" | "peer-error" | "peer-left" | "hung-up";
+export type CallProblem = "timeout" | "ice-failed" | "peer-error" | "peer-left" | "hung-up" | "handshake" | "certificate" | "mismatch";
 
 export type RemoteMedia = { audio: boolean; video: boolean; hasAudio: boolean; hasVideo: boolean };
+
+export type E2eeStatus = "handshaking" | "unverified" | "verified" | "mismatch" | "key-changed";
+
+export type E2ee = {
+  status: E2eeStatus;
+  /** the call code, once final */
+  code?: string;
+  confirmedByMe: boolean;
+  confirmedByPeer: boolean;
+  /** the connection's remote certificate matched the peer's verified hello */
+  dtlsChecked: boolean;
+  /** the peer's identity key (SPKI), once verified */
+  peerIdentity?: Uint8Array;
+};
 
 export type CallSnapshot = {
   state: CallState;
   problem?: CallProblem;
   remoteStream?: MediaStream;
   remoteMedia?: RemoteMedia;
+  e2ee: E2ee;
+};
+
+/** What the device remembers about people it has met (lib/client/trust-store.ts). */
+export type Trust = {
+  /** the pinned identity of this counterpart: new, the same, or changed */
+  pin(peerIdentity: Uint8Array): Promise<"new" | "same" | "changed">;
+  /** a key change the user acknowledged: pin the new key (it is unverified until compared) */
+  acceptChange(peerIdentity: Uint8Array): Promise<void>;
+  isVerified(peerIdentity: Uint8Array): Promise<boolean>;
+  rememberVerified(peerIdentity: Uint8Array): Promise<void>;
 };
 
 export type CallOptions = {
   /** the doctor's device creates the offer */
   initiator: boolean;
+  consultId: string;
+  keys: DeviceKeys;
+  trust: Trust;
   rtcConfig: RTCConfiguration;
   /** from starting a peer connection to media flowing */
   connectTimeoutMs?: number;
   /** posts a message to the other participant (a signal on the event log) */
   send(msg: CallMessage): Promise<void>;
   onChange(snapshot: CallSnapshot): void;
+  /** the codes differed: tell the server's audit log */
+  onMismatch?(): void;
 };
 
 export const CONNECT_TIMEOUT_MS = 20_000;
 
+const INITIAL_E2EE: E2ee = { status: "handshaking", confirmedByMe: false, confirmedByPeer: false, dtlsChecked: false };
+
 export class CallSession {
-  private sid = newSessionId();
+  private hs: Handshake | undefined;
   private remoteSid: string | undefined;
   private peer: SimplePeer.Instance | undefined;
   private local: MediaStream | undefined;
-  private ready = false;
-  private pending: CallMessage[] = [];
+  private held: CallMessage[] = [];
+  private queue: Promise<void> = Promise.resolve();
+  private sending: Promise<void> = Promise.resolve();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private channelOpen = false;
   private disposed = false;
-  private snap: CallSnapshot = { state: "waiting" };
+  private snap: CallSnapshot = { state: "waiting", e2ee: INITIAL_E2EE };
 
   constructor(private readonly opts: CallOptions) {}
 
@@ -56,53 +94,49 @@ export class CallSession {
     return this.snap;
   }
 
-  /** This session's id (for diagnostics and tests). */
-  get sessionId(): string {
-    return this.sid;
-  }
-
-  /** Local media is ready (or there is none): announce this session, then handle what arrived meanwhile. */
+  /** Local media is ready (or there is none): start this side's first handshake session. */
   start(local: MediaStream | undefined): void {
-    if (this.ready || this.disposed) return;
+    if (this.disposed) return;
     this.local = local;
-    this.ready = true;
-    this.post({ type: "hello", sid: this.sid, reply: false });
-    const queued = this.pending;
-    this.pending = [];
-    for (const m of queued) this.receive(m);
+    this.enqueue(() => this.newSession(undefined));
   }
 
+  /** A message from the other participant, handled strictly in arrival order. */
   receive(msg: CallMessage): void {
-    if (this.disposed) return;
-    if (!this.ready) {
-      this.pending.push(msg);
-      return;
-    }
-    switch (msg.type) {
-      case "hello":
-        if (msg.sid === this.remoteSid) return;
-        this.follow(msg.sid);
-        if (!msg.reply) this.post({ type: "hello", sid: this.sid, reply: true });
-        if (this.opts.initiator) this.createPeer();
-        else this.armTimeout(); // the offer should follow
-        return;
-      case "rtc":
-        if (msg.to !== this.sid) return; // meant for an older session of ours
-        if (msg.sid !== this.remoteSid) {
-          // The initiator only talks to sessions it has heard; an answerer follows a new offer.
-          if (this.opts.initiator || msg.data.type !== "offer") return;
-          this.follow(msg.sid);
-        }
-        if (!this.peer) {
-          if (this.opts.initiator) return;
-          this.createPeer();
-        }
-        this.peer?.signal(msg.data as SimplePeer.SignalData);
-        return;
-      case "bye":
-        if (msg.sid === this.remoteSid) this.remoteLeft();
-        return;
-    }
+    this.enqueue(() => this.handle(msg));
+  }
+
+  /** The person confirmed that both screens show the same call code. */
+  confirm(): void {
+    this.enqueue(async () => {
+      const hs = this.hs;
+      if (!hs?.complete || this.snap.e2ee.confirmedByMe) return;
+      this.setE2ee({ confirmedByMe: true });
+      this.post(await hs.confirmMessage());
+      await this.maybeVerified();
+    });
+  }
+
+  /** The person says the codes differ: end the call, wipe the keys, tell the audit log. */
+  mismatch(): void {
+    this.enqueue(() => {
+      const hs = this.hs;
+      hs?.wipe();
+      if (hs) this.post({ type: "bye", sid: hs.sid });
+      this.opts.onMismatch?.();
+      this.dispose({ state: "ended", problem: "mismatch", e2ee: { ...this.snap.e2ee, status: "mismatch" } });
+      return Promise.resolve();
+    });
+  }
+
+  /** The person acknowledged that a known counterpart's key changed; the call stays unverified until compared. */
+  acknowledgeKeyChange(): void {
+    this.enqueue(async () => {
+      const id = this.snap.e2ee.peerIdentity;
+      if (this.snap.e2ee.status !== "key-changed" || !id) return;
+      await this.opts.trust.acceptChange(id);
+      this.setE2ee({ status: "unverified" });
+    });
   }
 
   /** Mute or unmute the microphone, turn the camera off or on; the other side is told. */
@@ -111,30 +145,25 @@ export class CallSession {
     this.sendChannel(this.mediaMessage());
   }
 
-  /** After a failure: a new session, and a new attempt with whoever answers. */
+  /** After a failure: a new session and a new attempt. */
   retry(): void {
-    if (this.disposed) return;
-    this.dropPeer();
-    this.sid = newSessionId();
-    this.remoteSid = undefined;
-    this.set({ state: "waiting" });
-    this.post({ type: "hello", sid: this.sid, reply: false });
+    this.enqueue(() => this.newSession(undefined));
   }
 
   /** Leave the call: the other side is told at once. */
   hangUp(): void {
     if (this.disposed) return;
     this.sendChannel({ type: "bye" });
-    this.post({ type: "bye", sid: this.sid });
-    this.dispose({ state: "ended", problem: "hung-up" });
+    if (this.hs) this.post({ type: "bye", sid: this.hs.sid });
+    this.dispose({ ...this.snap, state: "ended", problem: "hung-up" });
   }
 
   /** The page is going away (reload, tab closed): say bye without waiting for anything. */
   pageHide(sendNow: (msg: CallMessage) => void): void {
     if (this.disposed) return;
     this.sendChannel({ type: "bye" });
-    sendNow({ type: "bye", sid: this.sid });
-    this.dispose({ state: "ended", problem: "hung-up" });
+    if (this.hs) sendNow({ type: "bye", sid: this.hs.sid });
+    this.dispose({ ...this.snap, state: "ended", problem: "hung-up" });
   }
 
   /** The other participant is gone from the consult (left, removed) without a bye. */
@@ -142,31 +171,177 @@ export class CallSession {
     if (this.disposed) return;
     this.dropPeer();
     this.remoteSid = undefined;
-    this.set({ state: "ended", problem: "peer-left" });
+    this.set({ state: "ended", problem: "peer-left", e2ee: INITIAL_E2EE });
   }
 
-  dispose(final: CallSnapshot = { state: "ended" }): void {
+  dispose(final?: CallSnapshot): void {
     if (this.disposed) return;
     this.dropPeer();
+    this.hs?.wipe();
     this.disposed = true;
-    this.set(final);
+    this.set(final ?? { ...this.snap, state: "ended" });
   }
 
-  // ---- internals ----
+  // ---- the handshake ----
 
-  private follow(remoteSid: string): void {
+  private enqueue(step: () => Promise<void>): void {
+    this.queue = this.queue.then(() => (this.disposed ? undefined : step())).catch((err: unknown) => this.onError(err));
+  }
+
+  private onError(err: unknown): void {
+    if (this.disposed) return;
+    // A refused handshake message is an attack or a bug: never go on with that peer.
     this.dropPeer();
-    this.remoteSid = remoteSid;
-    this.set({ state: "connecting" });
+    this.hs?.wipe();
+    this.set({ ...this.snap, state: "failed", problem: err instanceof ProtocolError ? "handshake" : "peer-error" });
   }
+
+  /** A new session: new id, ephemeral key and certificate; `seed` is a peer commit that prompted it. */
+  private async newSession(seed: Extract<CallMessage, { type: "commit" }> | undefined): Promise<void> {
+    this.dropPeer();
+    this.hs?.wipe();
+    this.held = [];
+    this.remoteSid = undefined;
+    const hs = await Handshake.create(this.opts.keys, this.opts.consultId);
+    this.hs = hs;
+    this.set({ state: seed ? "connecting" : "waiting", e2ee: INITIAL_E2EE });
+    if (seed) {
+      hs.onCommit(seed);
+      this.remoteSid = seed.sid;
+    }
+    this.post(hs.commitMessage(false));
+    const reveal = hs.commitPosted();
+    if (reveal) this.post(reveal);
+    if (seed) this.armTimeout();
+  }
+
+  private async handle(msg: CallMessage): Promise<void> {
+    const hs = this.hs;
+    if (!hs) return;
+    switch (msg.type) {
+      case "commit": {
+        if (msg.sid === hs.sid) return;
+        const { outcome, reveal } = hs.onCommit(msg);
+        if (outcome === "restart") return this.newSession(msg);
+        if (outcome === "duplicate") return;
+        if (this.remoteSid !== msg.sid) {
+          this.dropPeer();
+          this.held = [];
+          this.remoteSid = msg.sid;
+        }
+        this.set({ ...this.snap, state: "connecting" });
+        this.armTimeout();
+        if (!msg.reply) this.post(hs.commitMessage(true));
+        if (reveal) this.post(reveal);
+        return;
+      }
+      case "reveal": {
+        if (msg.to !== hs.sid) return;
+        const peer = await hs.onReveal(msg);
+        this.remoteSid = peer.sid;
+        await this.onVerifiedHello(peer);
+        if (this.opts.initiator) this.createPeer();
+        const held = this.held;
+        this.held = [];
+        for (const m of held) await this.handle(m);
+        return;
+      }
+      case "confirm": {
+        if (msg.to !== hs.sid) return;
+        if (!(await hs.checkConfirm(msg))) throw new ProtocolError("a confirmation that does not verify");
+        this.setE2ee({ confirmedByPeer: true });
+        await this.maybeVerified();
+        return;
+      }
+      case "rtc": {
+        if (msg.to !== hs.sid) return; // for an older session of ours
+        const peer = hs.peer;
+        if (!peer) {
+          if (msg.sid === this.remoteSid) this.held.push(msg); // SDP before the hello: held
+          return;
+        }
+        if (msg.sid !== peer.sid) return;
+        if (msg.data.sdp !== undefined) {
+          try {
+            hs.checkSdp(msg.data.sdp);
+          } catch {
+            this.dropPeer();
+            hs.wipe();
+            this.set({ ...this.snap, state: "failed", problem: "certificate" });
+            return;
+          }
+        }
+        if (!this.peer) {
+          if (this.opts.initiator || msg.data.type !== "offer") return;
+          this.createPeer();
+        }
+        this.peer?.signal(msg.data as SimplePeer.SignalData);
+        return;
+      }
+      case "bye":
+        if (msg.sid === this.remoteSid) this.remoteLeft();
+        return;
+    }
+  }
+
+  private async onVerifiedHello(peer: VerifiedPeer): Promise<void> {
+    const hs = this.hs;
+    const pin = await this.opts.trust.pin(peer.identity);
+    const remembered = pin === "same" && (await this.opts.trust.isVerified(peer.identity));
+    this.setE2ee({
+      status: pin === "changed" ? "key-changed" : "unverified",
+      code: hs?.complete ? peer.code.text : undefined,
+      peerIdentity: peer.identity,
+    });
+    // A pair compared before needs no new comparison: confirm on the person's behalf.
+    if (remembered && hs) {
+      this.setE2ee({ confirmedByMe: true });
+      this.post(await hs.confirmMessage());
+    }
+  }
+
+  /** Verified: both confirmations, and the connection's remote certificate is the verified one. */
+  private async maybeVerified(): Promise<void> {
+    const e = this.snap.e2ee;
+    if (e.status !== "unverified" || !e.confirmedByMe || !e.confirmedByPeer || !e.dtlsChecked) return;
+    this.setE2ee({ status: "verified" });
+    if (e.peerIdentity) await this.opts.trust.rememberVerified(e.peerIdentity);
+  }
+
+  /** Compares the DTLS peer's certificate (getStats) with the one in the verified hello. */
+  private async checkDtls(peer: SimplePeer.Instance): Promise<void> {
+    const expected = this.hs?.peer?.dtls;
+    const pc = (peer as unknown as { _pc?: RTCPeerConnection })._pc;
+    if (!expected || !pc) return;
+    const stats = await pc.getStats();
+    let remote: string | undefined;
+    stats.forEach((s: { type: string; remoteCertificateId?: string }) => {
+      if (s.type === "transport" && s.remoteCertificateId) {
+        const cert = stats.get(s.remoteCertificateId) as { fingerprint?: string; fingerprintAlgorithm?: string } | undefined;
+        if (cert?.fingerprintAlgorithm?.toLowerCase() === "sha-256") remote = cert.fingerprint;
+      }
+    });
+    if (remote === undefined) return; // this browser does not expose it: the SDP check stands alone
+    if (!equal(parseDtlsFingerprint(remote), expected)) {
+      this.dropPeer();
+      this.hs?.wipe();
+      this.set({ ...this.snap, state: "failed", problem: "certificate" });
+      return;
+    }
+    this.setE2ee({ dtlsChecked: true });
+    await this.maybeVerified();
+  }
+
+  // ---- the peer connection ----
 
   private createPeer(): void {
     this.dropPeer();
+    const hs = this.hs;
     const remoteSid = this.remoteSid;
-    if (!remoteSid) return;
+    if (!hs?.peer || !remoteSid) return;
     const peer = new SimplePeer({
       initiator: this.opts.initiator,
-      config: this.opts.rtcConfig,
+      config: { ...this.opts.rtcConfig, certificates: [hs.certificate] },
       stream: this.local,
       trickle: true,
       // Receive both kinds even when this side has no camera or microphone.
@@ -176,7 +351,7 @@ export class CallSession {
     this.armTimeout();
     const mine = () => this.peer === peer;
     peer.on("signal", (data) => {
-      if (mine()) this.post({ type: "rtc", sid: this.sid, to: remoteSid, data: data as PeerSignal });
+      if (mine()) this.post({ type: "rtc", sid: hs.sid, to: remoteSid, data: data as PeerSignal });
     });
     peer.on("stream", (stream: MediaStream) => {
       if (!mine()) return;
@@ -188,6 +363,7 @@ export class CallSession {
       this.channelOpen = true;
       this.sendChannel(this.mediaMessage());
       this.update();
+      this.enqueue(() => this.checkDtls(peer));
     });
     peer.on("data", (raw: unknown) => {
       if (!mine()) return;
@@ -234,7 +410,7 @@ export class CallSession {
 
   private fail(problem: CallProblem): void {
     this.dropPeer();
-    this.set({ state: "failed", problem });
+    this.set({ ...this.snap, state: "failed", problem });
   }
 
   private armTimeout(): void {
@@ -254,7 +430,7 @@ export class CallSession {
     const peer = this.peer;
     this.peer = undefined;
     this.channelOpen = false;
-    this.snap = { state: this.snap.state };
+    this.snap = { state: this.snap.state, problem: this.snap.problem, e2ee: this.snap.e2ee };
     peer?.destroy();
   }
 
@@ -279,10 +455,23 @@ export class CallSession {
     }
   }
 
+  /**
+   * Posts in order: each message goes out only after the previous one reached the log, so the
+   * peer reads them in the order they were sent (a reveal never overtakes its commit).
+   */
   private post(msg: CallMessage): void {
-    this.opts.send(msg).catch(() => {
-      // A lost signal shows up as the connect timeout, which offers a retry.
-    });
+    this.sending = this.sending
+      .then(() => this.opts.send(msg))
+      .catch(() => {
+        // A lost signal shows up as the connect timeout, which offers a retry.
+      });
+  }
+
+  private setE2ee(patch: Partial<E2ee>): void {
+    const e2ee = { ...this.snap.e2ee, ...patch };
+    // The code is shown only once final (both hellos out and the peer's verified).
+    if (this.hs?.complete && this.hs.peer && e2ee.code === undefined) e2ee.code = this.hs.peer.code.text;
+    this.set({ ...this.snap, e2ee });
   }
 
   private set(s: CallSnapshot): void {
@@ -294,3 +483,4 @@ export class CallSession {
     this.opts.onChange(this.snap);
   }
 }
+

@@ -1,7 +1,7 @@
 // The call's signaling messages, carried as signals on the consult's event log (the server relays
-// them without reading them). Every message names the sending call session (`sid`, new on every
-// page load and every retry); directed ones name the receiving session (`to`), so messages of an
-// old session (before a reload, a retry) are recognised and dropped.
+// them without reading them). Every message names the sending call session (`sid`: the 16-byte
+// handshake session id `s` of PROTOCOL §2, base64url, new on every page load and every retry);
+// directed ones name the receiving session (`to`), so messages of an old session are dropped.
 import { z } from "zod";
 
 export const SID_BYTES = 16;
@@ -27,9 +27,15 @@ const peerSignal = z
   })
   .loose();
 
+const b64 = (min: number, max: number) => z.string().regex(/^[A-Za-z0-9_-]*$/, "base64url").min(min).max(max);
+
 export const callMessage = z.discriminatedUnion("type", [
-  /** "I am ready for a call in this session"; `reply` marks the answer to the other's hello */
-  z.object({ type: z.literal("hello"), sid: sessionId, reply: z.boolean() }),
+  /** step 1 of the handshake: the commitment to this session's hello; `reply` answers the other's commit */
+  z.object({ type: z.literal("commit"), sid: sessionId, deviceId: z.uuid(), c: b64(43, 43), reply: z.boolean() }),
+  /** step 2: the signed hello, revealed to one peer session */
+  z.object({ type: z.literal("reveal"), sid: sessionId, to: sessionId, hello: b64(300, 400), sig: b64(86, 86) }),
+  /** "the codes match", sealed under the pairwise key so only the verified peer can send it */
+  z.object({ type: z.literal("confirm"), sid: sessionId, to: sessionId, iv: b64(16, 16), ct: b64(20, 200) }),
   /** simple-peer's signaling from session `sid` to session `to` */
   z.object({ type: z.literal("rtc"), sid: sessionId, to: sessionId, data: peerSignal }),
   /** session `sid` left the call (hang-up, page closed) */

@@ -75,13 +75,14 @@ export async function roomSnapshot(db: Db, access: ConsultAccess, origin: string
       participants: {
         where: { state: { not: "removed" } },
         orderBy: { createdAt: "asc" },
-        select: { id: true, role: true, state: true, displayName: true, lastSeenAt: true },
+        select: { id: true, userId: true, role: true, state: true, displayName: true, lastSeenAt: true },
       },
     },
   });
   const visible = access.participant.state === "admitted" ? consult.participants : consult.participants.filter((p) => p.id === access.participant.id || p.role === "doctor");
   const views: ParticipantView[] = visible.map((p) => ({
     id: p.id,
+    userId: p.userId,
     role: p.role,
     state: p.state,
     displayName: p.displayName,
@@ -138,7 +139,7 @@ export async function revokeInvite(db: Db, access: ConsultAccess, inviteId: stri
         consultId: access.consult.id,
         kind: "admission",
         type: "removed",
-        payload: { participantId: invite.participant.id, displayName: invite.participant.displayName, role: "patient", state: "removed" },
+        payload: { participantId: invite.participant.id, userId: invite.participant.userId, displayName: invite.participant.displayName, role: "patient", state: "removed" },
       });
     }
     await audit({ action: "invite.revoked", actorUserId: access.user.id, consultId: access.consult.id, detail: { inviteId } }, tx);
@@ -162,7 +163,7 @@ export async function admit(db: Db, access: ConsultAccess, participantId: string
       kind: "admission",
       type: "admitted",
       from: access.participant.id,
-      payload: { participantId: p.id, displayName: p.displayName, role: p.role, state: "admitted" },
+      payload: { participantId: p.id, userId: p.userId, displayName: p.displayName, role: p.role, state: "admitted" },
     });
     await audit({ action: "participant.admitted", actorUserId: access.user.id, consultId: access.consult.id, detail: { participantId: p.id } }, tx);
   });
@@ -177,7 +178,7 @@ export async function leave(db: Db, access: ConsultAccess) {
       kind: "admission",
       type: "left",
       from: access.participant.id,
-      payload: { participantId: access.participant.id, displayName: access.participant.displayName, role: access.participant.role, state: "left" },
+      payload: { participantId: access.participant.id, userId: access.user.id, displayName: access.participant.displayName, role: access.participant.role, state: "left" },
     });
   });
 }
@@ -197,7 +198,7 @@ export async function rejoin(db: Db, access: ConsultAccess) {
       kind: "admission",
       type: state,
       from: access.participant.id,
-      payload: { participantId: access.participant.id, displayName: access.participant.displayName, role: access.participant.role, state },
+      payload: { participantId: access.participant.id, userId: access.user.id, displayName: access.participant.displayName, role: access.participant.role, state },
     });
   });
 }
@@ -227,3 +228,8 @@ export async function postSignal(db: Db, access: ConsultAccess, body: z.infer<ty
 }
 
 export { headSeq };
+
+/** A participant reports that the call codes differed: an audit event for the clinic (no keys, no codes). */
+export async function reportMismatch(db: Db, access: ConsultAccess) {
+  await audit({ action: "e2ee.code_mismatch", actorUserId: access.user.id, consultId: access.consult.id, detail: { participantId: access.participant.id } }, db);
+}

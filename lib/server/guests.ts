@@ -34,7 +34,7 @@ export async function redeemInvite(db: Db, token: string, name: string, ip?: str
       consultId: invite.consultId,
       kind: "admission",
       type: "waiting",
-      payload: { participantId: participant.id, displayName: name, role: "patient", state: "waiting" },
+      payload: { participantId: participant.id, userId: user.id, displayName: name, role: "patient", state: "waiting" },
     });
     await audit({ action: "invite.redeemed", actorUserId: user.id, consultId: invite.consultId, detail: { inviteId: invite.id }, ip }, tx);
     return { userId: user.id, name, consultId: invite.consultId, participantId: participant.id };

@@ -41,6 +41,8 @@ export const eventsQuery = z.object({
 export const registerDeviceBody = z.object({ identityKey: z.string().regex(/^[A-Za-z0-9_-]{120,124}$/, "an SPKI public key, base64url") }).strict();
 export const registerDeviceAnswer = z.object({ deviceId: uuid, fingerprint: z.string() });
 
+export const verificationBody = z.object({ result: z.enum(["mismatch"]) }).strict();
+
 export const guestJoinBody = z.object({ token: inviteToken, name: displayName }).strict();
 
 export const staffSignInBody = z.object({
@@ -71,6 +73,8 @@ export const consultStatus = z.enum(["scheduled", "open", "ended", "cancelled"])
 
 export const participantView = z.object({
   id: uuid,
+  /** the participant's user (a hint: which person a device claims to be, for key pinning) */
+  userId: uuid,
   role: participantRole,
   state: participantState,
   displayName: z.string(),

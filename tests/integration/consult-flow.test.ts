@@ -93,7 +93,7 @@ describeBackends("consult flow", (kind) => {
       expect((await t.db.consult.findUniqueOrThrow({ where: { id } })).patientId).toBe(guest.userId);
       const events = await readEvents(t.db, id, { participantId: guest.participantId, admitted: false }, 0);
       expect(events).toEqual([
-        expect.objectContaining({ seq: 1, kind: "admission", type: "waiting", payload: { participantId: guest.participantId, displayName: guest.name, role: "patient", state: "waiting" } }),
+        expect.objectContaining({ seq: 1, kind: "admission", type: "waiting", payload: { participantId: guest.participantId, userId: guest.userId, displayName: guest.name, role: "patient", state: "waiting" } }),
       ]);
       const audit = await t.db.auditEvent.findFirstOrThrow({ where: { consultId: id, action: "invite.redeemed" } });
       expect(audit).toMatchObject({ actorUserId: guest.userId, ip: "203.0.113.7" });
@@ -169,7 +169,7 @@ describeBackends("consult flow", (kind) => {
       expect(p.removedAt).not.toBeNull();
       const events = await readEvents(t.db, id, { participantId: doc.participant.id, admitted: true }, before);
       expect(events).toEqual([
-        expect.objectContaining({ kind: "admission", type: "removed", payload: { participantId: guest.participantId, displayName: guest.name, role: "patient", state: "removed" } }),
+        expect.objectContaining({ kind: "admission", type: "removed", payload: { participantId: guest.participantId, userId: guest.userId, displayName: guest.name, role: "patient", state: "removed" } }),
       ]);
       // The doctor keeps access; revoking again is harmless and emits nothing.
       expect(await loadConsultAccess(t.db, doctor.id, id)).toBeDefined();
@@ -240,7 +240,7 @@ describeBackends("consult flow", (kind) => {
           type: "admitted",
           from: doc.participant.id,
           to: null,
-          payload: { participantId: guest.participantId, displayName: guest.name, role: "patient", state: "admitted" },
+          payload: { participantId: guest.participantId, userId: guest.userId, displayName: guest.name, role: "patient", state: "admitted" },
         }),
       ]);
       await admit(t.db, doc, guest.participantId);

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { initialRoomState, roomReducer, type RoomState } from "@/lib/client/room-state";
 import type { ParticipantView, RoomSnapshot, StreamEvent } from "@/lib/shared/api";
 
-const doctor: ParticipantView = { id: randomUUID(), role: "doctor", state: "admitted", displayName: "Dr. Dana Demo", online: true };
+const doctor: ParticipantView = { id: randomUUID(), userId: randomUUID(), role: "doctor", state: "admitted", displayName: "Dr. Dana Demo", online: true };
 const patientId = randomUUID();
 
 function snapshot(me: ParticipantView = doctor, participants: ParticipantView[] = [doctor]): RoomSnapshot {
@@ -24,8 +24,10 @@ let seq = 100;
 function ev(kind: StreamEvent["kind"], type: string, payload: StreamEvent["payload"] = {}, from: string | null = null): StreamEvent {
   return { seq: ++seq, kind, type, from, to: null, payload, at: new Date().toISOString() };
 }
+const userIds = new Map<string, string>();
+const userIdOf = (participantId: string) => userIds.get(participantId) ?? userIds.set(participantId, randomUUID()).get(participantId) ?? "";
 const admission = (id: string, state: ParticipantView["state"], displayName = "Pat Patient", role: ParticipantView["role"] = "patient") =>
-  ev("admission", state, { participantId: id, displayName, role, state });
+  ev("admission", state, { participantId: id, userId: userIdOf(id), displayName, role, state });
 
 const apply = (s: RoomState, ...events: StreamEvent[]) => events.reduce((acc, event) => roomReducer(acc, { type: "event", event }), s);
 const find = (s: RoomState, id: string) => s.participants.find((p) => p.id === id);
@@ -39,7 +41,7 @@ describe("roomReducer (doctor's view)", () => {
 
   it("a patient enters the waiting room (shown online)", () => {
     const s = apply(start, admission(patientId, "waiting"));
-    expect(find(s, patientId)).toEqual({ id: patientId, role: "patient", state: "waiting", displayName: "Pat Patient", online: true });
+    expect(find(s, patientId)).toEqual({ id: patientId, userId: userIdOf(patientId), role: "patient", state: "waiting", displayName: "Pat Patient", online: true });
     expect(s.participants).toHaveLength(2);
     expect(s.me).toBe(start.me);
   });
@@ -127,14 +129,14 @@ describe("roomReducer (doctor's view)", () => {
   });
 
   it("a fresh snapshot replaces the state", () => {
-    const pat: ParticipantView = { id: patientId, role: "patient", state: "admitted", displayName: "Pat", online: false };
+    const pat: ParticipantView = { id: patientId, userId: randomUUID(), role: "patient", state: "admitted", displayName: "Pat", online: false };
     const s = roomReducer(apply(start, ev("consult", "ended")), { type: "snapshot", snapshot: snapshot(doctor, [doctor, pat]) });
     expect(s).toEqual({ status: "open", me: doctor, participants: [doctor, pat], removed: false });
   });
 });
 
 describe("roomReducer (patient's view)", () => {
-  const me: ParticipantView = { id: patientId, role: "patient", state: "waiting", displayName: "Pat Patient", online: true };
+  const me: ParticipantView = { id: patientId, userId: randomUUID(), role: "patient", state: "waiting", displayName: "Pat Patient", online: true };
   const start = initialRoomState(snapshot(me, [doctor, me]));
 
   it("being admitted moves me out of the waiting room", () => {

@@ -1,0 +1,65 @@
+"use client";
+
+import type { E2ee } from "@/lib/rtc/call";
+import { Button } from "../ui/button";
+
+const WHAT: Record<E2ee["status"], string> = {
+  handshaking: "Setting up end-to-end encryption…",
+  unverified: "Encrypted, not yet verified",
+  verified: "Verified: end-to-end encrypted with the person you see",
+  mismatch: "The codes did not match: the call was ended",
+  "key-changed": "Their security key has changed",
+};
+
+/** What is still missing before the call counts as verified, in plain words. */
+function missing(e: E2ee, otherName: string): string | undefined {
+  if (e.status !== "unverified") return undefined;
+  if (!e.confirmedByMe) return `Read the code aloud with ${otherName}. If you both see the same numbers, press “The codes match”.`;
+  if (!e.confirmedByPeer) return `Waiting for ${otherName} to confirm the code on their side.`;
+  if (!e.dtlsChecked) return "Checking that the video connection uses the verified keys…";
+  return undefined;
+}
+
+export function E2eePanel({ e2ee, otherName, onConfirm, onMismatch, onAcknowledge }: { e2ee: E2ee; otherName: string; onConfirm: () => void; onMismatch: () => void; onAcknowledge: () => void }) {
+  const tone = e2ee.status === "verified" ? "border-emerald-200 bg-emerald-50 text-emerald-950" : e2ee.status === "mismatch" || e2ee.status === "key-changed" ? "border-red-200 bg-red-50 text-red-900" : "border-slate-200 bg-white";
+  const hint = missing(e2ee, otherName);
+  return (
+    <section className={`space-y-3 rounded-2xl border p-4 ${tone}`}>
+      <p className="text-sm font-medium">
+        <span data-testid="e2ee-status" data-state={e2ee.status}>
+          {WHAT[e2ee.status]}
+        </span>
+      </p>
+      {e2ee.status === "key-changed" && (
+        <div data-testid="key-warning" className="space-y-2 text-sm">
+          <p>
+            {otherName} is using a different security key than the last time you met on this device. That happens when they use a new device or browser — or when
+            someone is trying to listen in. Compare the code below with them on the video before you discuss anything.
+          </p>
+          <Button variant="secondary" onClick={onAcknowledge}>
+            I understand, compare the code
+          </Button>
+        </div>
+      )}
+      {e2ee.code && e2ee.status !== "mismatch" && (
+        <div className="flex flex-wrap items-center gap-3">
+          <span className="text-sm text-slate-600">Call code</span>
+          <span data-testid="call-code" className="rounded-lg bg-slate-900 px-3 py-1.5 font-mono text-lg tracking-widest text-white">
+            {e2ee.code}
+          </span>
+        </div>
+      )}
+      {hint && <p className="text-sm text-slate-700">{hint}</p>}
+      {(e2ee.status === "unverified" || e2ee.status === "handshaking" || e2ee.status === "key-changed") && (
+        <div className="flex flex-wrap gap-2">
+          <Button data-testid="verify-confirm" onClick={onConfirm} disabled={!e2ee.code || e2ee.status !== "unverified" || e2ee.confirmedByMe}>
+            {e2ee.confirmedByMe ? "Confirmed" : "The codes match"}
+          </Button>
+          <Button variant="secondary" onClick={onMismatch} disabled={!e2ee.code}>
+            The codes differ
+          </Button>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,193 @@
+// End-to-end encryption in two real browsers: both people see the same call code, confirming on
+// both sides verifies the call, a reload comes back verified without a new comparison, and a server
+// that rewrites the handshake in transit never gets a "verified" call.
+import { expect, test, type Browser, type Page, type Route } from "@playwright/test";
+import {
+  commitment,
+  encodeHello,
+  fromBase64Url,
+  generateEphemeral,
+  generateSigningKey,
+  randomBytes,
+  signHello,
+  toBase64Url,
+  uuidBytes,
+} from "../lib/crypto";
+import { DEMO, doctorOpensConsult, expectConnected, newPatientContext, patientJoins, signIn } from "./flows/consult";
+
+test.describe.configure({ mode: "serial" });
+
+type SignalBody = { to?: string; type: string; payload: Record<string, unknown> };
+
+async function setUp(browser: Browser, baseURL: string | undefined, name: string, tamper?: (patient: Page, consultId: string) => Promise<void>) {
+  const doctorContext = await browser.newContext({ baseURL, permissions: ["camera", "microphone"] });
+  const patientContext = await newPatientContext(browser, baseURL);
+  const doctor = await doctorContext.newPage();
+  const patient = await patientContext.newPage();
+  const { consultId, inviteUrl } = await doctorOpensConsult(doctor);
+  await patientJoins(patient, inviteUrl, name);
+  if (tamper) await tamper(patient, consultId);
+  await doctor.getByTestId("admit").click();
+  return {
+    consultId,
+    doctor,
+    patient,
+    close: async () => {
+      await doctorContext.close();
+      await patientContext.close();
+    },
+  };
+}
+
+const status = (page: Page) => page.getByTestId("e2ee-status");
+
+test("both sides show the same call code; confirming on both verifies the call; a reload comes back verified", async ({ browser, baseURL }) => {
+  const call = await setUp(browser, baseURL, "Verified Patient");
+  try {
+    await expectConnected(call.doctor);
+    await expectConnected(call.patient);
+    for (const page of [call.doctor, call.patient]) await expect(status(page)).toHaveAttribute("data-state", "unverified");
+    const code = (await call.doctor.getByTestId("call-code").textContent()) ?? "";
+    expect(code).toMatch(/^\d{4} \d{4} \d{4}$/);
+    await expect(call.patient.getByTestId("call-code")).toHaveText(code);
+
+    // One confirmation is not enough.
+    await call.doctor.getByTestId("verify-confirm").click();
+    await expect(call.doctor.getByTestId("verify-confirm")).toBeDisabled();
+    await expect(status(call.doctor)).toHaveAttribute("data-state", "unverified");
+    await expect(call.doctor.getByText("Waiting for Verified Patient to confirm")).toBeVisible();
+    await call.patient.getByTestId("verify-confirm").click();
+    for (const page of [call.doctor, call.patient]) await expect(status(page)).toHaveAttribute("data-state", "verified");
+
+    // Reload: same devices, a new handshake and a new DTLS check, no new comparison.
+    await call.patient.reload();
+    await expectConnected(call.patient);
+    await expectConnected(call.doctor);
+    for (const page of [call.doctor, call.patient]) await expect(status(page)).toHaveAttribute("data-state", "verified");
+  } finally {
+    await call.close();
+  }
+});
+
+test("codes that differ end the call on both sides and are audited", async ({ browser, baseURL }) => {
+  const call = await setUp(browser, baseURL, "Mismatch Patient");
+  try {
+    await expectConnected(call.patient);
+    await call.patient.getByRole("button", { name: "The codes differ" }).click();
+    await expect(status(call.patient)).toHaveAttribute("data-state", "mismatch");
+    await expect(call.patient.getByTestId("connection-state")).toHaveAttribute("data-state", "ended");
+    await expect(call.doctor.getByTestId("connection-state")).toHaveAttribute("data-state", "ended", { timeout: 5_000 });
+    await expect(status(call.doctor)).not.toHaveAttribute("data-state", "verified");
+    // The clinic admin sees it in the audit log.
+    const admin = await browser.newPage({ baseURL });
+    await signIn(admin, DEMO.admin);
+    await expect(admin.getByTestId("audit-log")).toContainText("e2ee.code_mismatch");
+    await admin.close();
+  } finally {
+    await call.close();
+  }
+});
+
+/** Rewrites the patient's outgoing signals (the server's view of them) before they reach the log. */
+async function rewriteSignals(patient: Page, rewrite: (body: SignalBody) => Promise<SignalBody>): Promise<void> {
+  await patient.route("**/api/consults/*/signals", async (route: Route) => {
+    const raw = route.request().postData();
+    if (!raw) return route.continue();
+    const body = JSON.parse(raw) as SignalBody;
+    await route.continue({ postData: JSON.stringify(await rewrite(body)) });
+  });
+}
+
+test("a lying server that swaps in its own ephemeral key never gets a verified call", async ({ browser, baseURL }) => {
+  const call = await setUp(browser, baseURL, "Swapped Key Patient", (patient) =>
+    rewriteSignals(patient, async (body) => {
+      if (body.type !== "reveal" || typeof body.payload.hello !== "string") return body;
+      // Replace the ephemeral key inside the signed hello (the server has no identity key to re-sign).
+      const hello = fromBase64Url(body.payload.hello);
+      const ours = (await generateEphemeral()).publicRaw;
+      const at = hello.length - (4 + 32) - 65; // enc(…, e[65], dtls[32]): e's bytes
+      hello.set(ours, at);
+      return { ...body, payload: { ...body.payload, hello: toBase64Url(hello) } };
+    }),
+  );
+  try {
+    await expect(call.doctor.getByTestId("connection-state")).toHaveAttribute("data-state", "failed", { timeout: 30_000 });
+    await expect(call.doctor.getByTestId("connection-state")).toContainText("handshake");
+    await expect(status(call.doctor)).not.toHaveAttribute("data-state", "verified");
+    await expect(status(call.patient)).not.toHaveAttribute("data-state", "verified");
+  } finally {
+    await call.close();
+  }
+});
+
+test("a lying server that substitutes a whole hello of its own gets different codes and a refused connection", async ({ browser, baseURL }) => {
+  // The attacker's own identity, ephemeral key and DTLS certificate, with the patient's ids.
+  const attacker = await generateSigningKey();
+  const forged = new Map<string, { hello: Uint8Array; sig: Uint8Array; c: Uint8Array }>();
+  const forge = async (consultId: string, sid: string, deviceId: string) => {
+    let f = forged.get(sid);
+    if (!f) {
+      const hello = encodeHello({
+        consultId: uuidBytes(consultId),
+        deviceId: uuidBytes(deviceId),
+        sid: fromBase64Url(sid),
+        identity: attacker.spki,
+        ephemeral: (await generateEphemeral()).publicRaw,
+        dtls: randomBytes(32),
+      });
+      f = { hello, sig: await signHello(attacker.privateKey, hello), c: await commitment(hello) };
+      forged.set(sid, f);
+    }
+    return f;
+  };
+  let consult = "";
+  let device = "";
+  const call = await setUp(browser, baseURL, "Forged Hello Patient", async (patient, consultId) => {
+    consult = consultId;
+    await rewriteSignals(patient, async (body) => {
+      const p = body.payload;
+      if (body.type === "commit" && typeof p.sid === "string" && typeof p.deviceId === "string") {
+        device = p.deviceId;
+        return { ...body, payload: { ...p, c: toBase64Url((await forge(consult, p.sid, p.deviceId)).c) } };
+      }
+      if (body.type === "reveal" && typeof p.sid === "string") {
+        const f = await forge(consult, p.sid, device);
+        return { ...body, payload: { ...p, hello: toBase64Url(f.hello), sig: toBase64Url(f.sig) } };
+      }
+      return body;
+    });
+  });
+  try {
+    // The doctor's device accepts the forged hello (its signature is valid) but the patient's real
+    // certificate does not match it: the connection is refused before any media or key flows.
+    await expect(call.doctor.getByTestId("connection-state")).toHaveAttribute("data-state", "failed", { timeout: 30_000 });
+    const doctorCode = await call.doctor.getByTestId("call-code").textContent();
+    const patientCode = await call.patient.getByTestId("call-code").textContent().catch(() => null);
+    expect(doctorCode).toBeTruthy();
+    expect(patientCode).not.toBe(doctorCode);
+    await expect(status(call.doctor)).not.toHaveAttribute("data-state", "verified");
+    await expect(status(call.patient)).not.toHaveAttribute("data-state", "verified");
+  } finally {
+    await call.close();
+  }
+});
+
+test("a lying server that swaps the DTLS fingerprint in the SDP gets the connection refused", async ({ browser, baseURL }) => {
+  const fake = Array.from(randomBytes(32), (b) => b.toString(16).padStart(2, "0").toUpperCase()).join(":");
+  const call = await setUp(browser, baseURL, "Swapped Certificate Patient", (patient) =>
+    rewriteSignals(patient, (body) => {
+      const data = body.payload.data as { sdp?: string } | undefined;
+      if (body.type !== "rtc" || typeof data?.sdp !== "string") return Promise.resolve(body);
+      const sdp = data.sdp.replace(/^a=fingerprint:sha-256 \S+/gim, `a=fingerprint:sha-256 ${fake}`);
+      return Promise.resolve({ ...body, payload: { ...body.payload, data: { ...data, sdp } } });
+    }),
+  );
+  try {
+    await expect(call.doctor.getByTestId("connection-state")).toHaveAttribute("data-state", "failed", { timeout: 30_000 });
+    await expect(call.doctor.getByTestId("connection-state")).toContainText("verified keys");
+    await expect(status(call.doctor)).not.toHaveAttribute("data-state", "verified");
+    await expect(status(call.patient)).not.toHaveAttribute("data-state", "verified");
+  } finally {
+    await call.close();
+  }
+});
