@@ -52,17 +52,53 @@ test("both sides show the same call code; confirming on both verifies the call; 
     await expect(call.patient.getByTestId("call-code")).toHaveText(code);
 
     // One confirmation is not enough.
+    await expect(call.patient.getByTestId("consult-key")).toHaveAttribute("data-state", "missing");
     await call.doctor.getByTestId("verify-confirm").click();
     await expect(call.doctor.getByTestId("verify-confirm")).toBeDisabled();
     await expect(status(call.doctor)).toHaveAttribute("data-state", "unverified");
     await expect(call.doctor.getByText("Waiting for Verified Patient to confirm")).toBeVisible();
     await call.patient.getByTestId("verify-confirm").click();
     for (const page of [call.doctor, call.patient]) await expect(status(page)).toHaveAttribute("data-state", "verified");
+    // Only now does the consult key travel: the doctor's device sends it to the verified patient.
+    for (const page of [call.doctor, call.patient]) await expect(page.getByTestId("consult-key")).toHaveAttribute("data-state", "held");
+    // The safety number (for comparing away from a call) is the same 60 digits on both sides.
+    const safety = await call.doctor.getByTestId("safety-number").textContent();
+    expect(safety).toMatch(/^(\d{5} ){11}\d{5}$/);
+    await expect(call.patient.getByTestId("safety-number")).toHaveText(safety ?? "");
 
     // Reload: same devices, a new handshake and a new DTLS check, no new comparison.
     await call.patient.reload();
     await expectConnected(call.patient);
     await expectConnected(call.doctor);
+    for (const page of [call.doctor, call.patient]) await expect(status(page)).toHaveAttribute("data-state", "verified");
+  } finally {
+    await call.close();
+  }
+});
+
+test("a known person with a new key: key-warning until acknowledged, then the codes must be compared again", async ({ browser, baseURL }) => {
+  const call = await setUp(browser, baseURL, "New Key Patient");
+  try {
+    await expectConnected(call.patient);
+    await call.doctor.getByTestId("verify-confirm").click();
+    await call.patient.getByTestId("verify-confirm").click();
+    await expect(status(call.doctor)).toHaveAttribute("data-state", "verified");
+    await expect(call.doctor.getByTestId("key-warning")).toHaveCount(0);
+
+    // The patient's browser loses its keys (a new device, cleared site data); same person, new key.
+    await call.patient.evaluate(() => {
+      indexedDB.deleteDatabase("parley");
+    });
+    await call.patient.reload();
+    await expectConnected(call.doctor);
+    await expect(call.doctor.getByTestId("key-warning")).toBeVisible();
+    await expect(status(call.doctor)).toHaveAttribute("data-state", "key-changed");
+    await expect(call.doctor.getByTestId("verify-confirm")).toBeDisabled();
+    await call.doctor.getByRole("button", { name: "I understand, compare the code" }).click();
+    await expect(status(call.doctor)).toHaveAttribute("data-state", "unverified");
+    await expect(call.patient.getByTestId("call-code")).toHaveText((await call.doctor.getByTestId("call-code").textContent()) ?? "");
+    await call.doctor.getByTestId("verify-confirm").click();
+    await call.patient.getByTestId("verify-confirm").click();
     for (const page of [call.doctor, call.patient]) await expect(status(page)).toHaveAttribute("data-state", "verified");
   } finally {
     await call.close();
@@ -115,6 +151,7 @@ test("a lying server that swaps in its own ephemeral key never gets a verified c
     await expect(call.doctor.getByTestId("connection-state")).toContainText("handshake");
     await expect(status(call.doctor)).not.toHaveAttribute("data-state", "verified");
     await expect(status(call.patient)).not.toHaveAttribute("data-state", "verified");
+    await expect(call.patient.getByTestId("consult-key")).not.toHaveAttribute("data-state", "held");
   } finally {
     await call.close();
   }
@@ -167,6 +204,7 @@ test("a lying server that substitutes a whole hello of its own gets different co
     expect(patientCode).not.toBe(doctorCode);
     await expect(status(call.doctor)).not.toHaveAttribute("data-state", "verified");
     await expect(status(call.patient)).not.toHaveAttribute("data-state", "verified");
+    await expect(call.patient.getByTestId("consult-key")).not.toHaveAttribute("data-state", "held");
   } finally {
     await call.close();
   }
@@ -187,6 +225,7 @@ test("a lying server that swaps the DTLS fingerprint in the SDP gets the connect
     await expect(call.doctor.getByTestId("connection-state")).toContainText("verified keys");
     await expect(status(call.doctor)).not.toHaveAttribute("data-state", "verified");
     await expect(status(call.patient)).not.toHaveAttribute("data-state", "verified");
+    await expect(call.patient.getByTestId("consult-key")).not.toHaveAttribute("data-state", "held");
   } finally {
     await call.close();
   }

@@ -20,7 +20,9 @@ function missing(e: E2ee, otherName: string): string | undefined {
   return undefined;
 }
 
-export function E2eePanel({ e2ee, otherName, onConfirm, onMismatch, onAcknowledge }: { e2ee: E2ee; otherName: string; onConfirm: () => void; onMismatch: () => void; onAcknowledge: () => void }) {
+type Props = { e2ee: E2ee; otherName: string; safetyNumber: string | undefined; onConfirm: () => void; onMismatch: () => void; onAcknowledge: () => void };
+
+export function E2eePanel({ e2ee, otherName, safetyNumber, onConfirm, onMismatch, onAcknowledge }: Props) {
   const tone = e2ee.status === "verified" ? "border-emerald-200 bg-emerald-50 text-emerald-950" : e2ee.status === "mismatch" || e2ee.status === "key-changed" ? "border-red-200 bg-red-50 text-red-900" : "border-slate-200 bg-white";
   const hint = missing(e2ee, otherName);
   return (
@@ -50,6 +52,22 @@ export function E2eePanel({ e2ee, otherName, onConfirm, onMismatch, onAcknowledg
         </div>
       )}
       {hint && <p className="text-sm text-slate-700">{hint}</p>}
+      {e2ee.status !== "mismatch" && (
+        <p className="text-sm text-slate-600" data-testid="consult-key" data-state={e2ee.consultKeyEpoch === undefined ? "missing" : "held"}>
+          {e2ee.consultKeyEpoch === undefined
+            ? "Chat and documents unlock once the call is verified."
+            : `Chat and documents are unlocked on this device (consult key, epoch ${e2ee.consultKeyEpoch}).`}
+        </p>
+      )}
+      {safetyNumber && (
+        <details className="text-sm text-slate-600">
+          <summary className="cursor-pointer">Safety number with {otherName}</summary>
+          <p className="mt-2">Compare these 60 digits with {otherName} another way (in person, by phone) to verify their device without a call code.</p>
+          <p data-testid="safety-number" className="mt-1 font-mono tracking-wide">
+            {safetyNumber}
+          </p>
+        </details>
+      )}
       {(e2ee.status === "unverified" || e2ee.status === "handshaking" || e2ee.status === "key-changed") && (
         <div className="flex flex-wrap gap-2">
           <Button data-testid="verify-confirm" onClick={onConfirm} disabled={!e2ee.code || e2ee.status !== "unverified" || e2ee.confirmedByMe}>

@@ -8,7 +8,7 @@ import type { CallSnapshot, CallState } from "@/lib/rtc/call";
 import { useRoom } from "@/lib/client/use-room";
 import { useCall, useSignalBus } from "@/lib/client/use-call";
 import { useLocalMedia, useMediaElement, type MediaProblem } from "@/lib/client/local-media";
-import { useDeviceIdentity, useFingerprint } from "@/lib/client/device-identity";
+import { useDeviceIdentity, useFingerprint, useSafetyNumber } from "@/lib/client/device-identity";
 import { Button } from "../ui/button";
 import { Alert } from "../ui/alert";
 import { InvitePanel } from "./invite-panel";
@@ -85,6 +85,8 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
     local: media,
     signals,
   });
+
+  const safety = useSafetyNumber(ready?.spki, call.snapshot.e2ee.peerIdentity);
 
   const connection: CallState = !present
     ? "ended"
@@ -206,6 +208,7 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
         <E2eePanel
           e2ee={call.snapshot.e2ee}
           otherName={other.displayName}
+          safetyNumber={safety}
           onConfirm={call.confirm}
           onMismatch={call.mismatch}
           onAcknowledge={call.acknowledgeKeyChange}

@@ -5,7 +5,7 @@
 // profile, so a doctor testing their own invite link in the same browser stays two devices.
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import { useEffect, useState } from "react";
-import { checkPin, cryptoAvailable, fingerprint, generateSigningKey, toBase64Url, toHex } from "@/lib/crypto";
+import { checkPin, cryptoAvailable, fingerprint, generateSigningKey, safetyNumber, toBase64Url, toHex } from "@/lib/crypto";
 import { api } from "./api";
 import { registerDeviceAnswer } from "@/lib/shared/api";
 
@@ -22,17 +22,39 @@ export type DeviceIdentity = {
 /** What this device knows of a counterpart (PROTOCOL §1): the key it pinned, and whether it was compared. */
 export type Pin = { key: string; spki: Uint8Array<ArrayBuffer>; verified: boolean; pinnedAt: number };
 
+/** A consult key held on this device (lib/client/consult-keys.ts). `raw` only on the owner device. */
+export type StoredConsultKey = {
+  id: string;
+  /** `${userId}|${consultId}` */
+  consult: string;
+  epoch: number;
+  keyId: Uint8Array<ArrayBuffer>;
+  key: CryptoKey;
+  raw?: Uint8Array<ArrayBuffer>;
+  receivedAt: number;
+};
+
 interface ParleyDB extends DBSchema {
   identities: { key: string; value: DeviceIdentity };
   pins: { key: string; value: Pin };
+  consultKeys: { key: string; value: StoredConsultKey; indexes: { byConsult: string } };
 }
 
 let dbPromise: Promise<IDBPDatabase<ParleyDB>> | undefined;
+export function parleyDb(): Promise<IDBPDatabase<ParleyDB>> {
+  return db();
+}
 function db(): Promise<IDBPDatabase<ParleyDB>> {
-  dbPromise ??= openDB<ParleyDB>("parley", 2, {
+  dbPromise ??= openDB<ParleyDB>("parley", 3, {
     upgrade(d, oldVersion) {
       if (oldVersion < 1) d.createObjectStore("identities", { keyPath: "userId" });
       if (oldVersion < 2) d.createObjectStore("pins", { keyPath: "key" });
+      if (oldVersion < 3) d.createObjectStore("consultKeys", { keyPath: "id" }).createIndex("byConsult", "consult");
+    },
+    // Another tab of an older version holds the database open: it closes, this one goes on.
+    blocking() {
+      void dbPromise?.then((d) => d.close());
+      dbPromise = undefined;
     },
   });
   return dbPromise;
@@ -134,4 +156,13 @@ export function trustFor(myUserId: string, peerUserId: string) {
       await put(peerIdentity, true);
     },
   };
+}
+
+/** The safety number of this device's key and the counterpart's (for comparing away from a call). */
+export function useSafetyNumber(mine: Uint8Array | undefined, theirs: Uint8Array | undefined): string | undefined {
+  const [n, setN] = useState<string>();
+  useEffect(() => {
+    if (mine && theirs) void safetyNumber(mine, theirs).then(setN);
+  }, [mine, theirs]);
+  return mine && theirs ? n : undefined;
 }

@@ -8,6 +8,7 @@ import type { StreamEvent } from "@/lib/shared/api";
 import { CallSession, type CallSnapshot } from "@/lib/rtc/call";
 import type { DeviceKeys } from "@/lib/rtc/handshake";
 import { trustFor } from "./device-identity";
+import { ownerConsultKey, storeReceivedKey } from "./consult-keys";
 import { parseCallMessage, toSignal } from "@/lib/rtc/messages";
 import { consultActions, signalOnUnload } from "./consults";
 
@@ -72,6 +73,9 @@ export function useCall({ consultId, userId, keys, other, initiator, settings, l
       consultId,
       keys,
       trust: trustFor(userId, otherUserId),
+      consultKeys: initiator
+        ? { role: "owner", current: () => ownerConsultKey(userId, consultId) }
+        : { role: "recipient", receive: (k) => storeReceivedKey(userId, consultId, k) },
       rtcConfig: rtcConfiguration(settings),
       onMismatch: () => void consultActions.reportMismatch(consultId).catch(() => undefined),
       send: async (msg) => {

@@ -12,7 +12,7 @@
 // call code is shown when both hellos are out; "verified" needs both people's confirmation (or a
 // pair verified before) and the connection's remote certificate checked in getStats().
 import SimplePeer from "simple-peer";
-import { ProtocolError, equal, parseDtlsFingerprint } from "@/lib/crypto";
+import { ProtocolError, equal, parseDtlsFingerprint, type ConsultKey } from "@/lib/crypto";
 import { channelMessage, type CallMessage, type ChannelMessage, type PeerSignal } from "./messages";
 import { Handshake, type DeviceKeys, type VerifiedPeer } from "./handshake";
 
@@ -35,6 +35,8 @@ export type E2ee = {
   dtlsChecked: boolean;
   /** the peer's identity key (SPKI), once verified */
   peerIdentity?: Uint8Array;
+  /** the consult key this device holds for chat and documents (its epoch), once sent or received */
+  consultKeyEpoch?: number;
 };
 
 export type CallSnapshot = {
@@ -55,7 +57,13 @@ export type Trust = {
   rememberVerified(peerIdentity: Uint8Array): Promise<void>;
 };
 
+/** The consult key (PROTOCOL §3): the owner device sends it, every other device receives it. */
+export type ConsultKeys =
+  | { role: "owner"; current(): Promise<ConsultKey> }
+  | { role: "recipient"; receive(k: ConsultKey): Promise<"added" | "known"> };
+
 export type CallOptions = {
+  consultKeys?: ConsultKeys;
   /** the doctor's device creates the offer */
   initiator: boolean;
   consultId: string;
@@ -81,6 +89,8 @@ export class CallSession {
   private peer: SimplePeer.Instance | undefined;
   private local: MediaStream | undefined;
   private held: CallMessage[] = [];
+  /** a consult key that arrived before this side counted the call as verified */
+  private heldKey: Extract<CallMessage, { type: "key" }> | undefined;
   private queue: Promise<void> = Promise.resolve();
   private sending: Promise<void> = Promise.resolve();
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -201,6 +211,7 @@ export class CallSession {
     this.dropPeer();
     this.hs?.wipe();
     this.held = [];
+    this.heldKey = undefined;
     this.remoteSid = undefined;
     const hs = await Handshake.create(this.opts.keys, this.opts.consultId);
     this.hs = hs;
@@ -278,10 +289,29 @@ export class CallSession {
         this.peer?.signal(msg.data as SimplePeer.SignalData);
         return;
       }
+      case "key": {
+        if (this.opts.consultKeys?.role !== "recipient" || msg.to !== hs.sid) return;
+        if (this.snap.e2ee.status !== "verified") {
+          this.heldKey = msg; // only a verified device takes a key: wait for our own verdict
+          return;
+        }
+        await this.receiveKey(msg);
+        return;
+      }
       case "bye":
         if (msg.sid === this.remoteSid) this.remoteLeft();
         return;
     }
+  }
+
+  private async receiveKey(msg: Extract<CallMessage, { type: "key" }>): Promise<void> {
+    const keys = this.opts.consultKeys;
+    const hs = this.hs;
+    if (keys?.role !== "recipient" || !hs) return;
+    const k = await hs.openKeyMessage(msg);
+    const epoch = k.epoch;
+    await keys.receive(k);
+    this.setE2ee({ consultKeyEpoch: epoch });
   }
 
   private async onVerifiedHello(peer: VerifiedPeer): Promise<void> {
@@ -306,6 +336,17 @@ export class CallSession {
     if (e.status !== "unverified" || !e.confirmedByMe || !e.confirmedByPeer || !e.dtlsChecked) return;
     this.setE2ee({ status: "verified" });
     if (e.peerIdentity) await this.opts.trust.rememberVerified(e.peerIdentity);
+    const keys = this.opts.consultKeys;
+    if (keys?.role === "owner" && this.hs) {
+      // K goes only to a device verified now (PROTOCOL §3), under this session's pairwise key.
+      const k = await keys.current();
+      this.post(await this.hs.keyMessage(k));
+      this.setE2ee({ consultKeyEpoch: k.epoch });
+    } else if (this.heldKey) {
+      const held = this.heldKey;
+      this.heldKey = undefined;
+      await this.receiveKey(held);
+    }
   }
 
   /** Compares the DTLS peer's certificate (getStats) with the one in the verified hello. */

@@ -31,7 +31,10 @@ import {
   type AeadKey,
   type Bytes,
   type CallCode,
+  type ConsultKey,
   type EphemeralKeyPair,
+  unwrapConsultKey,
+  wrapConsultKey,
 } from "@/lib/crypto";
 import type { CallMessage } from "./messages";
 
@@ -177,6 +180,27 @@ export class Handshake {
     } catch {
       return false;
     }
+  }
+
+  private keyContext(sender: string, recipient: string) {
+    const peer = this.verifiedPeer;
+    if (!peer) throw new ProtocolError("no verified peer");
+    return { th: peer.th, consultId: this.consultId, senderDeviceId: uuidBytes(sender), recipientDeviceId: uuidBytes(recipient) };
+  }
+
+  /** The consult key for the verified peer, from this (the owner's) device. */
+  async keyMessage(k: ConsultKey): Promise<CallMessage> {
+    const peer = this.verifiedPeer;
+    if (!peer) throw new ProtocolError("the consult key goes only to a verified device");
+    const { iv, ciphertext } = await wrapConsultKey(peer.pairwise, k, this.keyContext(this.keys.deviceId, peer.deviceId));
+    return { type: "key", sid: this.sid, to: peer.sid, iv: toBase64Url(iv), ct: toBase64Url(ciphertext) };
+  }
+
+  /** A consult key from the verified peer, for this device; refused otherwise. */
+  async openKeyMessage(msg: Extract<CallMessage, { type: "key" }>): Promise<ConsultKey> {
+    const peer = this.verifiedPeer;
+    if (!peer || msg.sid !== peer.sid || msg.to !== this.sid) throw new ProtocolError("a consult key from a device that is not the verified peer");
+    return unwrapConsultKey(peer.pairwise, fromBase64Url(msg.iv), fromBase64Url(msg.ct), this.keyContext(peer.deviceId, this.keys.deviceId));
   }
 
   /** Forgets the session's keys (after a mismatch, hang-up or a new session). */

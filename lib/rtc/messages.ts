@@ -36,6 +36,8 @@ export const callMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("reveal"), sid: sessionId, to: sessionId, hello: b64(300, 400), sig: b64(86, 86) }),
   /** "the codes match", sealed under the pairwise key so only the verified peer can send it */
   z.object({ type: z.literal("confirm"), sid: sessionId, to: sessionId, iv: b64(16, 16), ct: b64(20, 200) }),
+  /** the consult key, wrapped under the pairwise key for one verified device (PROTOCOL §3) */
+  z.object({ type: z.literal("key"), sid: sessionId, to: sessionId, iv: b64(16, 16), ct: b64(91, 91) }),
   /** simple-peer's signaling from session `sid` to session `to` */
   z.object({ type: z.literal("rtc"), sid: sessionId, to: sessionId, data: peerSignal }),
   /** session `sid` left the call (hang-up, page closed) */

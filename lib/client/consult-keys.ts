@@ -1,0 +1,62 @@
+"use client";
+// Consult keys on this device (PROTOCOL §3), in IndexedDB next to the identity. The owner device
+// (the doctor's) creates epoch 0 on first need and keeps its raw bytes, since it must wrap them for
+// each verified device; every other device keeps only a non-extractable AES-GCM CryptoKey. The
+// no-overwrite and one-key-per-epoch rules are checked against what is stored, so they hold across
+// reloads.
+import { equal, importAeadKey, newConsultKey, ProtocolError, toHex, type ConsultKey } from "@/lib/crypto";
+import { parleyDb, type StoredConsultKey } from "./device-identity";
+
+const idOf = (userId: string, consultId: string, keyId: Uint8Array) => `${userId}|${consultId}|${toHex(keyId)}`;
+
+async function stored(userId: string, consultId: string): Promise<StoredConsultKey[]> {
+  const all = await (await parleyDb()).getAllFromIndex("consultKeys", "byConsult", `${userId}|${consultId}`);
+  return all.sort((a, b) => b.epoch - a.epoch);
+}
+
+/** The owner's current consult key, created (epoch 0) and stored on first use. */
+export async function ownerConsultKey(userId: string, consultId: string): Promise<ConsultKey> {
+  const held = (await stored(userId, consultId)).find((k) => k.raw);
+  if (held?.raw) return { epoch: held.epoch, keyId: held.keyId, key: held.raw };
+  const k = newConsultKey(0);
+  await (await parleyDb()).put("consultKeys", {
+    id: idOf(userId, consultId, k.keyId),
+    consult: `${userId}|${consultId}`,
+    epoch: k.epoch,
+    keyId: k.keyId,
+    raw: k.key,
+    key: await importAeadKey(k.key),
+    receivedAt: Date.now(),
+  });
+  return k;
+}
+
+/** A key received from the verified owner: stored non-extractable, or refused by the rules. */
+export async function storeReceivedKey(userId: string, consultId: string, k: ConsultKey): Promise<"added" | "known"> {
+  const existing = await stored(userId, consultId);
+  const same = existing.find((e) => equal(e.keyId, k.keyId));
+  const key = await importAeadKey(k.key);
+  try {
+    if (same) {
+      if (same.epoch !== k.epoch) throw new ProtocolError("a consult key id may never be overwritten");
+      return "known";
+    }
+    if (existing.some((e) => e.epoch === k.epoch)) throw new ProtocolError(`epoch ${k.epoch} already has another key`);
+    await (await parleyDb()).add("consultKeys", {
+      id: idOf(userId, consultId, k.keyId),
+      consult: `${userId}|${consultId}`,
+      epoch: k.epoch,
+      keyId: new Uint8Array(k.keyId),
+      key,
+      receivedAt: Date.now(),
+    });
+    return "added";
+  } finally {
+    k.key.fill(0);
+  }
+}
+
+/** The highest epoch held for this consult on this device (what new items are sealed under). */
+export async function currentConsultKey(userId: string, consultId: string): Promise<StoredConsultKey | undefined> {
+  return (await stored(userId, consultId))[0];
+}
