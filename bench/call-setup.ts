@@ -83,7 +83,10 @@ export async function callSetup(baseURL: string, calls: number): Promise<CallSet
       await admit.waitFor();
       const t0 = Date.now();
       await admit.click();
-      const [d, p] = await Promise.all([firstFrameAt(doctor), firstFrameAt(patient)]);
+      const [d, p] = await Promise.all([firstFrameAt(doctor), firstFrameAt(patient)]).catch(async (err: unknown) => {
+        const state = async (page: Page) => `${await page.getByTestId("connection-state").textContent()} / ${await page.getByTestId("e2ee-status").getAttribute("data-state").catch(() => "-")}`;
+        throw new Error(`call ${i} did not come up: doctor "${await state(doctor)}", patient "${await state(patient)}"`, { cause: err });
+      });
       if (i >= 0) {
         doctorSide.push(d - t0);
         patientSide.push(p - t0);

@@ -1,7 +1,7 @@
 "use client";
 // Ties the room together for the UI: state from the snapshot and the stream, and the actions a
 // doctor or a patient can take, each reporting its error as a sentence for people.
-import { useCallback, useReducer, useState } from "react";
+import { useCallback, useReducer, useRef, useState } from "react";
 import type { RoomSnapshot, StreamEvent } from "@/lib/shared/api";
 import { consultActions } from "./consults";
 import { ClientApiError } from "./api";
@@ -17,16 +17,24 @@ export function useRoom(snapshot: RoomSnapshot, signals?: SignalBus) {
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
 
+  // The newest log position this page has applied: a snapshot older than that is stale (it was
+  // taken before an event that has already changed the room) and must not overwrite it.
+  const seen = useRef(snapshot.lastSeq);
+
   const refresh = useCallback(async () => {
-    const s = await consultActions.snapshot(consultId).catch(() => undefined);
-    if (s) {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const s = await consultActions.snapshot(consultId).catch(() => undefined);
+      if (!s) return;
+      if (s.lastSeq < seen.current) continue; // overtaken by the stream while in flight: ask again
       dispatch({ type: "snapshot", snapshot: s });
       setInvite(s.invite);
+      return;
     }
   }, [consultId]);
 
   const onEvent = useCallback(
     (event: StreamEvent) => {
+      seen.current = Math.max(seen.current, event.seq);
       if (event.kind === "signal") {
         signals?.emit(event);
         return;
