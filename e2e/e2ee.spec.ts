@@ -14,6 +14,7 @@ import {
   uuidBytes,
 } from "../lib/crypto";
 import { DEMO, doctorOpensConsult, expectConnected, newPatientContext, patientJoins, signIn } from "./flows/consult";
+import { TestDb } from "./support/db";
 
 test.describe.configure({ mode: "serial" });
 
@@ -100,6 +101,68 @@ test("a known person with a new key: key-warning until acknowledged, then the co
     await call.doctor.getByTestId("verify-confirm").click();
     await call.patient.getByTestId("verify-confirm").click();
     for (const page of [call.doctor, call.patient]) await expect(status(page)).toHaveAttribute("data-state", "verified");
+  } finally {
+    await call.close();
+  }
+});
+
+test("removing a patient starts a new key epoch: the next verified patient gets epoch 1", async ({ browser, baseURL }) => {
+  const db = await TestDb.connect();
+  const call = await setUp(browser, baseURL, "First Patient");
+  const next = await newPatientContext(browser, baseURL);
+  try {
+    await expectConnected(call.patient);
+    await call.doctor.getByTestId("verify-confirm").click();
+    await call.patient.getByTestId("verify-confirm").click();
+    await expect(call.patient.getByTestId("consult-key")).toContainText("epoch 0");
+
+    // The doctor withdraws the first patient's invite: they are out at once, and the key moves on.
+    const [used] = await db.usedInvites(call.consultId);
+    const revoked = await call.doctor.evaluate(
+      async ([consultId, inviteId]) => (await fetch(`/api/consults/${consultId}/invites/${inviteId}`, { method: "DELETE" })).status,
+      [call.consultId, used ?? ""] as const,
+    );
+    expect(revoked).toBe(200);
+    await expect(call.patient.getByText("You are no longer in this consult")).toBeVisible();
+
+    // A new patient, verified: they receive epoch 1, never epoch 0.
+    await call.doctor.getByRole("button", { name: /^(New link|Create invite link)$/ }).click();
+    await expect(call.doctor.getByTestId("invite-state")).toHaveAttribute("data-state", "live");
+    const inviteUrl = await call.doctor.getByTestId("invite-link").inputValue();
+    const patient2 = await next.newPage();
+    await patientJoins(patient2, inviteUrl, "Second Patient");
+    await call.doctor.getByTestId("admit").click();
+    await expectConnected(patient2);
+    await call.doctor.getByTestId("verify-confirm").click();
+    await patient2.getByTestId("verify-confirm").click();
+    await expect(status(patient2)).toHaveAttribute("data-state", "verified");
+    await expect(patient2.getByTestId("consult-key")).toContainText("epoch 1");
+  } finally {
+    await next.close();
+    await call.close();
+    await db.close();
+  }
+});
+
+test("without WebCrypto (a plain-http page) the room says HTTPS is needed and sends nothing", async ({ browser, baseURL }) => {
+  const signals: string[] = [];
+  const call = await setUp(browser, baseURL, "Insecure Patient", async (patient) => {
+    // The browser's behaviour on an insecure origin is what is simulated here, not Parley's code.
+    await patient.context().addInitScript(() => {
+      Object.defineProperty(globalThis.crypto, "subtle", { get: () => undefined });
+    });
+    await patient.route("**/api/consults/*/signals", async (route) => {
+      signals.push(route.request().postData() ?? "");
+      await route.continue();
+    });
+    await patient.reload();
+  });
+  try {
+    await expect(call.patient.getByTestId("e2ee-status")).toHaveAttribute("data-state", "unavailable");
+    await expect(call.patient.getByTestId("e2ee-status")).toContainText("HTTPS");
+    await expect(call.doctor.getByTestId("connection-state")).toHaveAttribute("data-state", "waiting");
+    await call.patient.waitForTimeout(1_500); // give anything that would be sent the time to be sent
+    expect(signals).toEqual([]);
   } finally {
     await call.close();
   }

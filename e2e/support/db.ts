@@ -117,4 +117,10 @@ export class TestDb {
     const { rows } = await this.client.query<{ n: string }>(`SELECT count(*) AS n FROM "Event" WHERE "consultId" = $1::uuid`, [consultId]);
     return Number(rows[0]?.n ?? 0);
   }
+
+  /** The ids of a consult's invites that a patient has used. */
+  async usedInvites(consultId: string): Promise<string[]> {
+    const { rows } = await this.client.query<{ id: string }>(`SELECT id FROM "Invite" WHERE "consultId" = $1::uuid AND "usedAt" IS NOT NULL ORDER BY "usedAt"`, [consultId]);
+    return rows.map((r) => r.id);
+  }
 }

@@ -14,11 +14,9 @@ async function stored(userId: string, consultId: string): Promise<StoredConsultK
   return all.sort((a, b) => b.epoch - a.epoch);
 }
 
-/** The owner's current consult key, created (epoch 0) and stored on first use. */
-export async function ownerConsultKey(userId: string, consultId: string): Promise<ConsultKey> {
-  const held = (await stored(userId, consultId)).find((k) => k.raw);
-  if (held?.raw) return { epoch: held.epoch, keyId: held.keyId, key: held.raw };
-  const k = newConsultKey(0);
+/** Makes and stores a new key for `epoch` on the owner device (raw bytes kept: it wraps them for others). */
+async function createOwnerKey(userId: string, consultId: string, epoch: number): Promise<ConsultKey> {
+  const k = newConsultKey(epoch);
   await (await parleyDb()).put("consultKeys", {
     id: idOf(userId, consultId, k.keyId),
     consult: `${userId}|${consultId}`,
@@ -29,6 +27,22 @@ export async function ownerConsultKey(userId: string, consultId: string): Promis
     receivedAt: Date.now(),
   });
   return k;
+}
+
+/** The owner's current consult key, created (epoch 0) and stored on first use. */
+export async function ownerConsultKey(userId: string, consultId: string): Promise<ConsultKey> {
+  const held = (await stored(userId, consultId)).find((k) => k.raw);
+  if (held?.raw) return { epoch: held.epoch, keyId: held.keyId, key: held.raw };
+  return createOwnerKey(userId, consultId, 0);
+}
+
+/**
+ * Removing a participant starts a new epoch (PROTOCOL §3): the owner makes epoch n+1, and from now
+ * on seals under it and sends only it to the devices it verifies.
+ */
+export async function rotateConsultKey(userId: string, consultId: string): Promise<ConsultKey> {
+  const held = await stored(userId, consultId);
+  return createOwnerKey(userId, consultId, (held[0]?.epoch ?? -1) + 1);
 }
 
 /** A key received from the verified owner: stored non-extractable, or refused by the rules. */

@@ -8,6 +8,7 @@ import { ClientApiError } from "./api";
 import { useEventStream } from "./event-stream";
 import { initialRoomState, roomReducer } from "./room-state";
 import type { SignalBus } from "./use-call";
+import { rotateConsultKey } from "./consult-keys";
 
 /** `signals`: where the room's signal events go (the call, lib/client/use-call.ts). */
 export function useRoom(snapshot: RoomSnapshot, signals?: SignalBus) {
@@ -44,10 +45,15 @@ export function useRoom(snapshot: RoomSnapshot, signals?: SignalBus) {
       if (event.kind === "admission" && event.type === "admitted" && (event.payload as { participantId?: string }).participantId === snapshot.me.id) {
         void refresh();
       }
+      // A removed participant must not read what comes next: the owner starts a new key epoch.
+      if (event.kind === "admission" && event.type === "removed" && snapshot.me.role === "doctor") {
+        void rotateConsultKey(snapshot.userId, consultId).catch(() => undefined);
+        void refresh(); // the withdrawn link is no longer shown as usable
+      }
       // A patient joining uses up the invite: the doctor's room shows the link's new state.
       if (event.kind === "admission" && event.type === "waiting" && snapshot.me.role === "doctor") void refresh();
     },
-    [refresh, snapshot.me.id, snapshot.me.role, signals],
+    [refresh, snapshot.me.id, snapshot.me.role, snapshot.userId, consultId, signals],
   );
 
   const live = state.status !== "ended" && state.status !== "cancelled" && !state.removed;
