@@ -5,13 +5,12 @@
 // `npm test` runs this inside scripts/netns.sh with a throwaway cluster; by hand:
 //   TEST_DATABASE_URL=postgresql://… bash scripts/netns.sh npx playwright test
 // Without TEST_DATABASE_URL only the embedded project runs. PW_TRACE=1 keeps traces of failures.
-import { existsSync } from "node:fs";
 import { defineConfig, type PlaywrightTestConfig } from "@playwright/test";
+import { CHROMIUM_ARGS, chromiumExecutable } from "./e2e/support/chromium";
 
 const PG_PORT = 3100;
 const EMBEDDED_PORT = 3101;
 const databaseUrl = process.env.TEST_DATABASE_URL;
-const chromium = "/usr/bin/chromium"; // Debian's; else Playwright's own browser
 // Each `npm test` run keeps its servers' data in its own run folder, so runs never share state.
 const dataRoot = process.env.PARLEY_TEST_RUN ?? ".test-stack";
 
@@ -72,20 +71,7 @@ export default defineConfig({
     browserName: "chromium",
     trace: process.env.PW_TRACE ? "retain-on-failure" : "off",
     permissions: ["camera", "microphone"],
-    launchOptions: {
-      executablePath: existsSync(chromium) ? chromium : undefined,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-      ],
-    },
+    launchOptions: { executablePath: chromiumExecutable(), args: CHROMIUM_ARGS },
   },
   projects: [
     ...(databaseUrl

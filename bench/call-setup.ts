@@ -2,21 +2,9 @@
 // sides, in two real Chromium browsers with fake cameras (inside the private network namespace).
 // Both pages are loaded and have their local media before the click, as in a real consult.
 import { chromium, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { existsSync } from "node:fs";
 import { summarize, type Summary } from "./lib/stats";
+import { CHROMIUM_ARGS, chromiumExecutable } from "../e2e/support/chromium";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--use-fake-device-for-media-stream",
-  "--use-fake-ui-for-media-stream",
-];
 
 declare global {
   interface Window {
@@ -55,7 +43,7 @@ async function signIn(page: Page): Promise<void> {
 export type CallSetup = { calls: number; both: Summary; doctor: Summary; patient: Summary };
 
 export async function callSetup(baseURL: string, calls: number): Promise<CallSetup> {
-  const browser: Browser = await chromium.launch({ executablePath: existsSync(CHROMIUM) ? CHROMIUM : undefined, args: ARGS });
+  const browser: Browser = await chromium.launch({ executablePath: chromiumExecutable(), args: CHROMIUM_ARGS });
   const both: number[] = [];
   const doctorSide: number[] = [];
   const patientSide: number[] = [];

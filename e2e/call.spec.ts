@@ -2,32 +2,17 @@
 // private network namespace: it comes up by itself on admission, media flows both ways over
 // DTLS/SRTP between the two certificates the peers announced, and leaving is seen at once.
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { doctorOpensConsult, expectConnected, newPatientContext, patientJoins } from "./flows/consult";
+import { admitPatient, doctorOpensConsult, expectConnected, newPatientContext, patientJoins } from "./flows/consult";
 import { callEvidence, recordPeerConnections } from "./support/webrtc";
 
 test.describe.configure({ mode: "serial" });
 
+/** Both in the call, every peer connection recorded for getStats(). */
 async function startCall(browser: Browser, baseURL: string | undefined, name: string) {
-  const doctorContext = await browser.newContext({ baseURL, permissions: ["camera", "microphone"] });
-  const patientContext = await newPatientContext(browser, baseURL);
-  await recordPeerConnections(doctorContext);
-  await recordPeerConnections(patientContext);
-  const doctor = await doctorContext.newPage();
-  const patient = await patientContext.newPage();
-  const { consultId, inviteUrl } = await doctorOpensConsult(doctor);
-  await patientJoins(patient, inviteUrl, name);
-  await doctor.getByTestId("waiting-list").getByRole("listitem").filter({ hasText: name }).getByTestId("admit").click();
-  await expectConnected(doctor);
-  await expectConnected(patient);
-  return {
-    consultId,
-    doctor,
-    patient,
-    close: async () => {
-      await doctorContext.close();
-      await patientContext.close();
-    },
-  };
+  const call = await admitPatient(browser, baseURL, name, { prepare: recordPeerConnections });
+  await expectConnected(call.doctor);
+  await expectConnected(call.patient);
+  return call;
 }
 
 async function expectFramesRising(page: Page): Promise<void> {

@@ -13,31 +13,15 @@ import {
   toBase64Url,
   uuidBytes,
 } from "../lib/crypto";
-import { DEMO, doctorOpensConsult, expectConnected, newPatientContext, patientJoins, signIn } from "./flows/consult";
+import { admitPatient, DEMO, expectConnected, newPatientContext, patientJoins, signIn } from "./flows/consult";
 import { TestDb } from "./support/db";
 
 test.describe.configure({ mode: "serial" });
 
 type SignalBody = { to?: string; type: string; payload: Record<string, unknown> };
 
-async function setUp(browser: Browser, baseURL: string | undefined, name: string, tamper?: (patient: Page, consultId: string) => Promise<void>) {
-  const doctorContext = await browser.newContext({ baseURL, permissions: ["camera", "microphone"] });
-  const patientContext = await newPatientContext(browser, baseURL);
-  const doctor = await doctorContext.newPage();
-  const patient = await patientContext.newPage();
-  const { consultId, inviteUrl } = await doctorOpensConsult(doctor);
-  await patientJoins(patient, inviteUrl, name);
-  if (tamper) await tamper(patient, consultId);
-  await doctor.getByTestId("admit").click();
-  return {
-    consultId,
-    doctor,
-    patient,
-    close: async () => {
-      await doctorContext.close();
-      await patientContext.close();
-    },
-  };
+function setUp(browser: Browser, baseURL: string | undefined, name: string, tamper?: (patient: Page, consultId: string) => Promise<void>) {
+  return admitPatient(browser, baseURL, name, { beforeAdmit: tamper });
 }
 
 const status = (page: Page) => page.getByTestId("e2ee-status");

@@ -50,3 +50,35 @@ export async function doctorAdmits(doctor: Page, patient: Page, name: string): P
 export async function expectConnected(page: Page): Promise<void> {
   await expect(page.getByTestId("connection-state")).toHaveAttribute("data-state", "connected");
 }
+
+export type TwoParty = { consultId: string; doctor: Page; patient: Page; close(): Promise<void> };
+
+/**
+ * A doctor and a patient in two browser contexts: the doctor opens a consult, the patient joins,
+ * `beforeAdmit` runs (to instrument or tamper with the patient's page), the doctor admits.
+ */
+export async function admitPatient(
+  browser: Browser,
+  baseURL: string | undefined,
+  name: string,
+  opts: { prepare?: (context: BrowserContext) => Promise<void>; beforeAdmit?: (patient: Page, consultId: string) => Promise<void> } = {},
+): Promise<TwoParty> {
+  const doctorContext = await browser.newContext({ baseURL, permissions: ["camera", "microphone"] });
+  const patientContext = await newPatientContext(browser, baseURL);
+  for (const c of [doctorContext, patientContext]) await opts.prepare?.(c);
+  const doctor = await doctorContext.newPage();
+  const patient = await patientContext.newPage();
+  const { consultId, inviteUrl } = await doctorOpensConsult(doctor);
+  await patientJoins(patient, inviteUrl, name);
+  await opts.beforeAdmit?.(patient, consultId);
+  await doctor.getByTestId("waiting-list").getByRole("listitem").filter({ hasText: name }).getByTestId("admit").click();
+  return {
+    consultId,
+    doctor,
+    patient,
+    close: async () => {
+      await doctorContext.close();
+      await patientContext.close();
+    },
+  };
+}
