@@ -10,3 +10,4 @@ export * from "./hello";
 export * from "./handshake";
 export * from "./commit-reveal";
 export * from "./consult-key";
+export * from "./message";
