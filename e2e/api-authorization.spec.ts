@@ -9,8 +9,8 @@
 // invite links (single use, revoked, after the end), and an open stream cut off by revocation.
 import { expect, test } from "@playwright/test";
 import { z } from "zod";
-import { createConsultAnswer, inviteAnswer, registerDeviceAnswer, roomSnapshot } from "../lib/shared/api";
-import { newIdentityKey } from "./support/keys";
+import { createConsultAnswer, inviteAnswer, messagesAnswer, registerDeviceAnswer, roomSnapshot } from "../lib/shared/api";
+import { newIdentityKey, sealedMessageBody } from "./support/keys";
 import {
   admit,
   admittedConsult,
@@ -44,6 +44,8 @@ type World = {
   /** owner of the consult under test (the demo doctor) */
   doctor: Actor;
   doctorPid: string;
+  /** a device registered for the owner doctor */
+  doctorDeviceId: string;
   /** another doctor, owner of the foreign consult */
   otherDoctor: Actor;
   admin: Actor;
@@ -217,6 +219,20 @@ const ROUTES: RouteSpec[] = [
     allowed: { caller: "owner", status: 200, check: (a) => void ok.parse(JSON.parse(a.text)) },
   },
   {
+    name: "GET /api/consults/:id/messages",
+    call: (x) => ({ method: "GET", path: `/api/consults/${x.consultId}/messages` }),
+    refused: { ...OUTSIDERS, waitingPatient: 403 },
+    // the owner: by now in the allowed run the patient has left and rejoined the waiting room
+    allowed: { caller: "owner", status: 200, check: (a) => void messagesAnswer.parse(JSON.parse(a.text)) },
+  },
+  {
+    name: "POST /api/consults/:id/messages",
+    // the owner's device: anyone else posting with it is refused too (not their device)
+    call: (x) => ({ method: "POST", path: `/api/consults/${x.consultId}/messages`, data: sealedMessageBody(x.doctorDeviceId, 0) }),
+    refused: { ...OUTSIDERS, waitingPatient: 403, admittedPatient: 403, crossSiteOwner: 403 },
+    allowed: { caller: "owner", status: 201 },
+  },
+  {
     name: "POST /api/consults/:id/end",
     call: (x) => ({ method: "POST", path: `/api/consults/${x.consultId}/end`, data: {} }),
     refused: { ...OUTSIDERS, ...NOT_OWNER, crossSiteOwner: 403 },
@@ -271,11 +287,14 @@ test.beforeAll(async ({ playwright }, testInfo) => {
   const foreign = await admittedConsult(playwright, otherDoctor, `Fay Foreign ${tag}`);
 
   const doctorPid = await participantId(doctor, consult.id);
+  const device = await send(doctor, { method: "POST", path: "/api/devices", data: { identityKey: newIdentityKey() } });
+  const doctorDeviceId = registerDeviceAnswer.parse(JSON.parse(device.text)).deviceId;
   w = {
     db,
     anon,
     doctor,
     doctorPid,
+    doctorDeviceId,
     otherDoctor,
     admin,
     disabledDoctor,

@@ -5,7 +5,7 @@
 // `{ error: { code, message } }` (never a 500), and the request wrote nothing: row counts in
 // Consult, Invite, Participant, Event and AuditEvent and a digest of the consult's state are
 // the same before and after.
-import { newIdentityKey, notAKey, p384IdentityKey } from "./support/keys";
+import { newIdentityKey, notAKey, p384IdentityKey, sealedMessageBody } from "./support/keys";
 import { randomUUID } from "node:crypto";
 import { expect, test } from "@playwright/test";
 import {
@@ -112,6 +112,20 @@ const BODY_ROUTES: BodyRoute[] = [
     hasId: true,
     valid: () => ({}),
     wrong: [{ label: "an unknown field", body: () => ({ participantId: randomUUID() }) }],
+  },
+  {
+    name: "POST /api/consults/:id/messages",
+    path: (_x, id) => `/api/consults/${id}/messages`,
+    hasId: true,
+    valid: () => sealedMessageBody(randomUUID(), 0),
+    wrong: [
+      { label: "id is a UUID v4, not v7", body: () => ({ ...sealedMessageBody(randomUUID(), 0), id: randomUUID() }) },
+      { label: "seq is negative", body: () => sealedMessageBody(randomUUID(), -1) },
+      { label: "seq is a string", body: () => ({ ...sealedMessageBody(randomUUID(), 0), seq: "0" }) },
+      { label: "keyId is not 16 bytes", body: () => ({ ...sealedMessageBody(randomUUID(), 0), keyId: "AAAA" }) },
+      { label: "ciphertext shorter than any padded message", body: () => ({ ...sealedMessageBody(randomUUID(), 0), ciphertext: "AAAA" }) },
+      { label: "a plaintext field", body: () => ({ ...sealedMessageBody(randomUUID(), 0), text: "hello" }) },
+    ],
   },
   {
     name: "POST /api/consults/:id/verification",

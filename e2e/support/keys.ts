@@ -10,3 +10,25 @@ export const newIdentityKey = () => spki("P-256");
 export const p384IdentityKey = () => spki("P-384");
 /** 91 random bytes: the right length, not a key. */
 export const notAKey = () => randomBytes(91).toString("base64url");
+
+/** A UUID v7 as a client makes message ids: 48-bit milliseconds, version 7, variant, random. */
+export function uuidV7(now = Date.now()): string {
+  const b = randomBytes(16);
+  b.writeUIntBE(now, 0, 6);
+  b[6] = 0x70 | ((b[6] ?? 0) & 0x0f);
+  b[8] = 0x80 | ((b[8] ?? 0) & 0x3f);
+  const h = b.toString("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** A stored-message body as a client would post it (random bytes of the right sizes: the server cannot tell). */
+export function sealedMessageBody(senderDeviceId: string, seq: number) {
+  return {
+    id: uuidV7(),
+    senderDeviceId,
+    seq,
+    keyId: randomBytes(16).toString("base64url"),
+    iv: randomBytes(12).toString("base64url"),
+    ciphertext: randomBytes(256 + 16).toString("base64url"),
+  };
+}

@@ -43,6 +43,28 @@ export const registerDeviceAnswer = z.object({ deviceId: uuid, fingerprint: z.st
 
 export const verificationBody = z.object({ result: z.enum(["mismatch"]) }).strict();
 
+const b64url = (min: number, max: number) => z.string().regex(/^[A-Za-z0-9_-]*$/, "base64url").min(min).max(max);
+
+/** A UUID v7 (time-ordered), as the sending client makes message ids. */
+export const uuidV7 = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, "a UUID v7");
+
+/** A sealed chat message as the server stores it (PROTOCOL §4): ids, seq and ciphertext only. */
+export const postMessageBody = z
+  .object({
+    id: uuidV7,
+    senderDeviceId: uuid,
+    seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    keyId: b64url(22, 22),
+    iv: b64url(16, 16),
+    /** padded to 256 B … 16 KiB buckets plus the tag; larger messages are not chat */
+    ciphertext: b64url(363, 43_712),
+  })
+  .strict();
+
+export const storedMessage = postMessageBody.extend({ createdAt: z.string() });
+export type StoredMessage = z.infer<typeof storedMessage>;
+export const messagesAnswer = z.object({ messages: z.array(storedMessage) });
+
 export const guestJoinBody = z.object({ token: inviteToken, name: displayName }).strict();
 
 export const staffSignInBody = z.object({

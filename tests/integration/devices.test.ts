@@ -4,23 +4,14 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { beforeAll, expect, it } from "vitest";
 
 import { MAX_DEVICES_PER_USER, registerDevice } from "@/lib/server/devices";
-import { ApiError } from "@/lib/server/errors";
 
-import { createStaff, describeBackends, setupDatabase, setupTestEnv, type Staff } from "../support/db";
+import { apiErrorCode, createStaff, describeBackends, setupDatabase, setupTestEnv, type Staff } from "../support/db";
 
 setupTestEnv();
 
 const key = (curve = "P-256") => generateKeyPairSync("ec", { namedCurve: curve }).publicKey.export({ type: "spki", format: "der" }).toString("base64url");
 
-async function refusal(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ApiError) return err.code;
-    throw err;
-  }
-  throw new Error("expected an ApiError");
-}
+const refusal = apiErrorCode;
 
 describeBackends("devices", (kind) => {
   const t = setupDatabase(kind);

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe } from "vitest";
 import { openDatabase, type Db, type OpenDatabase } from "@/lib/server/db";
 import type { SqlRunner } from "@/lib/server/db/migrate";
 import { loadConsultAccess, type ConsultAccess } from "@/lib/server/authz";
+import { ApiError } from "@/lib/server/errors";
 
 export type BackendKind = "postgres" | "embedded";
 
@@ -190,4 +191,15 @@ export async function accessOf(db: Db, userId: string, consultId: string): Promi
   const a = await loadConsultAccess(db, userId, consultId);
   if (!a) throw new Error(`user ${userId} has no access to ${consultId}`);
   return a;
+}
+
+/** The ApiError code a call was refused with; fails the test when it was not refused that way. */
+export async function apiErrorCode(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof ApiError) return err.code;
+    throw err;
+  }
+  throw new Error("expected an ApiError");
 }

@@ -1,0 +1,23 @@
+import { consultParams, postMessageBody } from "@/lib/shared/api";
+import { requireConsultAccess } from "@/lib/server/authz";
+import { listMessages, postMessage } from "@/lib/server/messages";
+import { getDb } from "@/lib/server/db";
+import { json, readJson, readParams, route } from "@/lib/server/http";
+
+type Ctx = { params: Promise<{ id: string }> };
+
+/** The consult's sealed messages (ciphertext only), for participants in the consult. */
+export const GET = route(async (_req, { params }: Ctx) => {
+  const { id } = await readParams(params, consultParams);
+  const access = await requireConsultAccess(id, { admitted: true });
+  return json({ messages: await listMessages(await getDb(), access) });
+});
+
+/** Stores a sealed message; a retry with the same id and bytes is answered as the first time. */
+export const POST = route(async (req, { params }: Ctx) => {
+  const { id } = await readParams(params, consultParams);
+  const access = await requireConsultAccess(id, { admitted: true, open: true });
+  const body = await readJson(req, postMessageBody);
+  const { message, created } = await postMessage(await getDb(), access, body);
+  return json({ message }, created ? 201 : 200);
+});

@@ -1,0 +1,71 @@
+import "server-only";
+// Sealed chat messages (PROTOCOL §4) as the server keeps them: ids, seq, key id, IV and
+// ciphertext, nothing it could read. Posting is idempotent on the client-made message id (a retry
+// resends the same bytes and gets the same answer); a different message under a used id or seq is
+// refused. Each new message appends a `message` notice to the consult's log in the same transaction.
+import type { z } from "zod";
+import type { Db } from "./db";
+import type { ConsultAccess } from "./authz";
+import { ApiError } from "./errors";
+import { withEvents } from "./events/log";
+import type { postMessageBody, StoredMessage } from "@/lib/shared/api";
+
+type Body = z.infer<typeof postMessageBody>;
+
+const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64url");
+const bytes = (s: string) => new Uint8Array(Buffer.from(s, "base64url"));
+
+function view(m: { id: string; senderDeviceId: string; seq: bigint; keyId: Uint8Array; iv: Uint8Array; ciphertext: Uint8Array; createdAt: Date }): StoredMessage {
+  return { id: m.id, senderDeviceId: m.senderDeviceId, seq: Number(m.seq), keyId: b64(m.keyId), iv: b64(m.iv), ciphertext: b64(m.ciphertext), createdAt: m.createdAt.toISOString() };
+}
+
+/** Padded plaintext sizes (PROTOCOL §4) plus the 16-byte tag: anything else is not a sealed message. */
+function isSealedLength(n: number): boolean {
+  const plain = n - 16;
+  return plain === 256 || plain === 1024 || plain === 4096 || (plain > 0 && plain % 16384 === 0);
+}
+
+export async function postMessage(db: Db, access: ConsultAccess, body: Body): Promise<{ message: StoredMessage; created: boolean }> {
+  if (!isSealedLength(Buffer.from(body.ciphertext, "base64url").length)) throw new ApiError("invalid_input", "ciphertext is not a padded, sealed message");
+  const device = await db.device.findUnique({ where: { id: body.senderDeviceId }, select: { userId: true, revokedAt: true } });
+  if (!device || device.userId !== access.user.id || device.revokedAt) throw new ApiError("forbidden", "senderDeviceId is not one of your devices");
+  const existing = await db.message.findUnique({ where: { id: body.id } });
+  if (existing) {
+    const same =
+      existing.consultId === access.consult.id &&
+      existing.senderDeviceId === body.senderDeviceId &&
+      Number(existing.seq) === body.seq &&
+      b64(existing.keyId) === body.keyId &&
+      b64(existing.iv) === body.iv &&
+      b64(existing.ciphertext) === body.ciphertext;
+    if (!same) throw new ApiError("conflict", "Another message already uses this id");
+    return { message: view(existing), created: false };
+  }
+  return withEvents(db, access.consult.id, async (tx, emit) => {
+    const taken = await tx.message.findUnique({
+      where: { consultId_senderDeviceId_seq: { consultId: access.consult.id, senderDeviceId: body.senderDeviceId, seq: BigInt(body.seq) } },
+      select: { id: true },
+    });
+    if (taken) throw new ApiError("conflict", "This device already sent a message with this seq");
+    const m = await tx.message.create({
+      data: {
+        id: body.id,
+        consultId: access.consult.id,
+        senderDeviceId: body.senderDeviceId,
+        senderParticipantId: access.participant.id,
+        seq: BigInt(body.seq),
+        keyId: bytes(body.keyId),
+        iv: bytes(body.iv),
+        ciphertext: bytes(body.ciphertext),
+      },
+    });
+    emit({ consultId: access.consult.id, kind: "message", type: "new", from: access.participant.id, payload: { messageId: m.id, senderDeviceId: m.senderDeviceId, seq: body.seq } });
+    return { message: view(m), created: true };
+  });
+}
+
+/** The consult's messages in the order the server received them (receivers order by seq). */
+export async function listMessages(db: Db, access: ConsultAccess, limit = 1000): Promise<StoredMessage[]> {
+  const rows = await db.message.findMany({ where: { consultId: access.consult.id }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: limit });
+  return rows.map(view);
+}

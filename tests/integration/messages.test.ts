@@ -1,0 +1,86 @@
+// Stored chat messages (lib/server/messages.ts) on both databases: ciphertext kept as sent,
+// idempotent retries, refused reuse of an id or a seq, only the caller's own devices, and a
+// `message` notice on the log in the same transaction.
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { uuidV7 } from "../../e2e/support/keys";
+import { beforeAll, expect, it } from "vitest";
+
+import { loadConsultAccess, type ConsultAccess } from "@/lib/server/authz";
+import { createConsult, admit } from "@/lib/server/consults";
+import { registerDevice } from "@/lib/server/devices";
+import { readEvents } from "@/lib/server/events/log";
+import { redeemInvite } from "@/lib/server/guests";
+import { listMessages, postMessage } from "@/lib/server/messages";
+
+import { apiErrorCode, createStaff, describeBackends, ORIGIN, setupDatabase, setupTestEnv, tokenFromUrl, type Staff } from "../support/db";
+
+setupTestEnv();
+
+const identityKey = () => generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "der" }).toString("base64url");
+const body = (senderDeviceId: string, seq: number, size = 256) => ({
+  id: uuidV7(),
+  senderDeviceId,
+  seq,
+  keyId: randomBytes(16).toString("base64url"),
+  iv: randomBytes(12).toString("base64url"),
+  ciphertext: randomBytes(size + 16).toString("base64url"),
+});
+
+const code = apiErrorCode;
+
+describeBackends("messages", (kind) => {
+  const t = setupDatabase(kind);
+  let doctor: Staff;
+  let access: ConsultAccess;
+  let deviceId: string;
+  let patientAccess: ConsultAccess;
+
+  beforeAll(async () => {
+    doctor = await createStaff(t.db);
+    const { id, url } = await createConsult(t.db, doctor, ORIGIN);
+    const a = await loadConsultAccess(t.db, doctor.id, id);
+    if (!a) throw new Error("no access");
+    access = a;
+    deviceId = (await registerDevice(t.db, doctor, identityKey())).deviceId;
+    const guest = await redeemInvite(t.db, tokenFromUrl(url), "Pat");
+    await admit(t.db, access, guest.participantId);
+    const p = await loadConsultAccess(t.db, guest.userId, id);
+    if (!p) throw new Error("no patient access");
+    patientAccess = p;
+  });
+
+  it("stores exactly the bytes sent, lists them, and notices the log in the same transaction", async () => {
+    const b = body(deviceId, 0);
+    const { message, created } = await postMessage(t.db, access, b);
+    expect(created).toBe(true);
+    expect(message).toMatchObject({ id: b.id, seq: 0, keyId: b.keyId, iv: b.iv, ciphertext: b.ciphertext });
+    expect((await listMessages(t.db, patientAccess)).map((m) => m.id)).toContain(b.id);
+    const events = await readEvents(t.db, access.consult.id, { participantId: patientAccess.participant.id, admitted: true }, 0);
+    expect(events.filter((e) => e.kind === "message")).toEqual([expect.objectContaining({ type: "new", payload: { messageId: b.id, senderDeviceId: deviceId, seq: 0 } })]);
+  });
+
+  it("a retry with the same id and bytes is answered as the first time, with no second notice", async () => {
+    const b = body(deviceId, 1);
+    await postMessage(t.db, access, b);
+    const before = await t.db.event.count({ where: { consultId: access.consult.id, kind: "message" } });
+    const again = await postMessage(t.db, access, b);
+    expect(again.created).toBe(false);
+    expect(again.message.ciphertext).toBe(b.ciphertext);
+    expect(await t.db.event.count({ where: { consultId: access.consult.id, kind: "message" } })).toBe(before);
+  });
+
+  it("refuses another message under a used id, a used seq of the device, and a device that is not the caller's", async () => {
+    const b = body(deviceId, 2);
+    await postMessage(t.db, access, b);
+    expect(await code(postMessage(t.db, access, { ...body(deviceId, 3), id: b.id }))).toBe("conflict");
+    expect(await code(postMessage(t.db, access, body(deviceId, 2)))).toBe("conflict");
+    expect(await code(postMessage(t.db, patientAccess, body(deviceId, 0)))).toBe("forbidden");
+  });
+
+  it("refuses a ciphertext that is not a padded size, writing nothing", async () => {
+    const before = await t.db.message.count();
+    expect(await code(postMessage(t.db, access, body(deviceId, 9, 300)))).toBe("invalid_input");
+    expect(await t.db.message.count()).toBe(before);
+    await expect(postMessage(t.db, access, body(deviceId, 10, 16384))).resolves.toMatchObject({ created: true });
+  });
+});
