@@ -4,15 +4,8 @@
 // directed ones name the receiving session (`to`), so messages of an old session are dropped.
 import { z } from "zod";
 
-export const SID_BYTES = 16;
+/** A 16-byte session id, base64url (made by lib/rtc/handshake.ts). */
 export const sessionId = z.string().regex(/^[A-Za-z0-9_-]{22}$/, "a call session id");
-
-export function newSessionId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(SID_BYTES));
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
 
 /** simple-peer's signal data: SDP offers/answers, ICE candidates, renegotiation requests. */
 const peerSignal = z
