@@ -233,6 +233,32 @@ const ROUTES: RouteSpec[] = [
     allowed: { caller: "owner", status: 201 },
   },
   {
+    name: "POST /api/consults/:id/messages/receipts",
+    call: (x) => ({ method: "POST", path: `/api/consults/${x.consultId}/messages/receipts`, data: { senderDeviceId: x.doctorDeviceId, seq: 0, state: "read" } }),
+    refused: { ...OUTSIDERS, waitingPatient: 403, crossSiteOwner: 403 },
+    allowed: { caller: "owner", status: 200, check: (a) => void ok.parse(JSON.parse(a.text)) },
+  },
+  {
+    name: "POST /api/consults/:id/presence",
+    call: (x) => ({ method: "POST", path: `/api/consults/${x.consultId}/presence`, data: { status: "away", typing: false } }),
+    refused: { ...OUTSIDERS, waitingPatient: 403, crossSiteOwner: 403 },
+    allowed: { caller: "owner", status: 200, check: (a) => void ok.parse(JSON.parse(a.text)) },
+  },
+  {
+    name: "DELETE /api/consults/:id/messages",
+    call: (x) => ({ method: "DELETE", path: `/api/consults/${x.consultId}/messages` }),
+    refused: { ...OUTSIDERS, ...NOT_OWNER, crossSiteOwner: 403 },
+    allowed: {
+      caller: "owner",
+      status: 200,
+      check: async (a, x) => {
+        expect(z.object({ deleted: z.number() }).parse(JSON.parse(a.text)).deleted).toBeGreaterThan(0);
+        const left = await send(x.doctor, { method: "GET", path: `/api/consults/${x.consultId}/messages` });
+        expect(messagesAnswer.parse(JSON.parse(left.text)).messages).toEqual([]);
+      },
+    },
+  },
+  {
     name: "POST /api/consults/:id/end",
     call: (x) => ({ method: "POST", path: `/api/consults/${x.consultId}/end`, data: {} }),
     refused: { ...OUTSIDERS, ...NOT_OWNER, crossSiteOwner: 403 },

@@ -114,6 +114,31 @@ const BODY_ROUTES: BodyRoute[] = [
     wrong: [{ label: "an unknown field", body: () => ({ participantId: randomUUID() }) }],
   },
   {
+    name: "POST /api/consults/:id/messages/receipts",
+    path: (_x, id) => `/api/consults/${id}/messages/receipts`,
+    hasId: true,
+    valid: () => ({ senderDeviceId: randomUUID(), seq: 0, state: "delivered" }),
+    wrong: [
+      { label: "state is not a receipt state", body: () => ({ senderDeviceId: randomUUID(), seq: 0, state: "sent" }) },
+      { label: "seq is negative", body: () => ({ senderDeviceId: randomUUID(), seq: -1, state: "read" }) },
+      { label: "seq is a string", body: () => ({ senderDeviceId: randomUUID(), seq: "0", state: "read" }) },
+      { label: "senderDeviceId is not a UUID", body: () => ({ senderDeviceId: NOT_A_UUID, seq: 0, state: "read" }) },
+      { label: "an unknown field", body: () => ({ senderDeviceId: randomUUID(), seq: 0, state: "read", at: 1 }) },
+    ],
+  },
+  {
+    name: "POST /api/consults/:id/presence",
+    path: (_x, id) => `/api/consults/${id}/presence`,
+    hasId: true,
+    valid: () => ({ status: "online", typing: true }),
+    wrong: [
+      { label: "status is not a presence", body: () => ({ status: "offline", typing: false }) },
+      { label: "typing missing", body: () => ({ status: "online" }) },
+      { label: "typing is a string", body: () => ({ status: "online", typing: "yes" }) },
+      { label: "an unknown field", body: () => ({ status: "online", typing: false, participantId: randomUUID() }) },
+    ],
+  },
+  {
     name: "POST /api/consults/:id/messages",
     path: (_x, id) => `/api/consults/${id}/messages`,
     hasId: true,

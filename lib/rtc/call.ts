@@ -13,7 +13,7 @@
 // pair verified before) and the connection's remote certificate checked in getStats().
 import SimplePeer from "simple-peer";
 import { ProtocolError, equal, parseDtlsFingerprint, type ConsultKey } from "@/lib/crypto";
-import { channelMessage, type CallMessage, type ChannelMessage, type PeerSignal } from "./messages";
+import { channelMessage, type CallMessage, type ChainHeadMessage, type ChannelMessage, type PeerSignal } from "./messages";
 import { Handshake, type DeviceKeys, type VerifiedPeer } from "./handshake";
 
 export type CallState = "waiting" | "connecting" | "connected" | "reconnecting" | "failed" | "ended";
@@ -77,6 +77,13 @@ export type CallOptions = {
   onChange(snapshot: CallSnapshot): void;
   /** the codes differed: tell the server's audit log */
   onMismatch?(): void;
+  /**
+   * The clinic allows trust on first use (PROTOCOL §3): the consult key goes to a device whose
+   * signed hello and DTLS binding checked out, before the people compared the call code.
+   */
+  trustOnFirstUse?: boolean;
+  /** the peer's chat chain head, received over the DTLS-checked data channel */
+  onChainHead?(head: ChainHeadMessage): void;
 };
 
 export const CONNECT_TIMEOUT_MS = 20_000;
@@ -91,10 +98,15 @@ export class CallSession {
   private held: CallMessage[] = [];
   /** a consult key that arrived before this side counted the call as verified */
   private heldKey: Extract<CallMessage, { type: "key" }> | undefined;
+  private tofuKeyDone = false;
   private queue: Promise<void> = Promise.resolve();
   private sending: Promise<void> = Promise.resolve();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private channelOpen = false;
+  /** this device's chat chain head: sent when the channel is checked, on change, and at the end */
+  private chainHead: ChainHeadMessage | undefined;
+  /** a chain head that arrived before the DTLS binding was checked */
+  private heldHead: ChainHeadMessage | undefined;
   private disposed = false;
   private snap: CallSnapshot = { state: "waiting", e2ee: INITIAL_E2EE };
 
@@ -155,6 +167,12 @@ export class CallSession {
     this.sendChannel(this.mediaMessage());
   }
 
+  /** This device's chat chain head changed: the peer hears it now (if connected) and at the end. */
+  setChainHead(head: Omit<ChainHeadMessage, "type">): void {
+    this.chainHead = { type: "chain-head", ...head };
+    if (this.snap.e2ee.dtlsChecked) this.sendChannel(this.chainHead);
+  }
+
   /** After a failure: a new session and a new attempt. */
   retry(): void {
     this.enqueue(() => this.newSession(undefined));
@@ -163,6 +181,7 @@ export class CallSession {
   /** Leave the call: the other side is told at once. */
   hangUp(): void {
     if (this.disposed) return;
+    this.sendFinalHead();
     this.sendChannel({ type: "bye" });
     if (this.hs) this.post({ type: "bye", sid: this.hs.sid });
     this.dispose({ ...this.snap, state: "ended", problem: "hung-up" });
@@ -171,6 +190,7 @@ export class CallSession {
   /** The page is going away (reload, tab closed): say bye without waiting for anything. */
   pageHide(sendNow: (msg: CallMessage) => void): void {
     if (this.disposed) return;
+    this.sendFinalHead();
     this.sendChannel({ type: "bye" });
     if (this.hs) sendNow({ type: "bye", sid: this.hs.sid });
     this.dispose({ ...this.snap, state: "ended", problem: "hung-up" });
@@ -212,6 +232,8 @@ export class CallSession {
     this.hs?.wipe();
     this.held = [];
     this.heldKey = undefined;
+    this.heldHead = undefined;
+    this.tofuKeyDone = false;
     this.remoteSid = undefined;
     const hs = await Handshake.create(this.opts.keys, this.opts.consultId);
     this.hs = hs;
@@ -291,7 +313,7 @@ export class CallSession {
       }
       case "key": {
         if (this.opts.consultKeys?.role !== "recipient" || msg.to !== hs.sid) return;
-        if (this.snap.e2ee.status !== "verified") {
+        if (this.snap.e2ee.status !== "verified" && !this.trustedOnFirstUse()) {
           this.heldKey = msg; // only a verified device takes a key: wait for our own verdict
           return;
         }
@@ -333,9 +355,28 @@ export class CallSession {
   /** Verified: both confirmations, and the connection's remote certificate is the verified one. */
   private async maybeVerified(): Promise<void> {
     const e = this.snap.e2ee;
+    if (this.trustedOnFirstUse() && !this.tofuKeyDone) {
+      this.tofuKeyDone = true;
+      await this.exchangeKey();
+    }
     if (e.status !== "unverified" || !e.confirmedByMe || !e.confirmedByPeer || !e.dtlsChecked) return;
     this.setE2ee({ status: "verified" });
     if (e.peerIdentity) await this.opts.trust.rememberVerified(e.peerIdentity);
+    await this.exchangeKey();
+  }
+
+  /**
+   * Trust on first use, where the clinic allows it: the peer's signed hello is pinned (new or the
+   * same key, never a changed one) and the connection is bound to it, but the people have not
+   * compared the code. The room says "not verified" throughout.
+   */
+  private trustedOnFirstUse(): boolean {
+    const e = this.snap.e2ee;
+    return !!this.opts.trustOnFirstUse && e.status === "unverified" && e.dtlsChecked && !!e.peerIdentity;
+  }
+
+  /** The owner sends K to the peer's session; a recipient takes a K it held back. */
+  private async exchangeKey(): Promise<void> {
     const keys = this.opts.consultKeys;
     if (keys?.role === "owner" && this.hs) {
       // K goes only to a device verified now (PROTOCOL §3), under this session's pairwise key.
@@ -370,7 +411,17 @@ export class CallSession {
       return;
     }
     this.setE2ee({ dtlsChecked: true });
+    if (this.chainHead) this.sendChannel(this.chainHead);
+    if (this.heldHead) {
+      const held = this.heldHead;
+      this.heldHead = undefined;
+      this.opts.onChainHead?.(held);
+    }
     await this.maybeVerified();
+  }
+
+  private sendFinalHead(): void {
+    if (this.chainHead && this.snap.e2ee.dtlsChecked) this.sendChannel(this.chainHead);
   }
 
   // ---- the peer connection ----
@@ -415,7 +466,11 @@ export class CallSession {
         return;
       }
       if (parsed.type === "bye") this.remoteLeft();
-      else {
+      else if (parsed.type === "chain-head") {
+        // Trusted only once this connection is bound to the verified hello.
+        if (this.snap.e2ee.dtlsChecked) this.opts.onChainHead?.(parsed);
+        else this.heldHead = parsed;
+      } else {
         this.snap = { ...this.snap, remoteMedia: { audio: parsed.audio, video: parsed.video, hasAudio: parsed.hasAudio, hasVideo: parsed.hasVideo } };
         this.update();
       }

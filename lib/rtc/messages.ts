@@ -44,8 +44,14 @@ export const channelMessage = z.discriminatedUnion("type", [
   /** which of its tracks the sender is sending (mute, camera off) */
   z.object({ type: z.literal("media"), audio: z.boolean(), video: z.boolean(), hasAudio: z.boolean(), hasVideo: z.boolean() }),
   z.object({ type: z.literal("bye") }),
+  /**
+   * The sender device's chat chain head (PROTOCOL §4): its highest seq and the hash of that
+   * message's P, sent during the call and at its end, so a message the server withholds is noticed.
+   */
+  z.object({ type: z.literal("chain-head"), deviceId: z.uuid(), seq: z.number().int().min(0), hash: b64(43, 43) }),
 ]);
 export type ChannelMessage = z.infer<typeof channelMessage>;
+export type ChainHeadMessage = Extract<ChannelMessage, { type: "chain-head" }>;
 
 /** Parses a signal event (type and payload from the log) into a call message, or undefined. */
 export function parseCallMessage(type: string, payload: unknown): CallMessage | undefined {

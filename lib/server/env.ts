@@ -39,6 +39,7 @@ export const rawEnvSchema = z.object({
   ICE_TRANSPORT_POLICY: z.preprocess(empty, iceTransportPolicySchema.default("all")),
   AUTH_SECRET: z.preprocess(empty, z.string().min(32, "use at least 32 characters").optional()),
   SEED_DEMO: z.preprocess(empty, boolString.optional()),
+  TRUST_ON_FIRST_USE: z.preprocess(empty, boolString.default(false)),
   DEMO_PASSWORD: z.preprocess(empty, z.string().min(8).default("parley-demo")),
 });
 
@@ -58,6 +59,8 @@ export type ServerEnv = {
   turnSecret: string | undefined;
   stunUrls: string[];
   iceTransportPolicy: "all" | "relay";
+  /** the clinic lets chat and documents start before the call code is compared (PROTOCOL §3) */
+  trustOnFirstUse: boolean;
   authSecret: string;
   seedDemo: boolean;
   demoPassword: string;
@@ -117,6 +120,7 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
     turnSecret: e.TURN_SECRET,
     stunUrls: e.STUN_URLS,
     iceTransportPolicy: e.ICE_TRANSPORT_POLICY,
+    trustOnFirstUse: e.TRUST_ON_FIRST_USE,
     authSecret,
     seedDemo: e.SEED_DEMO ?? embedded,
     demoPassword: e.DEMO_PASSWORD,
@@ -153,5 +157,6 @@ export function clientSettings(env: ServerEnv = getServerEnv()): ClientSettings 
     turnEnabled: env.turnUrls.length > 0,
     iceTransportPolicy: env.iceTransportPolicy,
     maxFileBytes: env.maxFileBytes,
+    trustOnFirstUse: env.trustOnFirstUse,
   };
 }

@@ -2,21 +2,38 @@ import "server-only";
 // Sealed chat messages (PROTOCOL §4) as the server keeps them: ids, seq, key id, IV and
 // ciphertext, nothing it could read. Posting is idempotent on the client-made message id (a retry
 // resends the same bytes and gets the same answer); a different message under a used id or seq is
-// refused. Each new message appends a `message` notice to the consult's log in the same transaction.
+// refused. Each new message appends a `message`/`new` event carrying the stored message to the
+// consult's log in the same transaction, so receivers need no second request. Receipts
+// ("delivered", "read") are events too: metadata the server relays, never content. The consult's
+// owner can delete every stored message of the consult (and the events that carried them).
 import type { z } from "zod";
 import type { Db } from "./db";
 import type { ConsultAccess } from "./authz";
 import { ApiError } from "./errors";
 import { withEvents } from "./events/log";
-import type { postMessageBody, StoredMessage } from "@/lib/shared/api";
+import { audit } from "./audit";
+import type { MessageReceipt, postMessageBody, StoredMessage } from "@/lib/shared/api";
 
 type Body = z.infer<typeof postMessageBody>;
+type Sender = { userId: string; identityKey: Uint8Array };
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64url");
 const bytes = (s: string) => new Uint8Array(Buffer.from(s, "base64url"));
 
-function view(m: { id: string; senderDeviceId: string; seq: bigint; keyId: Uint8Array; iv: Uint8Array; ciphertext: Uint8Array; createdAt: Date }): StoredMessage {
-  return { id: m.id, senderDeviceId: m.senderDeviceId, seq: Number(m.seq), keyId: b64(m.keyId), iv: b64(m.iv), ciphertext: b64(m.ciphertext), createdAt: m.createdAt.toISOString() };
+type Row = { id: string; senderDeviceId: string; seq: bigint; keyId: Uint8Array; iv: Uint8Array; ciphertext: Uint8Array; createdAt: Date };
+
+function view(m: Row, sender: Sender): StoredMessage {
+  return {
+    id: m.id,
+    senderDeviceId: m.senderDeviceId,
+    seq: Number(m.seq),
+    keyId: b64(m.keyId),
+    iv: b64(m.iv),
+    ciphertext: b64(m.ciphertext),
+    createdAt: m.createdAt.toISOString(),
+    senderUserId: sender.userId,
+    senderIdentityKey: b64(sender.identityKey),
+  };
 }
 
 /** Padded plaintext sizes (PROTOCOL §4) plus the 16-byte tag: anything else is not a sealed message. */
@@ -27,7 +44,7 @@ function isSealedLength(n: number): boolean {
 
 export async function postMessage(db: Db, access: ConsultAccess, body: Body): Promise<{ message: StoredMessage; created: boolean }> {
   if (!isSealedLength(Buffer.from(body.ciphertext, "base64url").length)) throw new ApiError("invalid_input", "ciphertext is not a padded, sealed message");
-  const device = await db.device.findUnique({ where: { id: body.senderDeviceId }, select: { userId: true, revokedAt: true } });
+  const device = await db.device.findUnique({ where: { id: body.senderDeviceId }, select: { userId: true, identityKey: true, revokedAt: true } });
   if (!device || device.userId !== access.user.id || device.revokedAt) throw new ApiError("forbidden", "senderDeviceId is not one of your devices");
   const existing = await db.message.findUnique({ where: { id: body.id } });
   if (existing) {
@@ -39,7 +56,7 @@ export async function postMessage(db: Db, access: ConsultAccess, body: Body): Pr
       b64(existing.iv) === body.iv &&
       b64(existing.ciphertext) === body.ciphertext;
     if (!same) throw new ApiError("conflict", "Another message already uses this id");
-    return { message: view(existing), created: false };
+    return { message: view(existing, device), created: false };
   }
   return withEvents(db, access.consult.id, async (tx, emit) => {
     const taken = await tx.message.findUnique({
@@ -59,13 +76,41 @@ export async function postMessage(db: Db, access: ConsultAccess, body: Body): Pr
         ciphertext: bytes(body.ciphertext),
       },
     });
-    emit({ consultId: access.consult.id, kind: "message", type: "new", from: access.participant.id, payload: { messageId: m.id, senderDeviceId: m.senderDeviceId, seq: body.seq } });
-    return { message: view(m), created: true };
+    const stored = view(m, device);
+    emit({ consultId: access.consult.id, kind: "message", type: "new", from: access.participant.id, payload: stored });
+    return { message: stored, created: true };
   });
 }
 
 /** The consult's messages in the order the server received them (receivers order by seq). */
 export async function listMessages(db: Db, access: ConsultAccess, limit = 1000): Promise<StoredMessage[]> {
   const rows = await db.message.findMany({ where: { consultId: access.consult.id }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: limit });
-  return rows.map(view);
+  const ids = [...new Set(rows.map((r) => r.senderDeviceId))];
+  const devices = await db.device.findMany({ where: { id: { in: ids } }, select: { id: true, userId: true, identityKey: true } });
+  const byId = new Map(devices.map((d) => [d.id, d]));
+  return rows.flatMap((r) => {
+    const d = byId.get(r.senderDeviceId);
+    return d ? [view(r, d)] : [];
+  });
+}
+
+/** Relays a receipt to the consult (the sender's device marks its messages up to `seq`). */
+export async function postReceipt(db: Db, access: ConsultAccess, receipt: MessageReceipt): Promise<void> {
+  await withEvents(db, access.consult.id, async (_tx, emit) => {
+    emit({ consultId: access.consult.id, kind: "message", type: "receipt", from: access.participant.id, payload: receipt });
+  });
+}
+
+/**
+ * The owner deletes the consult's stored messages: the rows and the events that carried them.
+ * Devices keep what they already decrypted only in memory; the audit log records the deletion.
+ */
+export async function deleteMessages(db: Db, access: ConsultAccess): Promise<number> {
+  return withEvents(db, access.consult.id, async (tx, emit) => {
+    const { count } = await tx.message.deleteMany({ where: { consultId: access.consult.id } });
+    await tx.event.deleteMany({ where: { consultId: access.consult.id, kind: "message", type: "new" } });
+    await audit({ action: "messages.deleted", actorUserId: access.user.id, consultId: access.consult.id, detail: { count } }, tx);
+    emit({ consultId: access.consult.id, kind: "message", type: "deleted", from: access.participant.id, payload: { count } });
+    return count;
+  });
 }

@@ -61,9 +61,33 @@ export const postMessageBody = z
   })
   .strict();
 
-export const storedMessage = postMessageBody.extend({ createdAt: z.string() });
+/**
+ * A stored message as participants receive it (in the list and inside the `message`/`new` event).
+ * `senderUserId` and `senderIdentityKey` are the server's claim of who holds the sender device; a
+ * receiver uses the key only if it equals the one it pinned for that person, so a lying server can
+ * make a message unverifiable, never make a forgery verify.
+ */
+export const storedMessage = postMessageBody.extend({
+  createdAt: z.string(),
+  senderUserId: uuid,
+  senderIdentityKey: b64url(120, 124),
+});
 export type StoredMessage = z.infer<typeof storedMessage>;
 export const messagesAnswer = z.object({ messages: z.array(storedMessage) });
+
+/** "I have decrypted (delivered) / shown (read) every message of that device up to `seq`." */
+export const messageReceiptBody = z
+  .object({
+    senderDeviceId: uuid,
+    seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    state: z.enum(["delivered", "read"]),
+  })
+  .strict();
+export type MessageReceipt = z.infer<typeof messageReceiptBody>;
+
+/** This participant's presence as its page sees it: the tab shown or hidden, typing or not. */
+export const presenceBody = z.object({ status: z.enum(["online", "away"]), typing: z.boolean() }).strict();
+export type PresenceUpdate = z.infer<typeof presenceBody>;
 
 export const guestJoinBody = z.object({ token: inviteToken, name: displayName }).strict();
 

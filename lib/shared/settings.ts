@@ -13,6 +13,11 @@ export const clientSettingsSchema = z.object({
   iceTransportPolicy: iceTransportPolicySchema,
   /** largest document accepted (MAX_FILE_BYTES) */
   maxFileBytes: z.number().int().positive(),
+  /**
+   * TRUST_ON_FIRST_USE: the consult key goes to a device whose signed hello and DTLS binding
+   * checked out before the people compared the call code; the room then says "not verified".
+   */
+  trustOnFirstUse: z.boolean(),
 });
 
 export type ClientSettings = z.infer<typeof clientSettingsSchema>;

@@ -155,21 +155,22 @@ describeBackends("event log", (kind) => {
     expect(await headSeq(t.db, id)).toBe(1);
   });
 
-  it("deleteOldSignals deletes only signals older than the TTL", async () => {
+  it("deleteOldSignals deletes only signals, presence and receipts older than the TTL", async () => {
     const { id, doctorP } = await consult();
     const now = new Date();
     const old = new Date(now.getTime() - 2 * 60 * 60 * 1000);
-    for (const kind of ["signal", "signal", "presence", "admission", "consult", "message", "file"] as const) {
+    for (const kind of ["signal", "presence", "admission", "consult", "message", "file"] as const) {
       await appendEvent(t.db, { consultId: id, kind, type: `old-${kind}`, from: doctorP });
     }
+    await appendEvent(t.db, { consultId: id, kind: "message", type: "receipt", from: doctorP });
     await t.db.event.updateMany({ where: { consultId: id }, data: { createdAt: old } });
     await appendEvent(t.db, { consultId: id, kind: "signal", type: "fresh-signal", from: doctorP });
     const before = await t.db.event.count({ where: { consultId: id } });
-    // Other test cases' signals are fresh, so only this consult's two old ones go.
-    expect(await deleteOldSignals(t.db, now)).toBe(2);
+    // Other test cases' events are fresh, so only this consult's three old ones go.
+    expect(await deleteOldSignals(t.db, now)).toBe(3);
     const left = await t.db.event.findMany({ where: { consultId: id }, orderBy: { seq: "asc" } });
-    expect(left).toHaveLength(before - 2);
-    expect(left.map((e) => e.type)).toEqual(["old-presence", "old-admission", "old-consult", "old-message", "old-file", "fresh-signal"]);
+    expect(left).toHaveLength(before - 3);
+    expect(left.map((e) => e.type)).toEqual(["old-admission", "old-consult", "old-message", "old-file", "fresh-signal"]);
     // The log head does not move back: new events keep counting up.
     expect(await headSeq(t.db, id)).toBe(8);
     expect(await deleteOldSignals(t.db, now)).toBe(0);

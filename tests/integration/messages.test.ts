@@ -1,6 +1,6 @@
 // Stored chat messages (lib/server/messages.ts) on both databases: ciphertext kept as sent,
-// idempotent retries, refused reuse of an id or a seq, only the caller's own devices, and a
-// `message` notice on the log in the same transaction.
+// idempotent retries, refused reuse of an id or a seq, only the caller's own devices, the stored
+// message on the log in the same transaction, receipts, and the owner's deletion.
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { uuidV7 } from "../../e2e/support/keys";
 import { beforeAll, expect, it } from "vitest";
@@ -10,7 +10,7 @@ import { createConsult, admit } from "@/lib/server/consults";
 import { registerDevice } from "@/lib/server/devices";
 import { readEvents } from "@/lib/server/events/log";
 import { redeemInvite } from "@/lib/server/guests";
-import { listMessages, postMessage } from "@/lib/server/messages";
+import { deleteMessages, listMessages, postMessage, postReceipt } from "@/lib/server/messages";
 
 import { apiErrorCode, createStaff, describeBackends, ORIGIN, setupDatabase, setupTestEnv, tokenFromUrl, type Staff } from "../support/db";
 
@@ -33,6 +33,7 @@ describeBackends("messages", (kind) => {
   let doctor: Staff;
   let access: ConsultAccess;
   let deviceId: string;
+  let doctorKey: string;
   let patientAccess: ConsultAccess;
 
   beforeAll(async () => {
@@ -41,7 +42,8 @@ describeBackends("messages", (kind) => {
     const a = await loadConsultAccess(t.db, doctor.id, id);
     if (!a) throw new Error("no access");
     access = a;
-    deviceId = (await registerDevice(t.db, doctor, identityKey())).deviceId;
+    doctorKey = identityKey();
+    deviceId = (await registerDevice(t.db, doctor, doctorKey)).deviceId;
     const guest = await redeemInvite(t.db, tokenFromUrl(url), "Pat");
     await admit(t.db, access, guest.participantId);
     const p = await loadConsultAccess(t.db, guest.userId, id);
@@ -53,10 +55,11 @@ describeBackends("messages", (kind) => {
     const b = body(deviceId, 0);
     const { message, created } = await postMessage(t.db, access, b);
     expect(created).toBe(true);
-    expect(message).toMatchObject({ id: b.id, seq: 0, keyId: b.keyId, iv: b.iv, ciphertext: b.ciphertext });
-    expect((await listMessages(t.db, patientAccess)).map((m) => m.id)).toContain(b.id);
+    expect(message).toMatchObject({ id: b.id, seq: 0, keyId: b.keyId, iv: b.iv, ciphertext: b.ciphertext, senderUserId: doctor.id, senderIdentityKey: doctorKey });
+    const listed = await listMessages(t.db, patientAccess);
+    expect(listed.find((m) => m.id === b.id)).toEqual(message);
     const events = await readEvents(t.db, access.consult.id, { participantId: patientAccess.participant.id, admitted: true }, 0);
-    expect(events.filter((e) => e.kind === "message")).toEqual([expect.objectContaining({ type: "new", payload: { messageId: b.id, senderDeviceId: deviceId, seq: 0 } })]);
+    expect(events.filter((e) => e.kind === "message")).toEqual([expect.objectContaining({ type: "new", payload: message })]);
   });
 
   it("a retry with the same id and bytes is answered as the first time, with no second notice", async () => {
@@ -82,5 +85,26 @@ describeBackends("messages", (kind) => {
     expect(await code(postMessage(t.db, access, body(deviceId, 9, 300)))).toBe("invalid_input");
     expect(await t.db.message.count()).toBe(before);
     await expect(postMessage(t.db, access, body(deviceId, 10, 16384))).resolves.toMatchObject({ created: true });
+  });
+
+  it("relays a receipt to the consult as an event from the reader", async () => {
+    await postReceipt(t.db, patientAccess, { senderDeviceId: deviceId, seq: 1, state: "read" });
+    const events = await readEvents(t.db, access.consult.id, { participantId: access.participant.id, admitted: true }, 0);
+    expect(events.filter((e) => e.type === "receipt")).toEqual([
+      expect.objectContaining({ kind: "message", from: patientAccess.participant.id, payload: { senderDeviceId: deviceId, seq: 1, state: "read" } }),
+    ]);
+  });
+
+  it("the owner deletes every stored message and the events that carried them, audited", async () => {
+    expect(await t.db.message.count({ where: { consultId: access.consult.id } })).toBeGreaterThan(0);
+    const deleted = await deleteMessages(t.db, access);
+    expect(deleted).toBeGreaterThan(0);
+    expect(await t.db.message.count({ where: { consultId: access.consult.id } })).toBe(0);
+    expect(await t.db.event.count({ where: { consultId: access.consult.id, kind: "message", type: "new" } })).toBe(0);
+    expect(await listMessages(t.db, patientAccess)).toEqual([]);
+    const entry = await t.db.auditEvent.findFirst({ where: { consultId: access.consult.id, action: "messages.deleted" } });
+    expect(entry).toMatchObject({ actorUserId: doctor.id, detail: { count: deleted } });
+    const events = await readEvents(t.db, access.consult.id, { participantId: patientAccess.participant.id, admitted: true }, 0);
+    expect(events.at(-1)).toMatchObject({ kind: "message", type: "deleted", payload: { count: deleted } });
   });
 });

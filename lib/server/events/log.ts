@@ -125,10 +125,16 @@ export async function headSeq(db: Db, consultId: string): Promise<number> {
 export const SIGNAL_TTL_MS = 60 * 60 * 1000;
 
 /**
- * Signals are only useful while a call is being set up; old ones are deleted. Presence, admission
- * and notices stay as the consult's history. Returns how many rows went.
+ * Signals are only useful while a call is being set up, presence (online, away, typing) and
+ * message receipts only while people are in the room; old ones are deleted. Admissions and notices
+ * stay as the consult's history. Returns how many rows went.
  */
 export async function deleteOldSignals(db: Db, now = new Date(), ttlMs = SIGNAL_TTL_MS): Promise<number> {
-  const r = await db.event.deleteMany({ where: { kind: "signal", createdAt: { lt: new Date(now.getTime() - ttlMs) } } });
+  const r = await db.event.deleteMany({
+    where: {
+      createdAt: { lt: new Date(now.getTime() - ttlMs) },
+      OR: [{ kind: "signal" }, { kind: "presence" }, { kind: "message", type: "receipt" }],
+    },
+  });
   return r.count;
 }

@@ -1,6 +1,6 @@
 import { consultParams, postMessageBody } from "@/lib/shared/api";
 import { requireConsultAccess } from "@/lib/server/authz";
-import { listMessages, postMessage } from "@/lib/server/messages";
+import { deleteMessages, listMessages, postMessage } from "@/lib/server/messages";
 import { getDb } from "@/lib/server/db";
 import { json, readJson, readParams, route } from "@/lib/server/http";
 
@@ -20,4 +20,12 @@ export const POST = route(async (req, { params }: Ctx) => {
   const body = await readJson(req, postMessageBody);
   const { message, created } = await postMessage(await getDb(), access, body);
   return json({ message }, created ? 201 : 200);
+});
+
+/** The consult's doctor deletes every stored message of the consult (ciphertext) from the server. */
+export const DELETE = route(async (_req, { params }: Ctx) => {
+  const { id } = await readParams(params, consultParams);
+  const access = await requireConsultAccess(id, { owner: true });
+  const deleted = await deleteMessages(await getDb(), access);
+  return json({ deleted });
 });
