@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useMemo, useRef } from "react";
+import { useCallback, useEffect, useMemo, useRef } from "react";
 import type { RoomSnapshot } from "@/lib/shared/api";
 import type { ClientSettings } from "@/lib/shared/settings";
 import type { CallSnapshot, CallState } from "@/lib/rtc/call";
@@ -14,6 +14,9 @@ import { Alert } from "../ui/alert";
 import { InvitePanel } from "./invite-panel";
 import { CallView } from "./call-view";
 import { E2eePanel } from "./e2ee-panel";
+import { ChatPanel } from "./chat-panel";
+import { useChat } from "@/lib/client/chat/use-chat";
+import type { ChainHeadMessage } from "@/lib/rtc/messages";
 
 const MEDIA_PROBLEMS: Record<MediaProblem, string> = {
   denied: "Your browser is not letting Parley use your camera and microphone, so the other side cannot see or hear you. Allow them in the address bar's site settings and reload the page.",
@@ -56,7 +59,8 @@ function callText(snapshot: CallSnapshot, otherName: string | undefined): string
 
 export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings: ClientSettings }) {
   const signals = useSignalBus();
-  const room = useRoom(snapshot, signals);
+  const chatEvents = useSignalBus();
+  const room = useRoom(snapshot, signals, chatEvents);
   const { state } = room;
   const isDoctor = state.me.role === "doctor";
   const ended = state.status === "ended" || state.status === "cancelled";
@@ -75,6 +79,7 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
     () => (ready?.deviceId ? { privateKey: ready.privateKey, spki: ready.spki, deviceId: ready.deviceId } : undefined),
     [ready],
   );
+  const chainHead = useRef<(h: ChainHeadMessage) => void>(undefined);
   const call = useCall({
     consultId: snapshot.consult.id,
     userId: snapshot.userId,
@@ -84,7 +89,32 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
     settings,
     local: media,
     signals,
+    onChainHead: useCallback((h: ChainHeadMessage) => chainHead.current?.(h), []),
   });
+  const people = useMemo(
+    () => state.participants.map((p) => ({ userId: p.userId, name: p.role === "doctor" ? snapshot.consult.doctorName : p.displayName, role: p.role })),
+    [state.participants, snapshot.consult.doctorName],
+  );
+  const chat = useChat({
+    consultId: snapshot.consult.id,
+    userId: snapshot.userId,
+    identity: ready,
+    people,
+    other: other ? { id: other.id, userId: other.userId, online: other.online } : undefined,
+    myParticipantId: state.me.id,
+    events: chatEvents,
+    e2ee: call.snapshot.e2ee.status,
+    keyEpoch: call.snapshot.e2ee.consultKeyEpoch,
+    trustOnFirstUse: settings.trustOnFirstUse,
+    active: inConsult,
+    streamOpen: room.stream === "open",
+    setChainHead: call.setChainHead,
+    consultLabel: isDoctor ? `with ${patient?.displayName ?? "a patient"}` : `with ${snapshot.consult.doctorName}`,
+  });
+  useEffect(() => {
+    chainHead.current = chat.onChainHead;
+  }, [chat.onChainHead]);
+  const nameOf = (userId: string) => people.find((p) => p.userId === userId)?.name ?? "Someone";
 
   const safety = useSafetyNumber(ready?.spki, call.snapshot.e2ee.peerIdentity);
 
@@ -228,6 +258,10 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
           onRetry={call.retry}
           busy={room.busy}
         />
+      )}
+
+      {identity.status === "ready" && (inConsult || chat.items.length > 0) && (
+        <ChatPanel chat={chat} nameOf={nameOf} otherName={other?.displayName} isDoctor={isDoctor} />
       )}
 
       {present && <DeviceKey fingerprint={deviceFingerprint} />}

@@ -123,4 +123,54 @@ export class TestDb {
     const { rows } = await this.client.query<{ id: string }>(`SELECT id FROM "Invite" WHERE "consultId" = $1::uuid AND "usedAt" IS NOT NULL ORDER BY "usedAt"`, [consultId]);
     return rows.map((r) => r.id);
   }
+
+  /**
+   * Every row of every table of the database, as a stolen-server attacker would have them: text
+   * columns as text, byte columns as raw bytes (see `dumpContains`).
+   */
+  async dump(): Promise<{ table: string; row: Record<string, unknown> }[]> {
+    const { rows: tables } = await this.client.query<{ name: string }>(
+      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`,
+    );
+    const out: { table: string; row: Record<string, unknown> }[] = [];
+    for (const { name } of tables) {
+      const { rows } = await this.client.query<Record<string, unknown>>(`SELECT * FROM "${name.replace(/"/g, '""')}"`);
+      for (const row of rows) out.push({ table: name, row });
+    }
+    return out;
+  }
+
+  /** Flips one bit of the stored ciphertext of a message (what a tampering server could do). */
+  async flipMessageByte(messageId: string, index = 40): Promise<void> {
+    const r = await this.client.query(`UPDATE "Message" SET "ciphertext" = set_byte("ciphertext", $2, get_byte("ciphertext", $2) # 1) WHERE "id" = $1::uuid`, [messageId, index]);
+    if (r.rowCount !== 1) throw new Error(`no message ${messageId}`);
+  }
+
+  /** The stored messages of a consult in the order the server received them. */
+  async messagesOf(consultId: string): Promise<{ id: string; senderDeviceId: string; seq: number }[]> {
+    const { rows } = await this.client.query<{ id: string; senderDeviceId: string; seq: string }>(
+      `SELECT "id", "senderDeviceId", "seq" FROM "Message" WHERE "consultId" = $1::uuid ORDER BY "createdAt", "id"`,
+      [consultId],
+    );
+    return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
+  }
+}
+
+/**
+ * Whether any value of a dump holds `needle`: as text anywhere (JSON, strings), and for byte
+ * columns also as raw bytes and in hex and base64/base64url.
+ */
+export function dumpContains(dump: { row: Record<string, unknown> }[], needle: Buffer): string | undefined {
+  const forms = [needle.toString("hex"), needle.toString("base64"), needle.toString("base64url"), needle.toString("latin1")].filter((f) => f.length >= 8);
+  for (const { row } of dump) {
+    for (const [column, value] of Object.entries(row)) {
+      if (Buffer.isBuffer(value)) {
+        if (value.indexOf(needle) >= 0) return column;
+        continue;
+      }
+      const text = typeof value === "string" ? value : JSON.stringify(value);
+      if (text && forms.some((f) => text.includes(f))) return column;
+    }
+  }
+  return undefined;
 }

@@ -1,6 +1,7 @@
 // Consult actions from the browser.
 import { api } from "./api";
-import { createConsultAnswer, inviteAnswer, roomSnapshot } from "@/lib/shared/api";
+import { createConsultAnswer, inviteAnswer, messagesAnswer, roomSnapshot, storedMessage, type MessageReceipt, type PostMessageBody, type PresenceUpdate } from "@/lib/shared/api";
+import { z } from "zod";
 
 const base = (id: string) => `/api/consults/${id}`;
 
@@ -15,6 +16,15 @@ export const consultActions = {
   newInvite: (id: string) => api.post(`${base(id)}/invites`, {}, inviteAnswer),
   revokeInvite: (id: string, inviteId: string) => api.delete(`${base(id)}/invites/${inviteId}`),
   signal: (id: string, body: { to?: string; type: string; payload: Record<string, unknown> }) => api.post(`${base(id)}/signals`, body),
+};
+
+/** The consult's sealed chat on the server (lib/client/chat). */
+export const chatActions = {
+  list: (id: string) => api.get(`${base(id)}/messages`, messagesAnswer),
+  post: (id: string, body: PostMessageBody) => api.post(`${base(id)}/messages`, body, z.object({ message: storedMessage })),
+  receipt: (id: string, receipt: MessageReceipt) => api.post(`${base(id)}/messages/receipts`, receipt),
+  presence: (id: string, update: PresenceUpdate) => api.post(`${base(id)}/presence`, update),
+  deleteAll: (id: string) => api.delete(`${base(id)}/messages`, z.object({ deleted: z.number() })),
 };
 
 /**

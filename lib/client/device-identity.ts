@@ -3,62 +3,16 @@
 // first use, the private key a non-extractable CryptoKey kept in IndexedDB (it never leaves the
 // device), registered with the server as a device of the user. One identity per user per
 // profile, so a doctor testing their own invite link in the same browser stays two devices.
-import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import { useEffect, useState } from "react";
 import { checkPin, cryptoAvailable, fingerprint, generateSigningKey, safetyNumber, toBase64Url, toHex } from "@/lib/crypto";
 import { api } from "./api";
 import { registerDeviceAnswer } from "@/lib/shared/api";
+import { parleyDb, type DeviceIdentity } from "./parley-db";
 
-export type DeviceIdentity = {
-  userId: string;
-  privateKey: CryptoKey;
-  publicKey: CryptoKey;
-  spki: Uint8Array<ArrayBuffer>;
-  /** the server's id for this device, once registered */
-  deviceId?: string;
-  createdAt: number;
-};
+export { parleyDb };
+export type { DeviceIdentity, Pin, StoredConsultKey } from "./parley-db";
 
-/** What this device knows of a counterpart (PROTOCOL §1): the key it pinned, and whether it was compared. */
-export type Pin = { key: string; spki: Uint8Array<ArrayBuffer>; verified: boolean; pinnedAt: number };
-
-/** A consult key held on this device (lib/client/consult-keys.ts). `raw` only on the owner device. */
-export type StoredConsultKey = {
-  id: string;
-  /** `${userId}|${consultId}` */
-  consult: string;
-  epoch: number;
-  keyId: Uint8Array<ArrayBuffer>;
-  key: CryptoKey;
-  raw?: Uint8Array<ArrayBuffer>;
-  receivedAt: number;
-};
-
-interface ParleyDB extends DBSchema {
-  identities: { key: string; value: DeviceIdentity };
-  pins: { key: string; value: Pin };
-  consultKeys: { key: string; value: StoredConsultKey; indexes: { byConsult: string } };
-}
-
-let dbPromise: Promise<IDBPDatabase<ParleyDB>> | undefined;
-export function parleyDb(): Promise<IDBPDatabase<ParleyDB>> {
-  return db();
-}
-function db(): Promise<IDBPDatabase<ParleyDB>> {
-  dbPromise ??= openDB<ParleyDB>("parley", 3, {
-    upgrade(d, oldVersion) {
-      if (oldVersion < 1) d.createObjectStore("identities", { keyPath: "userId" });
-      if (oldVersion < 2) d.createObjectStore("pins", { keyPath: "key" });
-      if (oldVersion < 3) d.createObjectStore("consultKeys", { keyPath: "id" }).createIndex("byConsult", "consult");
-    },
-    // Another tab of an older version holds the database open: it closes, this one goes on.
-    blocking() {
-      void dbPromise?.then((d) => d.close());
-      dbPromise = undefined;
-    },
-  });
-  return dbPromise;
-}
+const db = parleyDb;
 
 /** The user's identity on this device, created (and stored) on first use. */
 export async function loadOrCreateIdentity(userId: string): Promise<DeviceIdentity> {

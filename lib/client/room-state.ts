@@ -34,7 +34,7 @@ export function roomReducer(state: RoomState, action: { type: "event"; event: St
       return { ...state, participants, me: isMe ? { ...state.me, state: rest.state } : state.me, removed: state.removed || (isMe && rest.state === "removed") };
     }
     case "presence": {
-      const online = e.type === "online";
+      const online = e.type !== "offline"; // "away": the page is open but hidden
       return { ...state, participants: state.participants.map((x) => (x.id === e.from ? { ...x, online } : x)) };
     }
     default:

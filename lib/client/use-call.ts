@@ -9,19 +9,19 @@ import { CallSession, type CallSnapshot } from "@/lib/rtc/call";
 import type { DeviceKeys } from "@/lib/rtc/handshake";
 import { trustFor } from "./device-identity";
 import { ownerConsultKey, storeReceivedKey } from "./consult-keys";
-import { parseCallMessage, toSignal } from "@/lib/rtc/messages";
+import { parseCallMessage, toSignal, type ChainHeadMessage } from "@/lib/rtc/messages";
 import { consultActions, signalOnUnload } from "./consults";
 
-/** Hands the room's signal events to whoever listens (the call). One per room. */
+/** Hands some of the room's events to whoever listens (the call: signals; the chat: messages, presence). */
 export class SignalBus {
-  private listener: ((e: StreamEvent) => void) | undefined;
+  private readonly listeners = new Set<(e: StreamEvent) => void>();
   emit(e: StreamEvent): void {
-    this.listener?.(e);
+    for (const fn of this.listeners) fn(e);
   }
   listen(fn: (e: StreamEvent) => void): () => void {
-    this.listener = fn;
+    this.listeners.add(fn);
     return () => {
-      if (this.listener === fn) this.listener = undefined;
+      this.listeners.delete(fn);
     };
   }
 }
@@ -48,11 +48,13 @@ type UseCallOptions = {
   settings: ClientSettings;
   local: { stream?: MediaStream; settled: boolean };
   signals: SignalBus;
+  /** the peer's chat chain head arrived over the data channel */
+  onChainHead?: (head: ChainHeadMessage) => void;
 };
 
 const START: CallSnapshot = { state: "waiting", e2ee: { status: "handshaking", confirmedByMe: false, confirmedByPeer: false, dtlsChecked: false } };
 
-export function useCall({ consultId, userId, keys, other, initiator, settings, local, signals }: UseCallOptions) {
+export function useCall({ consultId, userId, keys, other, initiator, settings, local, signals, onChainHead }: UseCallOptions) {
   const [snapshot, setSnapshot] = useState<CallSnapshot>(START);
   const [muted, setMuted] = useState(false);
   const [cameraOff, setCameraOff] = useState(false);
@@ -60,6 +62,12 @@ export function useCall({ consultId, userId, keys, other, initiator, settings, l
   const otherId = other?.id;
   const otherUserId = other?.userId;
   const hadOther = useRef(false);
+  const chainHeadHandler = useRef(onChainHead);
+  useEffect(() => {
+    chainHeadHandler.current = onChainHead;
+  }, [onChainHead]);
+  /** this device's chat chain head, handed to every call session (the current one and the next) */
+  const myHead = useRef<Omit<ChainHeadMessage, "type">>(undefined);
 
   useEffect(() => {
     if (!otherId || !otherUserId || !local.settled || !keys) {
@@ -82,8 +90,11 @@ export function useCall({ consultId, userId, keys, other, initiator, settings, l
         await consultActions.signal(consultId, { to: otherId, ...toSignal(msg) });
       },
       onChange: setSnapshot,
+      trustOnFirstUse: settings.trustOnFirstUse,
+      onChainHead: (h) => chainHeadHandler.current?.(h),
     });
     session.current = call;
+    if (myHead.current) call.setChainHead(myHead.current);
     const stopListening = signals.listen((e) => {
       if (e.kind !== "signal" || e.from !== otherId) return;
       const msg = parseCallMessage(e.type, e.payload);
@@ -124,5 +135,9 @@ export function useCall({ consultId, userId, keys, other, initiator, settings, l
     mismatch: useCallback(() => session.current?.mismatch(), []),
     acknowledgeKeyChange: useCallback(() => session.current?.acknowledgeKeyChange(), []),
     hangUp: useCallback(() => session.current?.hangUp(), []),
+    setChainHead: useCallback((head: Omit<ChainHeadMessage, "type">) => {
+      myHead.current = head;
+      session.current?.setChainHead(head);
+    }, []),
   };
 }

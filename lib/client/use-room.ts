@@ -10,8 +10,11 @@ import { initialRoomState, roomReducer } from "./room-state";
 import type { SignalBus } from "./use-call";
 import { rotateConsultKey } from "./consult-keys";
 
-/** `signals`: where the room's signal events go (the call, lib/client/use-call.ts). */
-export function useRoom(snapshot: RoomSnapshot, signals?: SignalBus) {
+/**
+ * `signals`: where the room's signal events go (the call, lib/client/use-call.ts); `chat`: where
+ * message and presence events go (lib/client/chat/use-chat.ts).
+ */
+export function useRoom(snapshot: RoomSnapshot, signals?: SignalBus, chat?: SignalBus) {
   const consultId = snapshot.consult.id;
   const [state, dispatch] = useReducer(roomReducer, snapshot, initialRoomState);
   const [invite, setInvite] = useState(snapshot.invite);
@@ -40,6 +43,7 @@ export function useRoom(snapshot: RoomSnapshot, signals?: SignalBus) {
         signals?.emit(event);
         return;
       }
+      if (event.kind === "message" || event.kind === "presence") chat?.emit(event);
       dispatch({ type: "event", event });
       // When I am admitted, what I may see widens: reload the room.
       if (event.kind === "admission" && event.type === "admitted" && (event.payload as { participantId?: string }).participantId === snapshot.me.id) {
@@ -53,7 +57,7 @@ export function useRoom(snapshot: RoomSnapshot, signals?: SignalBus) {
       // A patient joining uses up the invite: the doctor's room shows the link's new state.
       if (event.kind === "admission" && event.type === "waiting" && snapshot.me.role === "doctor") void refresh();
     },
-    [refresh, snapshot.me.id, snapshot.me.role, snapshot.userId, consultId, signals],
+    [refresh, snapshot.me.id, snapshot.me.role, snapshot.userId, consultId, signals, chat],
   );
 
   const live = state.status !== "ended" && state.status !== "cancelled" && !state.removed;

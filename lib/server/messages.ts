@@ -96,8 +96,9 @@ export async function listMessages(db: Db, access: ConsultAccess, limit = 1000):
 
 /** Relays a receipt to the consult (the sender's device marks its messages up to `seq`). */
 export async function postReceipt(db: Db, access: ConsultAccess, receipt: MessageReceipt): Promise<void> {
-  await withEvents(db, access.consult.id, async (_tx, emit) => {
+  await withEvents(db, access.consult.id, (_tx, emit) => {
     emit({ consultId: access.consult.id, kind: "message", type: "receipt", from: access.participant.id, payload: receipt });
+    return Promise.resolve();
   });
 }
 

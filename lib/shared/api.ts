@@ -67,6 +67,8 @@ export const postMessageBody = z
  * receiver uses the key only if it equals the one it pinned for that person, so a lying server can
  * make a message unverifiable, never make a forgery verify.
  */
+export type PostMessageBody = z.infer<typeof postMessageBody>;
+
 export const storedMessage = postMessageBody.extend({
   createdAt: z.string(),
   senderUserId: uuid,

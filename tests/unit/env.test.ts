@@ -92,6 +92,7 @@ describe("explicit values", () => {
         STUN_URLS: "stun:s.example:3478",
         ICE_TRANSPORT_POLICY: "relay",
         DEMO_PASSWORD: "another-password",
+        TRUST_ON_FIRST_USE: "true",
       }),
     );
     expect(env.port).toBe(8080);
@@ -109,7 +110,10 @@ describe("explicit values", () => {
       turnEnabled: true,
       iceTransportPolicy: "relay",
       maxFileBytes: 1048576,
+      trustOnFirstUse: true,
     });
+    // Chat waits for the compared call code unless the clinic says otherwise.
+    expect(parseServerEnv(server({})).trustOnFirstUse).toBe(false);
   });
 
   it("configures S3 only when bucket and both keys are given", () => {

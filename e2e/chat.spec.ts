@@ -1,0 +1,173 @@
+// End-to-end encrypted chat (PROTOCOL §4) in two real browsers on the real PostgreSQL: off until
+// the call is verified, both ways in real time, each message shown once with its state, history
+// readable after a reload on the same device, search and export on the device; then the server's
+// side: a dump of every table holds no message text and no byte of the consult key, a flipped
+// byte in a stored message shows as "unverifiable", and a message typed while offline arrives
+// exactly once when the network comes back.
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { expect, test, type Page } from "@playwright/test";
+import { admitPatient, expectConnected, type TwoParty } from "./flows/consult";
+import { dumpContains, TestDb } from "./support/db";
+
+test.describe.configure({ mode: "serial" });
+
+const marker = (who: string) => `${who}-${randomBytes(9).toString("hex")}`;
+const messages = (page: Page) => page.getByTestId("chat-message");
+const message = (page: Page, text: string) => messages(page).filter({ hasText: text });
+
+async function verify(call: TwoParty): Promise<void> {
+  await expectConnected(call.doctor);
+  await expectConnected(call.patient);
+  for (const page of [call.doctor, call.patient]) await page.getByTestId("verify-confirm").click();
+  for (const page of [call.doctor, call.patient]) await expect(page.getByTestId("e2ee-status")).toHaveAttribute("data-state", "verified");
+}
+
+async function send(page: Page, text: string): Promise<void> {
+  await page.getByTestId("chat-input").fill(text);
+  await page.getByTestId("chat-send").click();
+  await expect(page.getByTestId("chat-input")).toHaveValue("");
+}
+
+/** The raw bytes of every consult key the doctor's device holds (the owner keeps them extractable). */
+async function consultKeyBytes(page: Page): Promise<Buffer[]> {
+  const keys = await page.evaluate(
+    () =>
+      new Promise<number[][]>((resolve, reject) => {
+        const req = indexedDB.open("parley");
+        req.onerror = () => reject(new Error("no IndexedDB"));
+        req.onsuccess = () => {
+          const all = req.result.transaction("consultKeys").objectStore("consultKeys").getAll();
+          all.onsuccess = () => resolve((all.result as { raw?: Uint8Array }[]).flatMap((k) => (k.raw ? [Array.from(k.raw)] : [])));
+          all.onerror = () => reject(new Error("no keys"));
+        };
+      }),
+  );
+  return keys.map((k) => Buffer.from(k));
+}
+
+let db: TestDb;
+let call: TwoParty;
+const sent: string[] = [];
+
+test.beforeAll(async () => {
+  db = await TestDb.connect();
+});
+test.afterAll(async () => {
+  await call?.close();
+  await db?.close();
+});
+
+test("chat is off until the call is verified, then works both ways with each message shown once", async ({ browser, baseURL }) => {
+  call = await admitPatient(browser, baseURL, "Chatty Patient");
+  await expectConnected(call.doctor);
+  for (const page of [call.doctor, call.patient]) {
+    await expect(page.getByTestId("chat-input")).toBeDisabled();
+    await expect(page.getByTestId("chat-send")).toBeDisabled();
+  }
+  await verify(call);
+  for (const page of [call.doctor, call.patient]) await expect(page.getByTestId("chat-input")).toBeEnabled();
+
+  const fromDoctor = marker("doctor");
+  await send(call.doctor, fromDoctor);
+  await expect(message(call.patient, fromDoctor)).toHaveCount(1);
+  await expect(message(call.doctor, fromDoctor)).toHaveCount(1);
+  // The patient's page is shown, so the doctor's message ends up read.
+  await expect(message(call.doctor, fromDoctor)).toHaveAttribute("data-state", "read");
+
+  const fromPatient = marker("patient");
+  await call.patient.getByTestId("chat-input").fill(fromPatient);
+  await expect(call.doctor.getByTestId("chat-typing")).toContainText("Chatty Patient is typing");
+  await call.patient.getByTestId("chat-send").click();
+  await expect(message(call.doctor, fromPatient)).toHaveCount(1);
+  await expect(message(call.patient, fromPatient)).toHaveAttribute("data-state", "read");
+
+  // A burst keeps its order and loses nothing.
+  const burst = Array.from({ length: 5 }, (_, i) => `${marker("burst")}-${i}`);
+  for (const b of burst) await send(call.doctor, b);
+  for (const b of burst) await expect(message(call.patient, b)).toHaveCount(1);
+  const order = await messages(call.patient).allTextContents();
+  const positions = burst.map((b) => order.findIndex((t) => t.includes(b)));
+  expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  sent.push(fromDoctor, fromPatient, ...burst);
+  await expect(messages(call.patient)).toHaveCount(sent.length);
+  await expect(messages(call.doctor)).toHaveCount(sent.length);
+});
+
+test("after a reload the history is still readable on the same device; search and export find the markers", async () => {
+  await call.patient.reload();
+  for (const text of sent) await expect(message(call.patient, text)).toHaveCount(1);
+  await expect(messages(call.patient)).toHaveCount(sent.length);
+  await expectConnected(call.patient);
+
+  const [fromDoctor, fromPatient] = sent as [string, string];
+  await call.doctor.getByTestId("chat-search").fill(fromPatient.slice(0, 14));
+  await expect(messages(call.doctor)).toHaveCount(1);
+  await expect(messages(call.doctor)).toContainText(fromPatient);
+  await call.doctor.getByTestId("chat-search").fill("no-such-text-anywhere");
+  await expect(messages(call.doctor)).toHaveCount(0);
+  await call.doctor.getByTestId("chat-search").fill("");
+  await expect(messages(call.doctor)).toHaveCount(sent.length);
+
+  const download = call.doctor.waitForEvent("download");
+  await call.doctor.getByTestId("chat-export").click();
+  const file = await (await download).path();
+  const text = await readFile(file, "utf8");
+  for (const m of sent) expect(text).toContain(m);
+  expect(text).toContain("Chatty Patient (patient)");
+  expect(text).toMatch(/End-to-end encryption: verified/);
+  expect(text).toMatch(new RegExp(`\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC  .*: ${fromDoctor}`));
+});
+
+test("stolen server: a dump of every table holds no message text and no byte of the consult key", async () => {
+  const keys = await consultKeyBytes(call.doctor);
+  expect(keys.length).toBeGreaterThan(0);
+  for (const k of keys) expect(k.length).toBe(32);
+  const dump = await db.dump();
+  expect(dump.some((r) => r.table === "Message" && r.row.consultId === call.consultId)).toBe(true);
+  for (const text of sent) expect(dumpContains(dump, Buffer.from(text, "utf8")), text).toBeUndefined();
+  for (const k of keys) {
+    expect(dumpContains(dump, k), "the consult key").toBeUndefined();
+    // not even half of it
+    expect(dumpContains(dump, k.subarray(0, 16)), "half the consult key").toBeUndefined();
+  }
+});
+
+test("tampered storage: a flipped byte in a stored message shows as unverifiable, never as its text", async () => {
+  const text = marker("tampered");
+  await send(call.doctor, text);
+  await expect(message(call.patient, text)).toHaveCount(1);
+  const stored = await db.messagesOf(call.consultId);
+  const last = stored.at(-1);
+  if (!last) throw new Error("no stored message");
+  await db.flipMessageByte(last.id);
+  await call.patient.reload();
+  await expect(messages(call.patient).and(call.patient.locator('[data-state="unverifiable"]'))).toHaveCount(1);
+  await expect(message(call.patient, text)).toHaveCount(0);
+  // Nothing else became unverifiable, and nothing went missing.
+  await expect(messages(call.patient)).toHaveCount(sent.length + 1);
+  for (const t of sent) await expect(message(call.patient, t)).not.toHaveAttribute("data-state", "unverifiable");
+});
+
+test("offline outbox: a message typed with the stream and POSTs cut off arrives exactly once when they return", async () => {
+  await expectConnected(call.patient);
+  const before = (await db.messagesOf(call.consultId)).length;
+  const text = marker("offline");
+  await call.patient.context().setOffline(true);
+  await send(call.patient, text);
+  await expect(message(call.patient, text)).toHaveAttribute("data-state", "sending");
+  // Several retries fail while offline; nothing reaches the server or the doctor.
+  await call.patient.waitForTimeout(3_000);
+  expect((await db.messagesOf(call.consultId)).length).toBe(before);
+  await expect(message(call.doctor, text)).toHaveCount(0);
+
+  await call.patient.context().setOffline(false);
+  await expect(message(call.doctor, text)).toHaveCount(1);
+  await expect(message(call.patient, text)).toHaveCount(1);
+  await expect(message(call.patient, text)).not.toHaveAttribute("data-state", "sending");
+  const after = await db.messagesOf(call.consultId);
+  expect(after.length).toBe(before + 1);
+  // And it stays once: a reload of either side shows it a single time.
+  await call.doctor.reload();
+  await expect(message(call.doctor, text)).toHaveCount(1);
+});

@@ -1,0 +1,82 @@
+"use client";
+// The browser's local store (IndexedDB "parley"): this device's identities, the keys it pinned for
+// counterparts, its consult keys, and the chat outbox and chain state. Nothing here is sent to the
+// server; the server's copy of a message is only ever its ciphertext.
+import { openDB, type DBSchema, type IDBPDatabase } from "idb";
+import type { PostMessageBody } from "@/lib/shared/api";
+
+export type DeviceIdentity = {
+  userId: string;
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+  spki: Uint8Array<ArrayBuffer>;
+  /** the server's id for this device, once registered */
+  deviceId?: string;
+  createdAt: number;
+};
+
+/** What this device knows of a counterpart (PROTOCOL §1): the key it pinned, and whether it was compared. */
+export type Pin = { key: string; spki: Uint8Array<ArrayBuffer>; verified: boolean; pinnedAt: number };
+
+/** A consult key held on this device (lib/client/consult-keys.ts). `raw` only on the owner device. */
+export type StoredConsultKey = {
+  id: string;
+  /** `${userId}|${consultId}` */
+  consult: string;
+  epoch: number;
+  keyId: Uint8Array<ArrayBuffer>;
+  key: CryptoKey;
+  raw?: Uint8Array<ArrayBuffer>;
+  receivedAt: number;
+};
+
+/**
+ * A sealed message this device made and the server has not yet acknowledged (PROTOCOL §4): the
+ * exact bytes to post, so a retry after a reload or a dropped network sends the same bytes and seq.
+ */
+export type OutboxEntry = {
+  /** the message id (UUID v7) */
+  id: string;
+  /** `${userId}|${consultId}` */
+  consult: string;
+  seq: number;
+  body: PostMessageBody;
+  createdAt: number;
+  /** the server refused it for good (e.g. the consult ended): kept so the person sees it failed */
+  failed?: string;
+};
+
+/** One sending chain per user, consult and device: the next seq and the hash of the last P. */
+export type ChainState = { key: string; nextSeq: number; lastHash: Uint8Array<ArrayBuffer> };
+
+interface ParleyDB extends DBSchema {
+  identities: { key: string; value: DeviceIdentity };
+  pins: { key: string; value: Pin };
+  consultKeys: { key: string; value: StoredConsultKey; indexes: { byConsult: string } };
+  outbox: { key: string; value: OutboxEntry; indexes: { byConsult: string } };
+  chains: { key: string; value: ChainState };
+}
+
+export type ParleyDb = IDBPDatabase<ParleyDB>;
+
+let dbPromise: Promise<ParleyDb> | undefined;
+
+export function parleyDb(): Promise<ParleyDb> {
+  dbPromise ??= openDB<ParleyDB>("parley", 4, {
+    upgrade(d, oldVersion) {
+      if (oldVersion < 1) d.createObjectStore("identities", { keyPath: "userId" });
+      if (oldVersion < 2) d.createObjectStore("pins", { keyPath: "key" });
+      if (oldVersion < 3) d.createObjectStore("consultKeys", { keyPath: "id" }).createIndex("byConsult", "consult");
+      if (oldVersion < 4) {
+        d.createObjectStore("outbox", { keyPath: "id" }).createIndex("byConsult", "consult");
+        d.createObjectStore("chains", { keyPath: "key" });
+      }
+    },
+    // Another tab of an older version holds the database open: it closes, this one goes on.
+    blocking() {
+      void dbPromise?.then((d) => d.close());
+      dbPromise = undefined;
+    },
+  });
+  return dbPromise;
+}
