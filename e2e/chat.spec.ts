@@ -171,3 +171,60 @@ test("offline outbox: a message typed with the stream and POSTs cut off arrives 
   await call.doctor.reload();
   await expect(message(call.doctor, text)).toHaveCount(1);
 });
+
+/** What this browser profile holds for the consult: consult keys, outbox entries, chain states. */
+async function localChatState(page: Page, consultId: string): Promise<{ keys: number; outbox: number; chains: number }> {
+  return page.evaluate(
+    (id) =>
+      new Promise<{ keys: number; outbox: number; chains: number }>((resolve, reject) => {
+        const req = indexedDB.open("parley");
+        req.onerror = () => reject(new Error("no IndexedDB"));
+        req.onsuccess = () => {
+          const tx = req.result.transaction(["consultKeys", "outbox", "chains"]);
+          const counts = { keys: 0, outbox: 0, chains: 0 };
+          const count = (store: "consultKeys" | "outbox" | "chains", field: "keys" | "outbox" | "chains") => {
+            const all = tx.objectStore(store).getAll();
+            all.onsuccess = () => {
+              counts[field] = (all.result as { consult?: string; key?: string }[]).filter((r) => (r.consult ?? r.key ?? "").includes(id)).length;
+            };
+          };
+          count("consultKeys", "keys");
+          count("outbox", "outbox");
+          count("chains", "chains");
+          tx.oncomplete = () => resolve(counts);
+        };
+      }),
+    consultId,
+  );
+}
+
+test("after the consult: the doctor still reads and exports the history; a device erases its keys; the doctor deletes the ciphertext on the server", async () => {
+  await call.doctor.getByTestId("end-consult").click();
+  await expect(call.patient.getByTestId("connection-state")).toHaveAttribute("data-state", "ended");
+
+  // The patient removes the consult from this device: its keys, outbox and chain state go.
+  expect((await localChatState(call.patient, call.consultId)).keys).toBeGreaterThan(0);
+  await call.patient.getByTestId("chat-erase").click();
+  await call.patient.getByTestId("chat-confirm").click();
+  await expect(messages(call.patient)).toHaveCount(0);
+  expect(await localChatState(call.patient, call.consultId)).toEqual({ keys: 0, outbox: 0, chains: 0 });
+  await call.patient.reload();
+  for (const text of sent) await expect(call.patient.getByText(text)).toHaveCount(0);
+
+  // The doctor, back in the ended consult, reads the history (read-only) and can export it.
+  await call.doctor.reload();
+  for (const text of sent) await expect(message(call.doctor, text)).toHaveCount(1);
+  await expect(call.doctor.getByTestId("chat-input")).toBeDisabled();
+  const download = call.doctor.waitForEvent("download");
+  await call.doctor.getByTestId("chat-export").click();
+  expect(await readFile(await (await download).path(), "utf8")).toContain(sent[0] ?? "missing");
+
+  // Deleting on the server removes every stored message of the consult, for everyone.
+  expect((await db.messagesOf(call.consultId)).length).toBeGreaterThan(0);
+  await call.doctor.getByTestId("chat-delete-server").click();
+  await call.doctor.getByTestId("chat-confirm").click();
+  await expect(call.doctor.getByText("You deleted this consult's messages from the server.")).toBeVisible();
+  expect(await db.messagesOf(call.consultId)).toEqual([]);
+  await call.doctor.reload();
+  await expect(messages(call.doctor)).toHaveCount(0);
+});

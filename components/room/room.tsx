@@ -107,6 +107,7 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
     keyEpoch: call.snapshot.e2ee.consultKeyEpoch,
     trustOnFirstUse: settings.trustOnFirstUse,
     active: inConsult,
+    readable: inConsult || (isDoctor && !state.removed),
     streamOpen: room.stream === "open",
     setChainHead: call.setChainHead,
     consultLabel: isDoctor ? `with ${patient?.displayName ?? "a patient"}` : `with ${snapshot.consult.doctorName}`,
@@ -260,7 +261,7 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
         />
       )}
 
-      {identity.status === "ready" && (inConsult || chat.items.length > 0) && (
+      {identity.status === "ready" && (inConsult || chat.items.length > 0 || chat.notice) && (
         <ChatPanel chat={chat} nameOf={nameOf} otherName={other?.displayName} isDoctor={isDoctor} />
       )}
 

@@ -43,8 +43,10 @@ export type UseChatOptions = {
   /** the epoch of the consult key the call last sent or received (a new one means: reload keys) */
   keyEpoch: number | undefined;
   trustOnFirstUse: boolean;
-  /** the room is live and this person is in it */
+  /** the room is live and this person is in it (sending, receipts, presence) */
   active: boolean;
+  /** the history may be loaded (in the consult, or the doctor after it) */
+  readable: boolean;
   /** the event stream is open (a reconnect means: flush the outbox now) */
   streamOpen: boolean;
   setChainHead: (head: Omit<ChainHeadMessage, "type">) => void;
@@ -254,9 +256,9 @@ export function useChat(o: UseChatOptions) {
   );
 
   useEffect(() => {
-    if (!log || !o.active) return;
-    void loadHistory().then(() => flushRef.current());
-  }, [log, o.active, loadHistory]);
+    if (!log || !o.readable) return;
+    void loadHistory().then(() => (opts.current.active ? flushRef.current() : undefined));
+  }, [log, o.readable, o.active, loadHistory]);
 
   // A new key epoch arrived in the call: messages sealed under it can be opened now.
   useEffect(() => {
@@ -469,11 +471,18 @@ export function useChat(o: UseChatOptions) {
   const deleteOnServer = useCallback(async () => {
     try {
       await chatActions.deleteAll(consultId);
+      // The stream says so too (to everyone in the room); after the consult there is no stream.
+      await serial(() => {
+        log?.clear();
+        setNotice("You deleted this consult's messages from the server.");
+        render();
+        return Promise.resolve();
+      });
       return undefined;
     } catch (err) {
       return err instanceof Error ? err.message : "The messages could not be deleted. Try again.";
     }
-  }, [consultId]);
+  }, [consultId, serial, log, render]);
 
   return {
     items,

@@ -1,15 +1,19 @@
 import { consultParams, postMessageBody } from "@/lib/shared/api";
-import { requireConsultAccess } from "@/lib/server/authz";
+import { checkAccess, requireConsultAccess } from "@/lib/server/authz";
 import { deleteMessages, listMessages, postMessage } from "@/lib/server/messages";
 import { getDb } from "@/lib/server/db";
 import { json, readJson, readParams, route } from "@/lib/server/http";
 
 type Ctx = { params: Promise<{ id: string }> };
 
-/** The consult's sealed messages (ciphertext only), for participants in the consult. */
+/**
+ * The consult's sealed messages (ciphertext only): for admitted participants, and for the
+ * consult's doctor at any time (the history for the record, after leaving or ending the call).
+ */
 export const GET = route(async (_req, { params }: Ctx) => {
   const { id } = await readParams(params, consultParams);
-  const access = await requireConsultAccess(id, { admitted: true });
+  const access = await requireConsultAccess(id);
+  if (!access.isOwner) checkAccess(access, { admitted: true });
   return json({ messages: await listMessages(await getDb(), access) });
 });
 
