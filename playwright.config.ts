@@ -2,6 +2,7 @@
 // `npm start` (which migrates, seeds and builds when stale):
 //   pg        http://127.0.0.1:3100  real PostgreSQL from TEST_DATABASE_URL (e2e/*.spec.ts)
 //   embedded  http://127.0.0.1:3101  the zero-set-up default, fresh DATA_DIR (e2e/*.embedded.spec.ts)
+//   tofu      http://127.0.0.1:3102  the same PostgreSQL, with TRUST_ON_FIRST_USE=true (e2e/*.tofu.spec.ts)
 // `npm test` runs this inside scripts/netns.sh with a throwaway cluster; by hand:
 //   TEST_DATABASE_URL=postgresql://… bash scripts/netns.sh npx playwright test
 // Without TEST_DATABASE_URL only the embedded project runs. PW_TRACE=1 keeps traces of failures.
@@ -10,6 +11,7 @@ import { CHROMIUM_ARGS, chromiumExecutable } from "./e2e/support/chromium";
 
 const PG_PORT = 3100;
 const EMBEDDED_PORT = 3101;
+const TOFU_PORT = 3102;
 const databaseUrl = process.env.TEST_DATABASE_URL;
 // Each `npm test` run keeps its servers' data in its own run folder, so runs never share state.
 const dataRoot = process.env.PARLEY_TEST_RUN ?? ".test-stack";
@@ -48,6 +50,8 @@ if (databaseUrl) {
       AUTH_SECRET,
       SEED_DEMO: "true",
     }),
+    // A clinic that allows trust on first use: a second instance on the same database.
+    server("tofu", TOFU_PORT, `${dataRoot}/app-tofu`, { DATABASE_URL: databaseUrl, AUTH_SECRET, TRUST_ON_FIRST_USE: "true" }),
   );
 } else {
   console.warn("playwright: TEST_DATABASE_URL is unset, so only the embedded project runs");
@@ -75,7 +79,10 @@ export default defineConfig({
   },
   projects: [
     ...(databaseUrl
-      ? [{ name: "pg", testIgnore: /\.embedded\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${PG_PORT}` } }]
+      ? [
+          { name: "pg", testIgnore: /\.(embedded|tofu)\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${PG_PORT}` } },
+          { name: "tofu", testMatch: /\.tofu\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${TOFU_PORT}` } },
+        ]
       : []),
     { name: "embedded", testMatch: /\.embedded\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${EMBEDDED_PORT}` } },
   ],
