@@ -82,6 +82,17 @@ test("chat is off until the call is verified, then works both ways with each mes
   await expect(message(call.doctor, fromPatient)).toHaveCount(1);
   await expect(message(call.patient, fromPatient)).toHaveAttribute("data-state", "read");
 
+  // Presence: the doctor sees the patient's page go to the background and come back.
+  const setVisibility = (page: Page, state: "hidden" | "visible") =>
+    page.evaluate((v) => {
+      Object.defineProperty(document, "visibilityState", { value: v, configurable: true });
+      document.dispatchEvent(new Event("visibilitychange"));
+    }, state);
+  await setVisibility(call.patient, "hidden");
+  await expect(call.doctor.getByTestId("chat-presence")).toHaveAttribute("data-state", "away");
+  await setVisibility(call.patient, "visible");
+  await expect(call.doctor.getByTestId("chat-presence")).toHaveAttribute("data-state", "online");
+
   // A burst keeps its order and loses nothing.
   const burst = Array.from({ length: 5 }, (_, i) => `${marker("burst")}-${i}`);
   for (const b of burst) await send(call.doctor, b);
