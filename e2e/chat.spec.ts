@@ -161,26 +161,54 @@ test("tampered storage: a flipped byte in a stored message shows as unverifiable
 });
 
 test("offline outbox: a message typed with the stream and POSTs cut off arrives exactly once when they return", async () => {
-  await expectConnected(call.patient);
   const before = (await db.messagesOf(call.consultId)).length;
   const text = marker("offline");
-  await call.patient.context().setOffline(true);
+  // The patient's page comes back with its event stream and every message POST refused.
+  const stream = "**/api/consults/*/events**";
+  const posts = "**/api/consults/*/messages";
+  await call.patient.route(stream, (r) => r.abort("internetdisconnected"));
+  await call.patient.route(posts, (r) => (r.request().method() === "POST" ? r.abort("internetdisconnected") : r.continue()));
+  await call.patient.reload();
+  await expect(call.patient.getByTestId("chat-input")).toBeEnabled(); // this device verified the doctor before and holds the key
   await send(call.patient, text);
   await expect(message(call.patient, text)).toHaveAttribute("data-state", "sending");
-  // Several retries fail while offline; nothing reaches the server or the doctor.
-  await call.patient.waitForTimeout(3_000);
+  // Several retries fail; nothing reaches the server or the doctor.
+  await call.patient.waitForTimeout(4_000);
   expect((await db.messagesOf(call.consultId)).length).toBe(before);
   await expect(message(call.doctor, text)).toHaveCount(0);
 
-  await call.patient.context().setOffline(false);
+  await call.patient.unroute(stream);
+  await call.patient.unroute(posts);
   await expect(message(call.doctor, text)).toHaveCount(1);
   await expect(message(call.patient, text)).toHaveCount(1);
   await expect(message(call.patient, text)).not.toHaveAttribute("data-state", "sending");
-  const after = await db.messagesOf(call.consultId);
-  expect(after.length).toBe(before + 1);
+  expect((await db.messagesOf(call.consultId)).length).toBe(before + 1);
+  // The stream came back by itself, and with it the call.
+  await expectConnected(call.patient);
   // And it stays once: a reload of either side shows it a single time.
   await call.doctor.reload();
   await expect(message(call.doctor, text)).toHaveCount(1);
+  await call.patient.reload();
+  await expect(message(call.patient, text)).toHaveCount(1);
+  await expectConnected(call.patient);
+});
+
+test("chain heads: the last message, lost on the server, shows as never delivered (the sender's head says it exists)", async () => {
+  await expectConnected(call.patient);
+  const text = marker("withheld");
+  await send(call.doctor, text);
+  await expect(message(call.patient, text)).toHaveCount(1);
+  await expect(call.patient.getByTestId("chat-gap")).toHaveCount(0);
+  // The server drops the consult's newest message: without the chain head, nothing would show it.
+  const last = (await db.messagesOf(call.consultId)).at(-1);
+  if (!last) throw new Error("no stored message");
+  await db.deleteMessage(last.id);
+  await call.patient.reload();
+  await expectConnected(call.patient);
+  const gap = call.patient.getByTestId("chat-gap");
+  await expect(gap).toHaveAttribute("data-state", "withheld");
+  await expect(gap).toContainText("has not been delivered by the server");
+  await expect(message(call.patient, text)).toHaveCount(0);
 });
 
 /** What this browser profile holds for the consult: consult keys, outbox entries, chain states. */

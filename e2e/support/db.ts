@@ -146,6 +146,13 @@ export class TestDb {
     if (r.rowCount !== 1) throw new Error(`no message ${messageId}`);
   }
 
+  /** Deletes a stored message and the event that carried it (a server losing or withholding it). */
+  async deleteMessage(messageId: string): Promise<void> {
+    await this.client.query(`DELETE FROM "Event" WHERE "kind" = 'message' AND "payload"->>'id' = $1`, [messageId]);
+    const r = await this.client.query(`DELETE FROM "Message" WHERE "id" = $1::uuid`, [messageId]);
+    if (r.rowCount !== 1) throw new Error(`no message ${messageId}`);
+  }
+
   /** The stored messages of a consult in the order the server received them. */
   async messagesOf(consultId: string): Promise<{ id: string; senderDeviceId: string; seq: number }[]> {
     const { rows } = await this.client.query<{ id: string; senderDeviceId: string; seq: string }>(

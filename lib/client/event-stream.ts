@@ -1,5 +1,6 @@
 // The browser end of the consult's event stream: one EventSource per room, resuming by itself
-// with Last-Event-ID after a drop. Events are parsed with the shared schema; anything malformed
+// with Last-Event-ID after a drop, and opened again (from the last event applied) when the
+// browser gives up on it. Events are parsed with the shared schema; anything malformed
 // is ignored rather than trusted.
 "use client";
 
@@ -19,7 +20,10 @@ export function useEventStream(consultId: string, afterSeq: number, onEvent: (e:
 
   useEffect(() => {
     if (!enabled) return;
-    const source = new EventSource(`/api/consults/${consultId}/events?after=${startAt.current}`);
+    let source: EventSource | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+    let delay = 1_000;
     let seen = startAt.current;
     const receive = (msg: MessageEvent<string>) => {
       let parsed: StreamEvent;
@@ -33,15 +37,38 @@ export function useEventStream(consultId: string, afterSeq: number, onEvent: (e:
       startAt.current = parsed.seq;
       handler.current(parsed);
     };
-    for (const kind of eventKind.options) source.addEventListener(kind, receive);
-    source.addEventListener("revoked", () => {
-      source.close();
-      setStatus("closed");
-      handler.current({ seq: seen, kind: "admission", type: "revoked", from: null, to: null, payload: {}, at: new Date().toISOString() });
-    });
-    source.onopen = () => setStatus("open");
-    source.onerror = () => setStatus(source.readyState === EventSource.CLOSED ? "closed" : "reconnecting");
-    return () => source.close();
+    // EventSource retries a dropped stream by itself (with Last-Event-ID), but gives up for good
+    // after an error answer or a failed first connection: then a new one resumes from the last
+    // event applied, a little later each time.
+    const open = () => {
+      const s = new EventSource(`/api/consults/${consultId}/events?after=${seen}`);
+      source = s;
+      for (const kind of eventKind.options) s.addEventListener(kind, receive);
+      s.addEventListener("revoked", () => {
+        stopped = true;
+        s.close();
+        setStatus("closed");
+        handler.current({ seq: seen, kind: "admission", type: "revoked", from: null, to: null, payload: {}, at: new Date().toISOString() });
+      });
+      s.onopen = () => {
+        delay = 1_000;
+        setStatus("open");
+      };
+      s.onerror = () => {
+        if (stopped) return;
+        setStatus("reconnecting");
+        if (s.readyState !== EventSource.CLOSED) return;
+        s.close();
+        timer = setTimeout(open, delay);
+        delay = Math.min(delay * 2, 10_000);
+      };
+    };
+    open();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      source?.close();
+    };
   }, [consultId, enabled]);
 
   return enabled ? status : "closed";
