@@ -159,9 +159,12 @@ export function ChatPanel({ chat, nameOf, otherName, isDoctor }: Props) {
         <Button variant="secondary" data-testid="chat-export" onClick={p.onExport}>
           Export transcript
         </Button>
-        <Button variant="secondary" data-testid="chat-erase" onClick={() => setConfirm("erase")}>
-          Remove from this device
-        </Button>
+        {/* After the call only: a device still in the consult would be sent the key again at once. */}
+        {p.block === "inactive" && (
+          <Button variant="secondary" data-testid="chat-erase" onClick={() => setConfirm("erase")}>
+            Remove from this device
+          </Button>
+        )}
         {p.isDoctor && (
           <Button variant="secondary" data-testid="chat-delete-server" onClick={() => setConfirm("delete")}>
             Delete messages on the server

@@ -243,7 +243,9 @@ export function useChat(o: UseChatOptions) {
         if (!log) return;
         await loadKeys();
         const { messages } = await chatActions.list(consultId);
-        for (const m of messages) if (!log.has(m.id) || log.retryable().some((r) => r.id === m.id)) {
+        const retry = new Set(log.retryable().map((r) => r.id));
+        for (const m of messages) {
+          if (log.has(m.id) && !retry.has(m.id)) continue;
           log.forget(m.id);
           await openStored(m);
         }
