@@ -53,9 +53,10 @@ type Side = {
   prevHash: Bytes;
   /** seals run one after another, like the app's outbox: seq and prevHash stay in order */
   outbox: Promise<unknown>;
-  /** incoming chain of the other side */
+  /** incoming chain of the other side: the next seq expected, the hash of the last P, and what came early */
   recvSeq: bigint;
   recvHash: Bytes;
+  early: Map<bigint, { prevHash: Bytes; p: Bytes }>;
   /** the event stream: last id seen, and how to drop it */
   lastEventId: number;
   abort: AbortController;
@@ -145,6 +146,7 @@ async function newSide(name: Side["name"], actor: HttpActor, identity?: SigningK
     outbox: Promise.resolve(),
     recvSeq: 0n,
     recvHash: ZERO_HASH(),
+    early: new Map(),
     lastEventId: 0,
     abort: new AbortController(),
     reader: undefined,
@@ -207,9 +209,16 @@ async function receive(c: ChatConsult, me: Side, peer: Side, m: StoredMessage, t
     if (!equal(fromBase64Url(m.senderIdentityKey), peer.identity.spki)) throw new Error("the server names another identity key");
     const header = { consultId: c.idBytes, keyId: fromBase64Url(m.keyId), senderDeviceId: uuidBytes(m.senderDeviceId), messageId: uuidBytes(m.id), seq: BigInt(m.seq) };
     const { message, p } = await openMessage(c.key, fromBase64Url(m.iv), fromBase64Url(m.ciphertext), header, peer.identity.spki);
-    if (message.seq !== me.recvSeq || !equal(message.prevHash, me.recvHash)) throw new Error(`chain: expected seq ${me.recvSeq}, got ${message.seq}`);
-    me.recvSeq = message.seq + 1n;
-    me.recvHash = await chainHash(p);
+    // Shown at once, placed by seq (two sends of one side may commit in either order); the chain
+    // is checked as soon as it is contiguous.
+    if (message.seq < me.recvSeq || me.early.has(message.seq)) throw new Error(`chain: seq ${message.seq} seen twice`);
+    me.early.set(message.seq, { prevHash: message.prevHash, p });
+    for (let next = me.early.get(me.recvSeq); next; next = me.early.get(me.recvSeq)) {
+      if (!equal(next.prevHash, me.recvHash)) throw new Error(`chain: seq ${me.recvSeq} does not follow its predecessor`);
+      me.early.delete(me.recvSeq);
+      me.recvSeq++;
+      me.recvHash = await chainHash(next.p);
+    }
   } catch (err) {
     tracker.failed++;
     tracker.note(`open in ${c.id}: ${(err as Error).message}`);

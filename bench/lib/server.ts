@@ -2,17 +2,24 @@
 // PostgreSQL when the machine has its binaries. Everything binds 127.0.0.1; everything started
 // here is stopped here, by PID.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
 export type RunningServer = { baseURL: string; startMs: number; stop(): Promise<void> };
 
+/**
+ * For looking into a run: BENCH_SERVER_LOG=<file> keeps the server's output (appended at its stop);
+ * BENCH_CPU_PROF=<dir> has every Node process of the server write a V8 CPU profile there at exit.
+ */
 export async function startServer(port: number, env: Record<string, string>): Promise<RunningServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "parley-bench-"));
   const t0 = performance.now();
+  const prof = process.env.BENCH_CPU_PROF;
+  const preload = path.resolve("bench/lib/cpu-profile.mjs");
+  const nodeOptions = prof ? { BENCH_CPU_PROF: path.resolve(prof), NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import=${preload}`.trim() } : {};
   const child: ChildProcess = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/start.ts"], {
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: "1", ...env },
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: "1", ...nodeOptions, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
@@ -34,6 +41,8 @@ export async function startServer(port: number, env: Record<string, string>): Pr
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      const keep = process.env.BENCH_SERVER_LOG;
+      if (keep) appendFileSync(keep, `==== ${baseURL} (${env.DATABASE_URL ? "PostgreSQL" : "embedded"})\n${log}\n`);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
