@@ -23,6 +23,29 @@ function isAbout(e: StreamEvent, participantId: string): boolean {
   return typeof payload === "object" && payload !== null && !Array.isArray(payload) && payload.participantId === participantId;
 }
 
+/** The live rows after the cursor, in seq order, each once; empties `live`. */
+function takeLive(live: StreamEvent[], cursor: number): StreamEvent[] {
+  const bySeq = new Map<number, StreamEvent>();
+  for (const e of live.splice(0)) if (e.seq > cursor) bySeq.set(e.seq, e);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+/**
+ * Whether a batch of just-committed rows can be written without reading the log: the caller is in
+ * the consult (its filter is the plain "broadcast or addressed to me"), the batch starts right after
+ * the cursor and has no gap (rows commit in seq order, so nothing in between can be missing), and
+ * nothing in it changes what the caller may see.
+ */
+export function deliverableLive(batch: readonly StreamEvent[], cursor: number, admitted: boolean): boolean {
+  if (!admitted) return false;
+  let expected = cursor + 1;
+  for (const e of batch) {
+    if (e.seq !== expected || e.kind === "admission" || e.kind === "consult") return false;
+    expected++;
+  }
+  return true;
+}
+
 export function formatEvent(e: StreamEvent): string {
   return `id: ${e.seq}\nevent: ${e.kind}\ndata: ${JSON.stringify(e)}\n\n`;
 }
@@ -54,11 +77,14 @@ export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array>
       const write = (text: string) => {
         if (!closed) controller.enqueue(encoder.encode(text));
       };
-      // A wake-up that arrives while the loop is busy is remembered, never lost.
+      // A wake-up that arrives while the loop is busy is remembered, never lost. One from this
+      // process carries the rows just committed (`live`); any other one means "read the log".
       let dirty = true;
+      const live: StreamEvent[] = [];
       let wake: (() => void) | undefined;
-      const unsubscribe = getNotifier().subscribe(consultId, () => {
-        dirty = true;
+      const unsubscribe = getNotifier().subscribe(consultId, (events) => {
+        if (events && events.length > 0) live.push(...events);
+        else dirty = true;
         wake?.();
       });
       const onAbort = () => wake?.();
@@ -86,6 +112,25 @@ export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array>
         await presence("online");
         lastTouch = Date.now();
         while (!signal.aborted && Date.now() - started < maxMs) {
+          if (!dirty && live.length > 0) {
+            // Rows this process just committed: written as they are when they follow the cursor
+            // without a gap; anything else (a gap, an admission or consult event, a participant
+            // in the waiting room) is read from the log as before.
+            const batch = takeLive(live, cursor);
+            if (batch.length > 0) {
+              if (deliverableLive(batch, cursor, access.participant.state === "admitted")) {
+                for (const e of batch) {
+                  if (e.to === null || e.to === access.participant.id) {
+                    write(formatEvent(e));
+                    lastWrite = Date.now();
+                  }
+                  cursor = e.seq;
+                }
+              } else {
+                dirty = true;
+              }
+            }
+          }
           if (dirty) {
             dirty = false;
             const events = await readEvents(db, consultId, { participantId: access.participant.id, admitted: access.participant.state === "admitted" }, cursor, READ_LIMIT);
@@ -121,7 +166,7 @@ export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array>
               clearTimeout(t);
               resolve();
             };
-            if (dirty || signal.aborted) wake();
+            if (dirty || live.length > 0 || signal.aborted) wake();
           });
           wake = undefined;
           if (signal.aborted) break;
