@@ -3,15 +3,17 @@ import "server-only";
 // re-reads the caller's user row and participant row on every call: a disabled user, a removed
 // participant or a revoked invite is out at once, whatever the session cookie says.
 // A consult the caller has no part in is "not found", never "forbidden": ids leak nothing.
-import { auth } from "./auth";
+import { headers } from "next/headers";
+import { sessionUserIdFrom } from "./auth/session";
+import { getServerEnv } from "./env";
 import { getDb, type Db } from "./db";
 import { ApiError } from "./errors";
 
 export type SessionUser = { id: string; name: string; email: string | null; role: "doctor" | "patient" | "admin" };
 
+/** The session cookie's user id (next-auth's JWT, decoded as `auth()` does: see auth/session.ts). */
 export async function sessionUserId(): Promise<string | undefined> {
-  const session = await auth();
-  return session?.user?.id ?? undefined;
+  return sessionUserIdFrom(new Headers(await headers()), getServerEnv().authSecret);
 }
 
 async function loadUser(db: Db, id: string | undefined): Promise<SessionUser | undefined> {
