@@ -210,6 +210,24 @@ describeBackends("consult flow", (kind) => {
       // A guest is bound to its one consult.
       const other = await consult();
       expect(await loadConsultAccess(t.db, guest.userId, other.id)).toBeUndefined();
+      expect(await loadConsultAccess(t.db, guest.userId, "not-a-uuid")).toBeUndefined();
+    });
+
+    it("loads every field of the caller's rows exactly as stored (one joined query)", async () => {
+      const { id, guest } = await withGuest();
+      const row = await t.db.participant.findUniqueOrThrow({
+        where: { consultId_userId: { consultId: id, userId: guest.userId } },
+        select: { id: true, role: true, state: true, displayName: true, user: { select: { id: true, name: true, email: true, role: true } }, consult: { select: { id: true, status: true, doctorId: true, scheduledAt: true } } },
+      });
+      expect(await loadConsultAccess(t.db, guest.userId, id)).toEqual({
+        user: row.user,
+        participant: { id: row.id, role: row.role, state: row.state, displayName: row.displayName },
+        consult: row.consult,
+        isOwner: false,
+      });
+      const doc = await access(doctor.id, id);
+      expect(doc.user).toEqual({ id: doctor.id, name: doctor.name, email: doctor.email, role: "doctor" });
+      expect(doc.consult.scheduledAt).toBeInstanceOf(Date);
     });
 
     it("a disabled user has no access, doctor or guest", async () => {
