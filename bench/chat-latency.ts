@@ -38,6 +38,7 @@ import type { StoredMessage, StreamEvent } from "../lib/shared/api";
 import { uuidV7 } from "../e2e/support/keys";
 import { HttpActor } from "./lib/http-actor";
 import { summarize, type Summary } from "./lib/stats";
+import { loadAverage } from "./lib/cpu";
 
 type Snapshot = { lastSeq: number; me: { id: string } };
 
@@ -78,6 +79,10 @@ export type ChatCase = Summary & {
   /** POSTs answered with an error */
   refused: number;
   reconnects: number;
+  /** CPU the server (and a PostgreSQL server) used per message sent, in ms, when known */
+  serverCpuMsPerMessage?: number;
+  /** the machine's 1-minute load average before and after the case (others' work shows here) */
+  load: [number, number];
 };
 
 export type ChatLatency = {
@@ -85,7 +90,15 @@ export type ChatLatency = {
   concurrent: ChatCase & { intervalMs: number; durationMs: number; ratePerSecond: number };
 };
 
-export type ChatOptions = { n: number; consults: number; intervalMs: number; durationMs: number; reconnect: boolean };
+export type ChatOptions = {
+  n: number;
+  consults: number;
+  intervalMs: number;
+  durationMs: number;
+  reconnect: boolean;
+  /** CPU ms used so far by the server side (app and database processes), if it can be read */
+  serverCpuMs?: () => number;
+};
 
 /** What every receiver reports to: send times, arrivals, and anything that went wrong. */
 class Tracker {
@@ -113,7 +126,19 @@ class Tracker {
     this.errors = [];
   }
 
-  result(consults: number): ChatCase {
+  private cpuAtStart = NaN;
+  private loadAtStart = NaN;
+
+  start(serverCpuMs: (() => number) | undefined): void {
+    this.reset();
+    this.recording = true;
+    this.cpuAtStart = serverCpuMs?.() ?? NaN;
+    this.loadAtStart = loadAverage();
+  }
+
+  result(consults: number, serverCpuMs: (() => number) | undefined): ChatCase {
+    this.recording = false;
+    const cpu = (serverCpuMs?.() ?? NaN) - this.cpuAtStart;
     const delivered = [...this.sentAt.keys()].filter((id) => this.delivered.has(id)).length;
     return {
       ...summarize(this.samples),
@@ -125,6 +150,8 @@ class Tracker {
       failed: this.failed,
       refused: this.refused,
       reconnects: this.reconnects,
+      ...(Number.isFinite(cpu) && this.sent > 0 ? { serverCpuMsPerMessage: Math.round((cpu / this.sent) * 100) / 100 } : {}),
+      load: [this.loadAtStart, loadAverage()],
     };
   }
 }
@@ -299,12 +326,10 @@ export async function chatLatency(baseURL: string, opts: ChatOptions): Promise<C
   await listen(one, one.doctor, one.patient, tracker);
   await listen(one, one.patient, one.doctor, tracker);
   for (let i = 0; i < 20; i++) await send(one, i % 2 ? one.patient : one.doctor, tracker, TEXTS[i % TEXTS.length] ?? ""); // warm-up
-  tracker.reset();
-  tracker.recording = true;
+  tracker.start(opts.serverCpuMs);
   for (let i = 0; i < opts.n; i++) await send(one, i % 2 ? one.patient : one.doctor, tracker, TEXTS[i % TEXTS.length] ?? "");
   await sleep(200); // a duplicate would arrive now
-  tracker.recording = false;
-  const single = tracker.result(1);
+  const single = tracker.result(1, opts.serverCpuMs);
   if (tracker.errors.length > 0) console.warn(`chat latency, 1 consult: ${tracker.errors.join("; ")}`);
   await closeConsult(one);
 
@@ -320,8 +345,7 @@ export async function chatLatency(baseURL: string, opts: ChatOptions): Promise<C
     await send(c, c.doctor, tracker, "hello");
     await send(c, c.patient, tracker, "hello");
   }));
-  tracker.reset();
-  tracker.recording = true;
+  tracker.start(opts.serverCpuMs);
   const start = performance.now() + 50;
   const inFlight: Promise<void>[] = [];
   await Promise.all(
@@ -349,8 +373,7 @@ export async function chatLatency(baseURL: string, opts: ChatOptions): Promise<C
   );
   await Promise.all(inFlight); // every send waits for its delivery, at most 10 s
   await sleep(200);
-  tracker.recording = false;
-  const concurrent = tracker.result(opts.consults);
+  const concurrent = tracker.result(opts.consults, opts.serverCpuMs);
   await Promise.all(many.map(closeConsult));
   if (tracker.errors.length > 0) console.warn(`chat latency, ${opts.consults} consults: ${tracker.errors.join("; ")}`);
   return {

@@ -52,19 +52,19 @@ const chatOpts = {
 type Row = { database: string; startMs: number; signals?: SignalLatency; chat?: ChatLatency; callSetup?: CallSetup };
 const rows: Row[] = [];
 
-async function measure(database: string, baseURL: string, startMs: number, calls: boolean): Promise<void> {
+async function measure(database: string, baseURL: string, startMs: number, calls: boolean, serverCpuMs?: () => number): Promise<void> {
   const row: Row = { database, startMs: Math.round(startMs) };
   rows.push(row);
   if (want("signal")) row.signals = await signalLatency(baseURL, opts);
-  if (want("chat")) row.chat = await chatLatency(baseURL, chatOpts);
+  if (want("chat")) row.chat = await chatLatency(baseURL, { ...chatOpts, serverCpuMs });
   if (want("call") && calls) row.callSetup = await callSetup(baseURL, opts.calls);
 }
 
-async function bench(database: string, port: number, env: Record<string, string>) {
+async function bench(database: string, port: number, env: Record<string, string>, dbCpuMs?: () => number) {
   const server = await startServer(port, env);
   try {
     console.log(`… ${database}: server up in ${(server.startMs / 1000).toFixed(1)} s; measuring`);
-    await measure(database, server.baseURL, server.startMs, true);
+    await measure(database, server.baseURL, server.startMs, true, () => server.cpuMs() + (dbCpuMs?.() ?? 0));
   } finally {
     await server.stop();
   }
@@ -78,7 +78,7 @@ if (values.url) {
 const pg = values["skip-postgres"] || values.url ? undefined : startPostgres(55499);
 if (pg) {
   try {
-    await bench("PostgreSQL", 3202, { DATABASE_URL: pg.url, AUTH_SECRET: "bench-only-secret-0123456789-0123456789", SEED_DEMO: "true" });
+    await bench("PostgreSQL", 3202, { DATABASE_URL: pg.url, AUTH_SECRET: "bench-only-secret-0123456789-0123456789", SEED_DEMO: "true" }, () => pg.cpuMs());
   } finally {
     pg.stop();
   }
@@ -101,14 +101,15 @@ if (rows.some((r) => r.chat)) {
     `\nChat: send (seal + POST) → decrypted and verified on the other side (ms); ` +
       `${c0?.consults} consults × 1 message / ${c0?.intervalMs} ms for ${((c0?.durationMs ?? 0) / 1000).toFixed(0)} s`,
   );
-  line(["case", "n", "p50", "p95", "p99", "max", "lost", "dup", "failed", "refused"]);
+  line(["case", "n", "p50", "p95", "p99", "max", "lost", "dup", "failed", "refused", "cpu/msg", "load"]);
   for (const r of rows) {
     if (!r.chat) continue;
     const { single, concurrent } = r.chat;
     for (const [name, s] of [[`${r.database}, 1 consult`, single], [`${r.database}, ${concurrent.consults} consults at once`, concurrent]] as const) {
-      line([name, s.n, s.p50, s.p95, s.p99, s.max, s.lost, s.duplicates, s.failed, s.refused]);
+      line([name, s.n, s.p50, s.p95, s.p99, s.max, s.lost, s.duplicates, s.failed, s.refused, s.serverCpuMsPerMessage ?? "", s.load.join("→")]);
     }
   }
+  console.log("(cpu/msg: CPU ms the server and its database used per message sent; load: the machine's 1-minute load average before → after)");
 }
 if (rows.some((r) => r.callSetup)) {
   console.log("\nCall set-up: admit → first decoded remote frame (ms)");

@@ -2,11 +2,12 @@
 // PostgreSQL when the machine has its binaries. Everything binds 127.0.0.1; everything started
 // here is stopped here, by PID.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { treeCpuMs } from "./cpu";
 import os from "node:os";
 import path from "node:path";
 
-export type RunningServer = { baseURL: string; startMs: number; stop(): Promise<void> };
+export type RunningServer = { baseURL: string; startMs: number; /** CPU ms used so far by the server's processes */ cpuMs(): number; stop(): Promise<void> };
 
 /**
  * For looking into a run: BENCH_SERVER_LOG=<file> keeps the server's output (appended at its stop);
@@ -37,6 +38,7 @@ export async function startServer(port: number, env: Record<string, string>): Pr
   return {
     baseURL,
     startMs,
+    cpuMs: () => (child.pid ? treeCpuMs(child.pid) : NaN),
     stop: async () => {
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
@@ -48,7 +50,7 @@ export async function startServer(port: number, env: Record<string, string>): Pr
   };
 }
 
-export type Cluster = { url: string; stop(): void };
+export type Cluster = { url: string; /** CPU ms used so far by the cluster's processes */ cpuMs(): number; stop(): void };
 
 /** A throwaway PostgreSQL via scripts/pg-cluster.sh, or undefined when the machine has none. */
 export function startPostgres(port: number): Cluster | undefined {
@@ -59,8 +61,16 @@ export function startPostgres(port: number): Cluster | undefined {
     console.warn(`(no PostgreSQL for the benchmark: ${r.stderr.trim().split("\n").pop() ?? ""})`);
     return undefined;
   }
+  const postmaster = () => Number(readFileSync(path.join(dir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
   return {
     url: r.stdout.trim().split("\n").pop() ?? "",
+    cpuMs: () => {
+      try {
+        return treeCpuMs(postmaster());
+      } catch {
+        return NaN;
+      }
+    },
     stop: () => {
       spawnSync("bash", ["scripts/pg-cluster.sh", "stop", dir], { stdio: "ignore" });
       rmSync(dir, { recursive: true, force: true });
