@@ -84,21 +84,34 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * every stream's re-check, so it is one SQL statement rather than Prisma's one query per relation.
  */
 export async function loadConsultAccess(db: Db, userId: string | undefined, consultId: string): Promise<ConsultAccess | undefined> {
-  if (!userId || !UUID.test(userId) || !UUID.test(consultId)) return undefined;
-  const rows = await db.$queryRawUnsafe<AccessRow[]>(
-    `SELECT p.id, p.role::text AS role, p.state::text AS state, p."displayName",
+  if (!userId) return undefined;
+  return (await loadConsultAccessMany(db, [{ userId, consultId }]))[0];
+}
+
+const ACCESS_SQL = `SELECT p.id, p.role::text AS role, p.state::text AS state, p."displayName",
             u.id AS "userId", u.name AS "userName", u.email, u.role::text AS "userRole", u."disabledAt",
             i."revokedAt" AS "inviteRevokedAt",
             c.id AS "consultId", c.status::text AS status, c."doctorId", c."scheduledAt"
        FROM "Participant" p
        JOIN "User" u ON u.id = p."userId"
        JOIN "Consult" c ON c.id = p."consultId"
-       LEFT JOIN "Invite" i ON i.id = p."inviteId"
-      WHERE p."consultId" = $1::uuid AND p."userId" = $2::uuid`,
-    consultId,
-    userId,
-  );
-  const p = rows[0];
+       LEFT JOIN "Invite" i ON i.id = p."inviteId"`;
+
+/** loadConsultAccess for many (user, consult) pairs in one query; answers in the order asked. */
+export async function loadConsultAccessMany(db: Db, keys: readonly { userId: string; consultId: string }[]): Promise<(ConsultAccess | undefined)[]> {
+  const valid = keys.filter((k) => UUID.test(k.userId) && UUID.test(k.consultId));
+  let rows: AccessRow[] = [];
+  if (valid.length === 1 && valid[0]) {
+    rows = await db.$queryRawUnsafe<AccessRow[]>(`${ACCESS_SQL} WHERE p."consultId" = $1::uuid AND p."userId" = $2::uuid`, valid[0].consultId, valid[0].userId);
+  } else if (valid.length > 1) {
+    const pairs = valid.map((_, i) => `($${2 * i + 1}::uuid, $${2 * i + 2}::uuid)`).join(", ");
+    rows = await db.$queryRawUnsafe<AccessRow[]>(`${ACCESS_SQL} WHERE (p."consultId", p."userId") IN (${pairs})`, ...valid.flatMap((k) => [k.consultId, k.userId]));
+  }
+  const found = new Map(rows.map((r) => [`${r.userId}/${r.consultId}`, r]));
+  return keys.map((k) => toAccess(found.get(`${k.userId.toLowerCase()}/${k.consultId.toLowerCase()}`)));
+}
+
+function toAccess(p: AccessRow | undefined): ConsultAccess | undefined {
   if (!p || p.disabledAt || p.state === "removed" || p.inviteRevokedAt) return undefined;
   const user: SessionUser = { id: p.userId, name: p.userName, email: p.email, role: p.userRole };
   return {

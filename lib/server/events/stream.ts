@@ -8,6 +8,7 @@ import type { Db } from "../db";
 import { loadConsultAccess, type ConsultAccess } from "../authz";
 import { deleteOldSignals, readEvents, withEvents } from "./log";
 import { getNotifier } from "./notifier";
+import { recheckAccess, recheckWindowMs } from "./recheck";
 import type { StreamEvent } from "@/lib/shared/api";
 
 export const POLL_MS = 2_000;
@@ -99,12 +100,37 @@ export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array>
           await tx.participant.update({ where: { id: access.participant.id }, data: { lastSeenAt: type === "online" ? new Date() : null } });
           emit({ consultId, kind: "presence", type, from: access.participant.id, payload: { participantId: access.participant.id } });
         });
-      /** Re-reads the caller's rows; false when they are out. */
+      /** Re-reads the caller's rows now; false when they are out. */
+      let generation = 0;
       const recheck = async () => {
+        generation++;
         const fresh = await loadConsultAccess(db, userId, consultId);
         lastCheck = Date.now();
         if (fresh) access = fresh;
         return fresh !== undefined;
+      };
+      // The periodic re-check runs beside the loop (sharing its query with other streams), so it
+      // never holds up an event; its answer is taken unless a direct re-check came in between.
+      let periodic: Promise<void> | undefined;
+      let revoked = false;
+      let checkFailed: Error | undefined;
+      const startPeriodicCheck = () => {
+        const asked = generation;
+        lastCheck = Date.now();
+        periodic = recheckAccess(db, userId, consultId, recheckWindowMs(pollMs)).then(
+          (fresh) => {
+            periodic = undefined;
+            if (asked !== generation) return;
+            if (fresh) access = fresh;
+            else revoked = true;
+            wake?.();
+          },
+          (err: unknown) => {
+            periodic = undefined;
+            checkFailed = err instanceof Error ? err : new Error(String(err));
+            wake?.();
+          },
+        );
       };
 
       try {
@@ -112,6 +138,11 @@ export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array>
         await presence("online");
         lastTouch = Date.now();
         while (!signal.aborted && Date.now() - started < maxMs) {
+          if (checkFailed) throw checkFailed;
+          if (revoked) {
+            write(`event: revoked\ndata: {}\n\n`);
+            break;
+          }
           if (!dirty && live.length > 0) {
             // Rows this process just committed: written as they are when they follow the cursor
             // without a gap; anything else (a gap, an admission or consult event, a participant
@@ -166,16 +197,13 @@ export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array>
               clearTimeout(t);
               resolve();
             };
-            if (dirty || live.length > 0 || signal.aborted) wake();
+            if (dirty || live.length > 0 || revoked || checkFailed !== undefined || signal.aborted) wake();
           });
           wake = undefined;
           if (signal.aborted) break;
           const now = Date.now();
           // The caller's rows are re-read at least every poll interval, whatever wakes the loop.
-          if (now - lastCheck >= pollMs && !(await recheck())) {
-            write(`event: revoked\ndata: {}\n\n`);
-            break;
-          }
+          if (now - lastCheck >= pollMs && !periodic) startPeriodicCheck();
           if (now - lastWrite >= heartbeatMs) {
             write(`: heartbeat\n\n`);
             lastWrite = now;
