@@ -109,6 +109,7 @@ describe("explicit values", () => {
       turnEnabled: true,
       iceTransportPolicy: "relay",
       maxFileBytes: 1048576,
+      trustOnFirstUse: false,
     });
   });
 
