@@ -2,12 +2,17 @@
 // and PostgreSQL when its binaries are installed). Prints a table and writes JSON to
 // bench/results/latest.json. Figures are recorded in docs/benchmarks.md.
 //   npm run bench -- --n 300 --consults 20 --per-consult 20
+//   npm run bench -- --only chat --chat-consults 50          just the chat benchmark
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { startPostgres, startServer } from "./lib/server";
 import { signalLatency, type SignalLatency } from "./signal-latency";
 import { callSetup, type CallSetup } from "./call-setup";
+import { chatLatency, type ChatLatency } from "./chat-latency";
+
+const PARTS = ["signal", "chat", "call"] as const;
+type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
   options: {
@@ -15,60 +20,111 @@ const { values } = parseArgs({
     calls: { type: "string", default: "12" },
     consults: { type: "string", default: "20" },
     "per-consult": { type: "string", default: "20" },
+    /** chat: messages in the one-consult case */
+    "chat-n": { type: "string", default: "200" },
+    /** chat: consults chatting at once */
+    "chat-consults": { type: "string", default: "50" },
+    /** chat: every consult sends one message per interval, alternating sides */
+    "chat-interval": { type: "string", default: "500" },
+    "chat-duration": { type: "string", default: "20000" },
+    /** chat: no mid-run reconnect of the event streams */
+    "chat-no-reconnect": { type: "boolean", default: false },
+    /** comma-separated parts to run: signal, chat, call (default all) */
+    only: { type: "string", default: PARTS.join(",") },
     "skip-postgres": { type: "boolean", default: false },
+    "skip-embedded": { type: "boolean", default: false },
     /** measure a server that is already running (with the demo accounts) instead of starting ones */
     url: { type: "string" },
   },
 });
+const only = new Set(values.only.split(",").map((s) => s.trim()));
+for (const p of only) if (!PARTS.includes(p as Part)) throw new Error(`--only: unknown part ${p} (one of ${PARTS.join(", ")})`);
+const want = (p: Part) => only.has(p);
 const opts = { n: Number(values.n), consults: Number(values.consults), perConsult: Number(values["per-consult"]), calls: Number(values.calls) };
+const chatOpts = {
+  n: Number(values["chat-n"]),
+  consults: Number(values["chat-consults"]),
+  intervalMs: Number(values["chat-interval"]),
+  durationMs: Number(values["chat-duration"]),
+  reconnect: !values["chat-no-reconnect"],
+};
 
-type Row = { database: string; startMs: number; callSetup?: CallSetup } & SignalLatency;
+type Row = { database: string; startMs: number; signals?: SignalLatency; chat?: ChatLatency; callSetup?: CallSetup };
 const rows: Row[] = [];
 
-async function bench(database: string, port: number, env: Record<string, string>) {
+async function measure(database: string, baseURL: string, startMs: number, calls: boolean, serverCpuMs?: () => number): Promise<void> {
+  const row: Row = { database, startMs: Math.round(startMs) };
+  rows.push(row);
+  if (want("signal")) row.signals = await signalLatency(baseURL, opts);
+  if (want("chat")) row.chat = await chatLatency(baseURL, { ...chatOpts, serverCpuMs });
+  if (want("call") && calls) row.callSetup = await callSetup(baseURL, opts.calls);
+}
+
+async function bench(database: string, port: number, env: Record<string, string>, dbCpuMs?: () => number) {
   const server = await startServer(port, env);
   try {
     console.log(`… ${database}: server up in ${(server.startMs / 1000).toFixed(1)} s; measuring`);
-    const signals = await signalLatency(server.baseURL, opts);
-    rows.push({ database, startMs: Math.round(server.startMs), ...signals, callSetup: await callSetup(server.baseURL, opts.calls) });
+    await measure(database, server.baseURL, server.startMs, true, () => server.cpuMs() + (dbCpuMs?.() ?? 0));
   } finally {
     await server.stop();
   }
 }
 
 if (values.url) {
-  rows.push({ database: values.url, startMs: 0, ...(await signalLatency(values.url, opts)) });
-} else {
+  await measure(values.url, values.url, 0, false);
+} else if (!values["skip-embedded"]) {
   await bench("embedded (PGlite)", 3201, { DATABASE_URL: "" });
 }
 const pg = values["skip-postgres"] || values.url ? undefined : startPostgres(55499);
 if (pg) {
   try {
-    await bench("PostgreSQL", 3202, { DATABASE_URL: pg.url, AUTH_SECRET: "bench-only-secret-0123456789-0123456789", SEED_DEMO: "true" });
+    await bench("PostgreSQL", 3202, { DATABASE_URL: pg.url, AUTH_SECRET: "bench-only-secret-0123456789-0123456789", SEED_DEMO: "true" }, () => pg.cpuMs());
   } finally {
     pg.stop();
   }
 }
 
 const line = (cells: (string | number)[]) => console.log(cells.map((c, i) => String(c).padEnd(i === 0 ? 44 : 10)).join(""));
-console.log("\nSignal relay: POST /signals → the peer's event stream (ms)");
-line(["case", "n", "p50", "p95", "p99", "max"]);
-for (const r of rows) {
-  line([`${r.database}, 1 consult`, r.single.n, r.single.p50, r.single.p95, r.single.p99, r.single.max]);
-  line([`${r.database}, ${r.concurrent.consults} consults at once`, r.concurrent.n, r.concurrent.p50, r.concurrent.p95, r.concurrent.p99, r.concurrent.max]);
+if (rows.some((r) => r.signals)) {
+  console.log("\nSignal relay: POST /signals → the peer's event stream (ms)");
+  line(["case", "n", "p50", "p95", "p99", "max"]);
+  for (const r of rows) {
+    if (!r.signals) continue;
+    const { single, concurrent } = r.signals;
+    line([`${r.database}, 1 consult`, single.n, single.p50, single.p95, single.p99, single.max]);
+    line([`${r.database}, ${concurrent.consults} consults at once`, concurrent.n, concurrent.p50, concurrent.p95, concurrent.p99, concurrent.max]);
+  }
 }
-console.log("\nCall set-up: admit → first decoded remote frame (ms)");
-line(["case", "calls", "p50", "p95", "max"]);
-for (const r of rows) {
-  if (!r.callSetup) continue;
-  for (const [side, sum] of [["both sides", r.callSetup.both], ["doctor", r.callSetup.doctor], ["patient", r.callSetup.patient]] as const) {
-    line([`${r.database}, ${side}`, sum.n, sum.p50, sum.p95, sum.max]);
+if (rows.some((r) => r.chat)) {
+  const c0 = rows.find((r) => r.chat)?.chat?.concurrent;
+  console.log(
+    `\nChat: send (seal + POST) → decrypted and verified on the other side (ms); ` +
+      `${c0?.consults} consults × 1 message / ${c0?.intervalMs} ms for ${((c0?.durationMs ?? 0) / 1000).toFixed(0)} s`,
+  );
+  line(["case", "n", "p50", "p95", "p99", "max", "lost", "dup", "failed", "refused", "cpu/msg", "load"]);
+  for (const r of rows) {
+    if (!r.chat) continue;
+    const { single, concurrent } = r.chat;
+    for (const [name, s] of [[`${r.database}, 1 consult`, single], [`${r.database}, ${concurrent.consults} consults at once`, concurrent]] as const) {
+      line([name, s.n, s.p50, s.p95, s.p99, s.max, s.lost, s.duplicates, s.failed, s.refused, s.serverCpuMsPerMessage ?? "", s.load.join("→")]);
+    }
+  }
+  console.log("(cpu/msg: CPU ms the server and its database used per message sent; load: the machine's 1-minute load average before → after)");
+}
+if (rows.some((r) => r.callSetup)) {
+  console.log("\nCall set-up: admit → first decoded remote frame (ms)");
+  line(["case", "calls", "p50", "p95", "max"]);
+  for (const r of rows) {
+    if (!r.callSetup) continue;
+    for (const [side, sum] of [["both sides", r.callSetup.both], ["doctor", r.callSetup.doctor], ["patient", r.callSetup.patient]] as const) {
+      line([`${r.database}, ${side}`, sum.n, sum.p50, sum.p95, sum.max]);
+    }
   }
 }
 console.log("\nServer start with a current build, to /sign-in answering 200 (ms)");
 for (const r of rows) line([r.database, r.startMs]);
 
 mkdirSync("bench/results", { recursive: true });
-const result = { at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, options: opts, rows };
+const result = { at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, options: { ...opts, chat: chatOpts, only: [...only] }, rows };
 writeFileSync("bench/results/latest.json", JSON.stringify(result, null, 2) + "\n");
 console.log("\nJSON: bench/results/latest.json");

@@ -3,15 +3,17 @@ import "server-only";
 // re-reads the caller's user row and participant row on every call: a disabled user, a removed
 // participant or a revoked invite is out at once, whatever the session cookie says.
 // A consult the caller has no part in is "not found", never "forbidden": ids leak nothing.
-import { auth } from "./auth";
+import { headers } from "next/headers";
+import { sessionUserIdFrom } from "./auth/session";
+import { getServerEnv } from "./env";
 import { getDb, type Db } from "./db";
 import { ApiError } from "./errors";
 
 export type SessionUser = { id: string; name: string; email: string | null; role: "doctor" | "patient" | "admin" };
 
+/** The session cookie's user id (next-auth's JWT, decoded as `auth()` does: see auth/session.ts). */
 export async function sessionUserId(): Promise<string | undefined> {
-  const session = await auth();
-  return session?.user?.id ?? undefined;
+  return sessionUserIdFrom(new Headers(await headers()), getServerEnv().authSecret);
 }
 
 async function loadUser(db: Db, id: string | undefined): Promise<SessionUser | undefined> {
@@ -56,32 +58,67 @@ type AccessOptions = {
   open?: boolean;
 };
 
+type AccessRow = {
+  id: string;
+  role: "doctor" | "patient";
+  state: ConsultAccess["participant"]["state"];
+  displayName: string;
+  userId: string;
+  userName: string;
+  email: string | null;
+  userRole: SessionUser["role"];
+  disabledAt: Date | null;
+  inviteRevokedAt: Date | null;
+  consultId: string;
+  status: ConsultAccess["consult"]["status"];
+  doctorId: string;
+  scheduledAt: Date;
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
- * Loads and checks the caller's place in a consult in one query (user and participant rows);
- * undefined when they have none (any more): no row, user disabled, participant removed, or the
- * invite it came through revoked.
+ * Loads and checks the caller's place in a consult in one query (participant, user, invite and
+ * consult rows joined); undefined when they have none (any more): no row, user disabled,
+ * participant removed, or the invite it came through revoked. It runs on every request and on
+ * every stream's re-check, so it is one SQL statement rather than Prisma's one query per relation.
  */
 export async function loadConsultAccess(db: Db, userId: string | undefined, consultId: string): Promise<ConsultAccess | undefined> {
   if (!userId) return undefined;
-  const p = await db.participant.findUnique({
-    where: { consultId_userId: { consultId, userId } },
-    select: {
-      id: true,
-      role: true,
-      state: true,
-      displayName: true,
-      user: { select: { id: true, name: true, email: true, role: true, disabledAt: true } },
-      invite: { select: { revokedAt: true } },
-      consult: { select: { id: true, status: true, doctorId: true, scheduledAt: true } },
-    },
-  });
-  if (!p || p.user.disabledAt || p.state === "removed" || p.invite?.revokedAt) return undefined;
-  const user: SessionUser = { id: p.user.id, name: p.user.name, email: p.user.email, role: p.user.role };
+  return (await loadConsultAccessMany(db, [{ userId, consultId }]))[0];
+}
+
+const ACCESS_SQL = `SELECT p.id, p.role::text AS role, p.state::text AS state, p."displayName",
+            u.id AS "userId", u.name AS "userName", u.email, u.role::text AS "userRole", u."disabledAt",
+            i."revokedAt" AS "inviteRevokedAt",
+            c.id AS "consultId", c.status::text AS status, c."doctorId", c."scheduledAt"
+       FROM "Participant" p
+       JOIN "User" u ON u.id = p."userId"
+       JOIN "Consult" c ON c.id = p."consultId"
+       LEFT JOIN "Invite" i ON i.id = p."inviteId"`;
+
+/** loadConsultAccess for many (user, consult) pairs in one query; answers in the order asked. */
+export async function loadConsultAccessMany(db: Db, keys: readonly { userId: string; consultId: string }[]): Promise<(ConsultAccess | undefined)[]> {
+  const valid = keys.filter((k) => UUID.test(k.userId) && UUID.test(k.consultId));
+  let rows: AccessRow[] = [];
+  if (valid.length === 1 && valid[0]) {
+    rows = await db.$queryRawUnsafe<AccessRow[]>(`${ACCESS_SQL} WHERE p."consultId" = $1::uuid AND p."userId" = $2::uuid`, valid[0].consultId, valid[0].userId);
+  } else if (valid.length > 1) {
+    const pairs = valid.map((_, i) => `($${2 * i + 1}::uuid, $${2 * i + 2}::uuid)`).join(", ");
+    rows = await db.$queryRawUnsafe<AccessRow[]>(`${ACCESS_SQL} WHERE (p."consultId", p."userId") IN (${pairs})`, ...valid.flatMap((k) => [k.consultId, k.userId]));
+  }
+  const found = new Map(rows.map((r) => [`${r.userId}/${r.consultId}`, r]));
+  return keys.map((k) => toAccess(found.get(`${k.userId.toLowerCase()}/${k.consultId.toLowerCase()}`)));
+}
+
+function toAccess(p: AccessRow | undefined): ConsultAccess | undefined {
+  if (!p || p.disabledAt || p.state === "removed" || p.inviteRevokedAt) return undefined;
+  const user: SessionUser = { id: p.userId, name: p.userName, email: p.email, role: p.userRole };
   return {
     user,
     participant: { id: p.id, role: p.role, state: p.state, displayName: p.displayName },
-    consult: p.consult,
-    isOwner: p.consult.doctorId === user.id && p.role === "doctor",
+    consult: { id: p.consultId, status: p.status, doctorId: p.doctorId, scheduledAt: new Date(p.scheduledAt) },
+    isOwner: p.doctorId === user.id && p.role === "doctor",
   };
 }
 

@@ -10,9 +10,10 @@ import type { z } from "zod";
 import type { Db } from "./db";
 import type { ConsultAccess } from "./authz";
 import { ApiError } from "./errors";
-import { withEvents } from "./events/log";
+import { appendEvent, withEvents } from "./events/log";
+import { getNotifier } from "./events/notifier";
 import { audit } from "./audit";
-import type { MessageReceipt, postMessageBody, StoredMessage } from "@/lib/shared/api";
+import type { MessageReceipt, postMessageBody, StoredMessage, StreamEvent } from "@/lib/shared/api";
 
 type Body = z.infer<typeof postMessageBody>;
 type Sender = { userId: string; identityKey: Uint8Array };
@@ -42,12 +43,108 @@ function isSealedLength(n: number): boolean {
   return plain === 256 || plain === 1024 || plain === 4096 || (plain > 0 && plain % 16384 === 0);
 }
 
+/**
+ * The immutable part of a device row (its user and identity key never change; only `revokedAt`
+ * and `lastSeenAt` do), kept per process so a message costs no device read: whether the device is
+ * still the caller's and not revoked is checked by the insert itself.
+ */
+type DeviceFacts = { userId: string; identityKey: Uint8Array };
+const g = globalThis as { __parleyDeviceFacts?: Map<string, DeviceFacts> };
+const DEVICE_CACHE_MAX = 10_000;
+
+async function deviceFacts(db: Db, deviceId: string): Promise<DeviceFacts | undefined> {
+  const cache = (g.__parleyDeviceFacts ??= new Map<string, DeviceFacts>());
+  const known = cache.get(deviceId);
+  if (known) return known;
+  const d = await db.device.findUnique({ where: { id: deviceId }, select: { userId: true, identityKey: true } });
+  if (!d) return undefined;
+  if (cache.size >= DEVICE_CACHE_MAX) cache.clear();
+  cache.set(deviceId, d);
+  return d;
+}
+
+type Appended = { deviceOk: number; seq: bigint | null; payload: unknown };
+
+/**
+ * Stores a new message and its `message`/`new` event in one statement (atomic on its own): the
+ * sender device must still be the caller's and not revoked; the consult's row is locked and its
+ * `eventSeq` bumped before anything else is written (the lock order of withEvents), so the event
+ * gets the next gap-free seq; a used message id or device seq aborts the whole statement with a
+ * unique violation. With a real PostgreSQL the NOTIFY for other instances goes in the same
+ * statement and is delivered at its commit.
+ */
+async function appendMessage(db: Db, access: ConsultAccess, body: Body, stored: StoredMessage, createdAt: Date): Promise<Appended> {
+  const notifier = getNotifier();
+  const consultId = access.consult.id;
+  const notify = notifier.crossInstance ? `, (SELECT count(*) FROM (SELECT pg_notify($12, $13) FROM e) n)::int AS notified` : "";
+  const params: unknown[] = [
+    body.senderDeviceId,
+    access.user.id,
+    consultId,
+    body.id,
+    access.participant.id,
+    BigInt(body.seq),
+    bytes(body.keyId),
+    bytes(body.iv),
+    bytes(body.ciphertext),
+    createdAt.toISOString(),
+    JSON.stringify(stored),
+  ];
+  if (notify) params.push(notifier.channel, notifier.notifyPayload(consultId));
+  const rows = await db.$queryRawUnsafe<Appended[]>(
+    `WITH ok AS (
+       SELECT 1 FROM "Device" WHERE id = $1::uuid AND "userId" = $2::uuid AND "revokedAt" IS NULL
+     ), c AS (
+       UPDATE "Consult" SET "eventSeq" = "eventSeq" + 1, "updatedAt" = $10::timestamptz AT TIME ZONE 'UTC'
+       WHERE id = $3::uuid AND EXISTS (SELECT 1 FROM ok)
+       RETURNING "eventSeq"
+     ), m AS (
+       INSERT INTO "Message" (id, "consultId", "senderDeviceId", "senderParticipantId", seq, "keyId", iv, ciphertext, "createdAt")
+       SELECT $4::uuid, $3::uuid, $1::uuid, $5::uuid, $6::bigint, $7::bytea, $8::bytea, $9::bytea, $10::timestamptz AT TIME ZONE 'UTC' FROM c
+       RETURNING id
+     ), e AS (
+       INSERT INTO "Event" ("consultId", seq, kind, type, "fromParticipantId", "toParticipantId", payload, "createdAt")
+       SELECT $3::uuid, c."eventSeq", 'message'::"EventKind", 'new', $5::uuid, NULL, $11::jsonb, $10::timestamptz AT TIME ZONE 'UTC' FROM c, m
+       RETURNING seq, payload
+     )
+     SELECT (SELECT count(*) FROM ok)::int AS "deviceOk", e.seq, e.payload${notify}
+     FROM (SELECT 1) AS one LEFT JOIN e ON true`,
+    ...params,
+  );
+  const row = rows[0];
+  if (!row) throw new Error("the message insert returned no row");
+  return row;
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const text = err instanceof Error ? `${err.message} ${JSON.stringify((err as { meta?: unknown }).meta ?? {})}` : "";
+  return /23505|unique constraint|UniqueConstraintViolation/i.test(text);
+}
+
 export async function postMessage(db: Db, access: ConsultAccess, body: Body): Promise<{ message: StoredMessage; created: boolean }> {
   if (!isSealedLength(Buffer.from(body.ciphertext, "base64url").length)) throw new ApiError("invalid_input", "ciphertext is not a padded, sealed message");
-  const device = await db.device.findUnique({ where: { id: body.senderDeviceId }, select: { userId: true, identityKey: true, revokedAt: true } });
-  if (!device || device.userId !== access.user.id || device.revokedAt) throw new ApiError("forbidden", "senderDeviceId is not one of your devices");
-  const existing = await db.message.findUnique({ where: { id: body.id } });
-  if (existing) {
+  const device = await deviceFacts(db, body.senderDeviceId);
+  if (!device || device.userId !== access.user.id) throw new ApiError("forbidden", "senderDeviceId is not one of your devices");
+  const createdAt = new Date();
+  const stored: StoredMessage = {
+    id: body.id,
+    senderDeviceId: body.senderDeviceId,
+    seq: body.seq,
+    keyId: body.keyId,
+    iv: body.iv,
+    ciphertext: body.ciphertext,
+    createdAt: createdAt.toISOString(),
+    senderUserId: device.userId,
+    senderIdentityKey: b64(device.identityKey),
+  };
+  let appended: Appended;
+  try {
+    appended = await appendMessage(db, access, body, stored, createdAt);
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    // A used id (a retry, or a clash) or a used seq of this device.
+    const existing = await db.message.findUnique({ where: { id: body.id } });
+    if (!existing) throw new ApiError("conflict", "This device already sent a message with this seq");
     const same =
       existing.consultId === access.consult.id &&
       existing.senderDeviceId === body.senderDeviceId &&
@@ -58,28 +155,19 @@ export async function postMessage(db: Db, access: ConsultAccess, body: Body): Pr
     if (!same) throw new ApiError("conflict", "Another message already uses this id");
     return { message: view(existing, device), created: false };
   }
-  return withEvents(db, access.consult.id, async (tx, emit) => {
-    const taken = await tx.message.findUnique({
-      where: { consultId_senderDeviceId_seq: { consultId: access.consult.id, senderDeviceId: body.senderDeviceId, seq: BigInt(body.seq) } },
-      select: { id: true },
-    });
-    if (taken) throw new ApiError("conflict", "This device already sent a message with this seq");
-    const m = await tx.message.create({
-      data: {
-        id: body.id,
-        consultId: access.consult.id,
-        senderDeviceId: body.senderDeviceId,
-        senderParticipantId: access.participant.id,
-        seq: BigInt(body.seq),
-        keyId: bytes(body.keyId),
-        iv: bytes(body.iv),
-        ciphertext: bytes(body.ciphertext),
-      },
-    });
-    const stored = view(m, device);
-    emit({ consultId: access.consult.id, kind: "message", type: "new", from: access.participant.id, payload: stored });
-    return { message: stored, created: true };
-  });
+  if (!appended.deviceOk) throw new ApiError("forbidden", "senderDeviceId is not one of your devices");
+  if (appended.seq === null) throw new ApiError("not_found", "No such consult");
+  const event: StreamEvent = {
+    seq: Number(appended.seq),
+    kind: "message",
+    type: "new",
+    from: access.participant.id,
+    to: null,
+    payload: (typeof appended.payload === "string" ? JSON.parse(appended.payload) : appended.payload) as StreamEvent["payload"],
+    at: createdAt.toISOString(),
+  };
+  await getNotifier().publish(access.consult.id, [event]);
+  return { message: stored, created: true };
 }
 
 /** The consult's messages in the order the server received them (receivers order by seq). */
@@ -96,10 +184,7 @@ export async function listMessages(db: Db, access: ConsultAccess, limit = 1000):
 
 /** Relays a receipt to the consult (the sender's device marks its messages up to `seq`). */
 export async function postReceipt(db: Db, access: ConsultAccess, receipt: MessageReceipt): Promise<void> {
-  await withEvents(db, access.consult.id, (_tx, emit) => {
-    emit({ consultId: access.consult.id, kind: "message", type: "receipt", from: access.participant.id, payload: receipt });
-    return Promise.resolve();
-  });
+  await appendEvent(db, { consultId: access.consult.id, kind: "message", type: "receipt", from: access.participant.id, payload: receipt });
 }
 
 /**

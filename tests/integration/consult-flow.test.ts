@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 
 import { beforeAll, describe, expect, it } from "vitest";
 
-import { loadConsultAccess } from "@/lib/server/authz";
+import { loadConsultAccess, loadConsultAccessMany } from "@/lib/server/authz";
 import { admit, createConsult, endConsult, leave, listDoctorConsults, newInvite, revokeInvite, roomSnapshot } from "@/lib/server/consults";
 import { ApiError } from "@/lib/server/errors";
 import { headSeq, readEvents, withEvents } from "@/lib/server/events/log";
@@ -210,6 +210,41 @@ describeBackends("consult flow", (kind) => {
       // A guest is bound to its one consult.
       const other = await consult();
       expect(await loadConsultAccess(t.db, guest.userId, other.id)).toBeUndefined();
+      expect(await loadConsultAccess(t.db, guest.userId, "not-a-uuid")).toBeUndefined();
+    });
+
+    it("answers many (user, consult) pairs in one query, each as loadConsultAccess would, in order", async () => {
+      const a = await withGuest();
+      const b = await withGuest();
+      await revokeInvite(t.db, await access(doctor.id, b.id), (await t.db.invite.findFirstOrThrow({ where: { consultId: b.id } })).id);
+      const keys = [
+        { userId: a.guest.userId, consultId: a.id },
+        { userId: doctor.id, consultId: b.id },
+        { userId: b.guest.userId, consultId: b.id }, // removed with its invite
+        { userId: a.guest.userId, consultId: b.id }, // not its consult
+        { userId: "nope", consultId: a.id },
+        { userId: doctor.id, consultId: a.id },
+      ];
+      const many = await loadConsultAccessMany(t.db, keys);
+      expect(many).toEqual(await Promise.all(keys.map((k) => loadConsultAccess(t.db, k.userId, k.consultId))));
+      expect(many.map((x) => x?.participant.role)).toEqual(["patient", "doctor", undefined, undefined, undefined, "doctor"]);
+    });
+
+    it("loads every field of the caller's rows exactly as stored (one joined query)", async () => {
+      const { id, guest } = await withGuest();
+      const row = await t.db.participant.findUniqueOrThrow({
+        where: { consultId_userId: { consultId: id, userId: guest.userId } },
+        select: { id: true, role: true, state: true, displayName: true, user: { select: { id: true, name: true, email: true, role: true } }, consult: { select: { id: true, status: true, doctorId: true, scheduledAt: true } } },
+      });
+      expect(await loadConsultAccess(t.db, guest.userId, id)).toEqual({
+        user: row.user,
+        participant: { id: row.id, role: row.role, state: row.state, displayName: row.displayName },
+        consult: row.consult,
+        isOwner: false,
+      });
+      const doc = await access(doctor.id, id);
+      expect(doc.user).toEqual({ id: doctor.id, name: doctor.name, email: doctor.email, role: "doctor" });
+      expect(doc.consult.scheduledAt).toBeInstanceOf(Date);
     });
 
     it("a disabled user has no access, doctor or guest", async () => {

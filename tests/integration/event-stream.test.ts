@@ -5,7 +5,8 @@ import { beforeAll, expect, it } from "vitest";
 import { type ConsultAccess } from "@/lib/server/authz";
 import { admit, createConsult, revokeInvite } from "@/lib/server/consults";
 import type { Db } from "@/lib/server/db";
-import { appendEvent, headSeq } from "@/lib/server/events/log";
+import { appendEvent, headSeq, readEvents } from "@/lib/server/events/log";
+import { getNotifier } from "@/lib/server/events/notifier";
 import { openEventStream } from "@/lib/server/events/stream";
 import { redeemInvite } from "@/lib/server/guests";
 
@@ -244,15 +245,22 @@ describeBackends("event stream", (kind) => {
     }
   });
 
-  // Regression: the notifier's callback used to call `wake` only while the stream was parked in its
-  // wait, so an append that committed while the stream was reading (after its readEvents, before
-  // the wait) lost its wake-up and waited for the next poll (POLL_MS = 2 s). Reproduced
-  // deterministically by committing an append right after the stream's read returns.
-  it("an append committed while the stream is reading still wakes it at once", async () => {
-    const { id, doc } = await room(true);
-    let inject: (() => Promise<void>) | undefined;
-    // The real client, with one hook: after an `event.findMany` returns, run `inject` once.
-    const hooked = new Proxy(t.db, {
+  /**
+   * An append as another app instance makes it: the row is committed, and this process only hears a
+   * bare wake-up (its NOTIFY), with no rows, so its streams must read the log.
+   */
+  async function appendElsewhere(consultId: string, type: string, from: string, wake = true) {
+    await t.db.$transaction(async (tx) => {
+      const { eventSeq } = await tx.consult.update({ where: { id: consultId }, data: { eventSeq: { increment: 1 } }, select: { eventSeq: true } });
+      await tx.event.create({ data: { consultId, seq: eventSeq, kind: "signal", type, fromParticipantId: from, payload: {} } });
+    });
+    if (wake) await getNotifier().publish(consultId);
+  }
+
+  /** The real client, with one hook: after an `event.findMany` returns, run `inject` once; reads are counted. */
+  function hookReads() {
+    const hook: { inject?: () => Promise<void>; reads: number } = { reads: 0 };
+    const db = new Proxy(t.db, {
       get(target, prop) {
         const value: unknown = Reflect.get(target, prop, target);
         if (prop === "event") {
@@ -262,9 +270,10 @@ describeBackends("event stream", (kind) => {
               const v: unknown = Reflect.get(d, p, d);
               if (p !== "findMany") return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(d) : v;
               return async (args: Parameters<Db["event"]["findMany"]>[0]) => {
+                hook.reads++;
                 const rows = await d.findMany(args);
-                const fn = inject;
-                inject = undefined;
+                const fn = hook.inject;
+                hook.inject = undefined;
                 if (fn) await fn();
                 return rows;
               };
@@ -274,16 +283,90 @@ describeBackends("event stream", (kind) => {
         return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
     });
+    return { db, hook };
+  }
+
+  // Regression: the notifier's callback used to call `wake` only while the stream was parked in its
+  // wait, so an append that committed while the stream was reading (after its readEvents, before
+  // the wait) lost its wake-up and waited for the next poll (POLL_MS = 2 s). Reproduced
+  // deterministically by committing an append right after the stream's read returns; both appends
+  // come from "another instance" (bare wake-ups), so the stream reads the log each time.
+  it("an append committed while the stream is reading still wakes it at once", async () => {
+    const { id, doc } = await room(true);
+    const { db, hook } = hookReads();
     try {
-      const s = open(doc, await headSeq(t.db, id), { ...QUIET, db: hooked });
+      const s = open(doc, await headSeq(t.db, id), { ...QUIET, db });
       await s.reader.until(isOwnPresence(doc.participant.id, "online"));
       await sleep(200);
       // Wake the stream with one event; while it reads that, another one commits.
-      inject = () => appendEvent(t.db, { consultId: id, kind: "signal", type: "second", from: doc.participant.id });
+      hook.inject = () => appendElsewhere(id, "second", doc.participant.id);
       const started = Date.now();
-      await appendEvent(t.db, { consultId: id, kind: "signal", type: "first", from: doc.participant.id });
+      await appendElsewhere(id, "first", doc.participant.id);
       await s.reader.until((f) => eventOf(f)?.type === "second", 4_000);
       expect(Date.now() - started).toBeLessThan(WOKEN_WITHIN_MS);
+    } finally {
+      await closeAll();
+    }
+  });
+
+  it("the same when the append during the read is this process's own (its rows come with the wake-up)", async () => {
+    const { id, doc } = await room(true);
+    const { db, hook } = hookReads();
+    try {
+      const s = open(doc, await headSeq(t.db, id), { ...QUIET, db });
+      await s.reader.until(isOwnPresence(doc.participant.id, "online"));
+      await sleep(200);
+      hook.inject = () => appendEvent(t.db, { consultId: id, kind: "signal", type: "second", from: doc.participant.id });
+      const started = Date.now();
+      await appendElsewhere(id, "first", doc.participant.id);
+      await s.reader.until((f) => eventOf(f)?.type === "second", 4_000);
+      expect(Date.now() - started).toBeLessThan(WOKEN_WITHIN_MS);
+      expect(events(s.reader.frames).filter((e) => e.kind === "signal").map((e) => e.type)).toEqual(["first", "second"]);
+    } finally {
+      await closeAll();
+    }
+  });
+
+  it("writes rows committed in this process without reading the log, exactly as the log has them", async () => {
+    const { id, doc, pat } = await room(true);
+    const { db, hook } = hookReads();
+    try {
+      const after = await headSeq(t.db, id);
+      const s = open(pat, after, { ...QUIET, db });
+      await s.reader.until(isOwnPresence(pat.participant.id, "online"));
+      await sleep(200);
+      const readsBefore = hook.reads;
+      await appendEvent(t.db, { consultId: id, kind: "signal", type: "offer", from: doc.participant.id, to: pat.participant.id, payload: { sdp: "v=0", n: [1, 2], nested: { b: 1, a: "x" } } });
+      await appendEvent(t.db, { consultId: id, kind: "signal", type: "not-for-the-patient", from: pat.participant.id, to: doc.participant.id });
+      await appendEvent(t.db, { consultId: id, kind: "signal", type: "broadcast", from: doc.participant.id });
+      await s.reader.until((f) => eventOf(f)?.type === "broadcast", 3_000);
+      expect(hook.reads).toBe(readsBefore);
+      const fromLog = await readEvents(t.db, id, { participantId: pat.participant.id, admitted: true }, after);
+      const sent = events(s.reader.frames);
+      expect(sent).toEqual(fromLog.filter((e) => e.seq <= (sent.at(-1)?.seq ?? 0)));
+      expect(sent.map((e) => e.type)).not.toContain("not-for-the-patient");
+      // each frame's id is its seq
+      expect(s.reader.frames.filter((f) => f.id).map((f) => Number(f.id))).toEqual(sent.map((e) => e.seq));
+    } finally {
+      await closeAll();
+    }
+  });
+
+  it("a wake-up whose rows do not follow the cursor (a row from elsewhere in between) reads the log: nothing skipped", async () => {
+    const { id, doc } = await room(true);
+    const { db, hook } = hookReads();
+    try {
+      const s = open(doc, await headSeq(t.db, id), { ...QUIET, db });
+      await s.reader.until(isOwnPresence(doc.participant.id, "online"));
+      await sleep(200);
+      const readsBefore = hook.reads;
+      await appendElsewhere(id, "from-elsewhere", doc.participant.id, false); // its NOTIFY is late
+      const started = Date.now();
+      await appendEvent(t.db, { consultId: id, kind: "signal", type: "local", from: doc.participant.id });
+      await s.reader.until((f) => eventOf(f)?.type === "local", 3_000);
+      expect(Date.now() - started).toBeLessThan(WOKEN_WITHIN_MS);
+      expect(hook.reads).toBeGreaterThan(readsBefore);
+      expect(events(s.reader.frames).filter((e) => e.kind === "signal").map((e) => e.type)).toEqual(["from-elsewhere", "local"]);
     } finally {
       await closeAll();
     }

@@ -8,7 +8,10 @@ import { beforeAll, expect, it } from "vitest";
 import { loadConsultAccess, type ConsultAccess } from "@/lib/server/authz";
 import { createConsult, admit } from "@/lib/server/consults";
 import { registerDevice } from "@/lib/server/devices";
-import { readEvents } from "@/lib/server/events/log";
+import { headSeq, readEvents } from "@/lib/server/events/log";
+import { getNotifier } from "@/lib/server/events/notifier";
+import type { StreamEvent } from "@/lib/shared/api";
+import pg from "pg";
 import { redeemInvite } from "@/lib/server/guests";
 import { deleteMessages, listMessages, postMessage, postReceipt } from "@/lib/server/messages";
 
@@ -61,6 +64,52 @@ describeBackends("messages", (kind) => {
     const events = await readEvents(t.db, access.consult.id, { participantId: patientAccess.participant.id, admitted: true }, 0);
     expect(events.filter((e) => e.kind === "message")).toEqual([expect.objectContaining({ type: "new", payload: message })]);
   });
+
+  it("wakes this process's streams with the event row exactly as the log holds it", async () => {
+    const woken: (readonly StreamEvent[] | undefined)[] = [];
+    const off = getNotifier().subscribe(access.consult.id, (events) => woken.push(events));
+    try {
+      const before = await headSeq(t.db, access.consult.id);
+      const b = body(deviceId, 100);
+      await postMessage(t.db, access, b);
+      const logged = await readEvents(t.db, access.consult.id, { participantId: patientAccess.participant.id, admitted: true }, before);
+      expect(logged).toHaveLength(1);
+      expect(woken).toEqual([logged]);
+      expect(logged[0]).toMatchObject({ seq: before + 1, kind: "message", type: "new", from: access.participant.id, to: null });
+    } finally {
+      off();
+    }
+  });
+
+  it("refuses a device revoked after it was used, using no seq and writing nothing", async () => {
+    const key = identityKey();
+    const second = (await registerDevice(t.db, doctor, key)).deviceId;
+    await postMessage(t.db, access, body(second, 0));
+    await t.db.device.update({ where: { id: second }, data: { revokedAt: new Date() } });
+    const seq = await headSeq(t.db, access.consult.id);
+    const messages = await t.db.message.count();
+    expect(await code(postMessage(t.db, access, body(second, 1)))).toBe("forbidden");
+    expect(await headSeq(t.db, access.consult.id)).toBe(seq);
+    expect(await t.db.message.count()).toBe(messages);
+  });
+
+  if (kind === "postgres") {
+    it("tells other instances through NOTIFY, tagged with this instance so it ignores its own", async () => {
+      const url = t.open.databaseUrl;
+      if (!url) throw new Error("no database URL");
+      getNotifier().useDatabase(url, false);
+      const listener = new pg.Client({ connectionString: url });
+      await listener.connect();
+      try {
+        await listener.query("LISTEN parley_events");
+        const heard = new Promise<string | undefined>((resolve) => listener.once("notification", (n: pg.Notification) => resolve(n.payload)));
+        await postMessage(t.db, access, body(deviceId, 200));
+        expect(await heard).toBe(`${getNotifier().instance}:${access.consult.id}`);
+      } finally {
+        await listener.end();
+      }
+    });
+  }
 
   it("a retry with the same id and bytes is answered as the first time, with no second notice", async () => {
     const b = body(deviceId, 1);

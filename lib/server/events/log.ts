@@ -18,9 +18,26 @@ export type NewEvent = {
   payload?: Prisma.InputJsonValue;
 };
 
-async function append(tx: Tx, events: NewEvent[]): Promise<void> {
+type EventRow = { seq: bigint; kind: EventKind; type: string; fromParticipantId: string | null; toParticipantId: string | null; payload: unknown; createdAt: Date };
+
+/** A stored row as streams send it (the same whether read back from the log or just written). */
+export function toStreamEvent(r: EventRow): StreamEvent {
+  return {
+    seq: Number(r.seq),
+    kind: r.kind,
+    type: r.type,
+    from: r.fromParticipantId,
+    to: r.toParticipantId,
+    payload: r.payload as StreamEvent["payload"],
+    at: r.createdAt.toISOString(),
+  };
+}
+
+/** Appends the events; returns the stored rows by consult, in seq order. */
+async function append(tx: Tx, events: NewEvent[]): Promise<Map<string, StreamEvent[]>> {
   const byConsult = new Map<string, NewEvent[]>();
   for (const e of events) byConsult.set(e.consultId, [...(byConsult.get(e.consultId) ?? []), e]);
+  const stored = new Map<string, StreamEvent[]>();
   for (const [consultId, list] of byConsult) {
     const { eventSeq } = await tx.consult.update({
       where: { id: consultId },
@@ -28,7 +45,7 @@ async function append(tx: Tx, events: NewEvent[]): Promise<void> {
       select: { eventSeq: true },
     });
     const first = eventSeq - BigInt(list.length) + 1n;
-    await tx.event.createMany({
+    const rows = await tx.event.createManyAndReturn({
       data: list.map((e, i) => ({
         consultId,
         seq: first + BigInt(i),
@@ -38,8 +55,11 @@ async function append(tx: Tx, events: NewEvent[]): Promise<void> {
         toParticipantId: e.to ?? null,
         payload: e.payload ?? {},
       })),
+      select: { seq: true, kind: true, type: true, fromParticipantId: true, toParticipantId: true, payload: true, createdAt: true },
     });
+    stored.set(consultId, rows.map(toStreamEvent).sort((a, b) => a.seq - b.seq));
   }
+  return stored;
 }
 
 /**
@@ -54,15 +74,15 @@ export async function withEvents<T>(db: Db, consultId: string | null, fn: (tx: T
   for (let attempt = 1; ; attempt++) {
     const pending: NewEvent[] = [];
     try {
+      let stored = new Map<string, StreamEvent[]>();
       const result = await db.$transaction(async (tx) => {
         if (consultId) await tx.$executeRaw`SELECT 1 FROM "Consult" WHERE id = ${consultId}::uuid FOR UPDATE`;
         const value = await fn(tx, (e) => pending.push(e));
-        if (pending.length > 0) await append(tx, pending);
+        if (pending.length > 0) stored = await append(tx, pending);
         return value;
       });
-      const consults = new Set(pending.map((e) => e.consultId));
-      for (const id of consults) {
-        await getNotifier().publish(id, (channel, payload) => db.$executeRaw`SELECT pg_notify(${channel}, ${payload})`);
+      for (const [id, events] of stored) {
+        await getNotifier().publish(id, events, (channel, payload) => db.$executeRaw`SELECT pg_notify(${channel}, ${payload})`);
       }
       return result;
     } catch (err) {
@@ -106,15 +126,7 @@ export async function readEvents(db: Db, consultId: string, who: Audience, after
     orderBy: { seq: "asc" },
     take: limit,
   });
-  return rows.map((r) => ({
-    seq: Number(r.seq),
-    kind: r.kind,
-    type: r.type,
-    from: r.fromParticipantId,
-    to: r.toParticipantId,
-    payload: r.payload as StreamEvent["payload"],
-    at: r.createdAt.toISOString(),
-  }));
+  return rows.map(toStreamEvent);
 }
 
 export async function headSeq(db: Db, consultId: string): Promise<number> {

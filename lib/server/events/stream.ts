@@ -8,6 +8,7 @@ import type { Db } from "../db";
 import { loadConsultAccess, type ConsultAccess } from "../authz";
 import { deleteOldSignals, readEvents, withEvents } from "./log";
 import { getNotifier } from "./notifier";
+import { recheckAccess, recheckWindowMs } from "./recheck";
 import type { StreamEvent } from "@/lib/shared/api";
 
 export const POLL_MS = 2_000;
@@ -21,6 +22,29 @@ const g = globalThis as { __parleyLastCleanup?: number };
 function isAbout(e: StreamEvent, participantId: string): boolean {
   const payload = e.payload;
   return typeof payload === "object" && payload !== null && !Array.isArray(payload) && payload.participantId === participantId;
+}
+
+/** The live rows after the cursor, in seq order, each once; empties `live`. */
+function takeLive(live: StreamEvent[], cursor: number): StreamEvent[] {
+  const bySeq = new Map<number, StreamEvent>();
+  for (const e of live.splice(0)) if (e.seq > cursor) bySeq.set(e.seq, e);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+/**
+ * Whether a batch of just-committed rows can be written without reading the log: the caller is in
+ * the consult (its filter is the plain "broadcast or addressed to me"), the batch starts right after
+ * the cursor and has no gap (rows commit in seq order, so nothing in between can be missing), and
+ * nothing in it changes what the caller may see.
+ */
+export function deliverableLive(batch: readonly StreamEvent[], cursor: number, admitted: boolean): boolean {
+  if (!admitted) return false;
+  let expected = cursor + 1;
+  for (const e of batch) {
+    if (e.seq !== expected || e.kind === "admission" || e.kind === "consult") return false;
+    expected++;
+  }
+  return true;
 }
 
 export function formatEvent(e: StreamEvent): string {
@@ -54,11 +78,14 @@ export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array>
       const write = (text: string) => {
         if (!closed) controller.enqueue(encoder.encode(text));
       };
-      // A wake-up that arrives while the loop is busy is remembered, never lost.
+      // A wake-up that arrives while the loop is busy is remembered, never lost. One from this
+      // process carries the rows just committed (`live`); any other one means "read the log".
       let dirty = true;
+      const live: StreamEvent[] = [];
       let wake: (() => void) | undefined;
-      const unsubscribe = getNotifier().subscribe(consultId, () => {
-        dirty = true;
+      const unsubscribe = getNotifier().subscribe(consultId, (events) => {
+        if (events && events.length > 0) live.push(...events);
+        else dirty = true;
         wake?.();
       });
       const onAbort = () => wake?.();
@@ -73,12 +100,37 @@ export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array>
           await tx.participant.update({ where: { id: access.participant.id }, data: { lastSeenAt: type === "online" ? new Date() : null } });
           emit({ consultId, kind: "presence", type, from: access.participant.id, payload: { participantId: access.participant.id } });
         });
-      /** Re-reads the caller's rows; false when they are out. */
+      /** Re-reads the caller's rows now; false when they are out. */
+      let generation = 0;
       const recheck = async () => {
+        generation++;
         const fresh = await loadConsultAccess(db, userId, consultId);
         lastCheck = Date.now();
         if (fresh) access = fresh;
         return fresh !== undefined;
+      };
+      // The periodic re-check runs beside the loop (sharing its query with other streams), so it
+      // never holds up an event; its answer is taken unless a direct re-check came in between.
+      let periodic: Promise<void> | undefined;
+      let revoked = false;
+      let checkFailed: Error | undefined;
+      const startPeriodicCheck = () => {
+        const asked = generation;
+        lastCheck = Date.now();
+        periodic = recheckAccess(db, userId, consultId, recheckWindowMs(pollMs)).then(
+          (fresh) => {
+            periodic = undefined;
+            if (asked !== generation) return;
+            if (fresh) access = fresh;
+            else revoked = true;
+            wake?.();
+          },
+          (err: unknown) => {
+            periodic = undefined;
+            checkFailed = err instanceof Error ? err : new Error(String(err));
+            wake?.();
+          },
+        );
       };
 
       try {
@@ -86,6 +138,30 @@ export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array>
         await presence("online");
         lastTouch = Date.now();
         while (!signal.aborted && Date.now() - started < maxMs) {
+          if (checkFailed) throw checkFailed;
+          if (revoked) {
+            write(`event: revoked\ndata: {}\n\n`);
+            break;
+          }
+          if (!dirty && live.length > 0) {
+            // Rows this process just committed: written as they are when they follow the cursor
+            // without a gap; anything else (a gap, an admission or consult event, a participant
+            // in the waiting room) is read from the log as before.
+            const batch = takeLive(live, cursor);
+            if (batch.length > 0) {
+              if (deliverableLive(batch, cursor, access.participant.state === "admitted")) {
+                for (const e of batch) {
+                  if (e.to === null || e.to === access.participant.id) {
+                    write(formatEvent(e));
+                    lastWrite = Date.now();
+                  }
+                  cursor = e.seq;
+                }
+              } else {
+                dirty = true;
+              }
+            }
+          }
           if (dirty) {
             dirty = false;
             const events = await readEvents(db, consultId, { participantId: access.participant.id, admitted: access.participant.state === "admitted" }, cursor, READ_LIMIT);
@@ -121,16 +197,13 @@ export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array>
               clearTimeout(t);
               resolve();
             };
-            if (dirty || signal.aborted) wake();
+            if (dirty || live.length > 0 || revoked || checkFailed !== undefined || signal.aborted) wake();
           });
           wake = undefined;
           if (signal.aborted) break;
           const now = Date.now();
           // The caller's rows are re-read at least every poll interval, whatever wakes the loop.
-          if (now - lastCheck >= pollMs && !(await recheck())) {
-            write(`event: revoked\ndata: {}\n\n`);
-            break;
-          }
+          if (now - lastCheck >= pollMs && !periodic) startPeriodicCheck();
           if (now - lastWrite >= heartbeatMs) {
             write(`: heartbeat\n\n`);
             lastWrite = now;
