@@ -45,7 +45,8 @@ async function arrival(page: Page, marker: string): Promise<number> {
 
 export type ChatBrowser = { messages: number; latency: Summary };
 
-export async function chatBrowser(baseURL: string, messages: number): Promise<ChatBrowser> {
+/** `videoOff`: both turn their cameras off first, so video encoding does not compete with the server for the CPU. */
+export async function chatBrowser(baseURL: string, messages: number, videoOff = false): Promise<ChatBrowser> {
   const browser: Browser = await chromium.launch({ executablePath: chromiumExecutable(), args: CHROMIUM_ARGS });
   const samples: number[] = [];
   try {
@@ -67,6 +68,7 @@ export async function chatBrowser(baseURL: string, messages: number): Promise<Ch
     await doctor.getByTestId("admit").click();
     for (const page of [doctor, patient]) await page.getByTestId("verify-confirm").click({ timeout: 30_000 });
     for (const page of [doctor, patient]) await page.locator('[data-testid="chat-input"]:enabled').waitFor({ timeout: 30_000 });
+    if (videoOff) for (const page of [doctor, patient]) await page.getByTestId("toggle-camera").click();
     for (const page of [doctor, patient]) await watchArrivals(page);
     // a warm-up message each way, not counted
     for (let i = -2; i < messages; i++) {

@@ -10,8 +10,9 @@ import { startPostgres, startServer } from "./lib/server";
 import { signalLatency, type SignalLatency } from "./signal-latency";
 import { callSetup, type CallSetup } from "./call-setup";
 import { chatLatency, type ChatLatency } from "./chat-latency";
+import { chatBrowser, type ChatBrowser } from "./chat-browser";
 
-const PARTS = ["signal", "chat", "call"] as const;
+const PARTS = ["signal", "chat", "chat-browser", "call"] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -29,7 +30,9 @@ const { values } = parseArgs({
     "chat-duration": { type: "string", default: "20000" },
     /** chat: no mid-run reconnect of the event streams */
     "chat-no-reconnect": { type: "boolean", default: false },
-    /** comma-separated parts to run: signal, chat, call (default all) */
+    /** chat-browser: messages between two real browsers in one verified consult */
+    "chat-browser-n": { type: "string", default: "60" },
+    /** comma-separated parts to run: signal, chat, chat-browser, call (default all) */
     only: { type: "string", default: PARTS.join(",") },
     "skip-postgres": { type: "boolean", default: false },
     "skip-embedded": { type: "boolean", default: false },
@@ -49,7 +52,7 @@ const chatOpts = {
   reconnect: !values["chat-no-reconnect"],
 };
 
-type Row = { database: string; startMs: number; signals?: SignalLatency; chat?: ChatLatency; callSetup?: CallSetup };
+type Row = { database: string; startMs: number; signals?: SignalLatency; chat?: ChatLatency; chatBrowser?: ChatBrowser; chatBrowserVideoOff?: ChatBrowser; callSetup?: CallSetup };
 const rows: Row[] = [];
 
 async function measure(database: string, baseURL: string, startMs: number, calls: boolean, serverCpuMs?: () => number): Promise<void> {
@@ -57,6 +60,10 @@ async function measure(database: string, baseURL: string, startMs: number, calls
   rows.push(row);
   if (want("signal")) row.signals = await signalLatency(baseURL, opts);
   if (want("chat")) row.chat = await chatLatency(baseURL, { ...chatOpts, serverCpuMs });
+  if (want("chat-browser") && calls) {
+    row.chatBrowser = await chatBrowser(baseURL, Number(values["chat-browser-n"]));
+    row.chatBrowserVideoOff = await chatBrowser(baseURL, Number(values["chat-browser-n"]), true);
+  }
   if (want("call") && calls) row.callSetup = await callSetup(baseURL, opts.calls);
 }
 
@@ -110,6 +117,15 @@ if (rows.some((r) => r.chat)) {
     }
   }
   console.log("(cpu/msg: CPU ms the server and its database used per message sent; load: the machine's 1-minute load average before → after)");
+}
+if (rows.some((r) => r.chatBrowser)) {
+  console.log("\nChat in two browsers: Send pressed → decrypted message rendered on the other screen (ms), one verified consult, both directions");
+  line(["case", "n", "p50", "p95", "p99", "max"]);
+  for (const r of rows) {
+    for (const [name, s] of [[`${r.database}, cameras on`, r.chatBrowser?.latency], [`${r.database}, cameras off`, r.chatBrowserVideoOff?.latency]] as const) {
+      if (s) line([name, s.n, s.p50, s.p95, s.p99, s.max]);
+    }
+  }
 }
 if (rows.some((r) => r.callSetup)) {
   console.log("\nCall set-up: admit → first decoded remote frame (ms)");

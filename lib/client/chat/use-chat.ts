@@ -25,6 +25,7 @@ const HEAD_GRACE_MS = 3_000;
 const TYPING_EVERY_MS = 3_000;
 const TYPING_IDLE_MS = 4_000;
 const TYPING_SHOWN_MS = 6_000;
+const RECEIPT_DELAY_MS = 150;
 
 export type PeerPresence = "online" | "away" | "offline";
 
@@ -146,7 +147,9 @@ export function useChat(o: UseChatOptions) {
   );
 
   // ---- receipts ----
-  const sendReceipts = useCallback(() => {
+  // Coalesced: a burst of messages is acknowledged by one receipt for its last seq.
+  const receiptTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const sendReceiptsNow = useCallback(() => {
     if (!log || !opts.current.active) return;
     const visible = typeof document === "undefined" || document.visibilityState === "visible";
     for (const sender of log.senders()) {
@@ -161,6 +164,13 @@ export function useChat(o: UseChatOptions) {
       });
     }
   }, [log, consultId]);
+  const sendReceipts = useCallback(() => {
+    if (receiptTimer.current !== undefined) return;
+    receiptTimer.current = setTimeout(() => {
+      receiptTimer.current = undefined;
+      sendReceiptsNow();
+    }, RECEIPT_DELAY_MS);
+  }, [sendReceiptsNow]);
 
   // ---- the outbox ----
   const flushRef = useRef<() => Promise<void>>(() => Promise.resolve());
@@ -292,6 +302,7 @@ export function useChat(o: UseChatOptions) {
       if (e.kind === "message" && e.type === "new") {
         const m = storedMessage.safeParse(e.payload);
         if (!m.success) return;
+        if (e.from === opts.current.other?.id) setPeerTyping(false);
         void serial(async () => {
           await openStored(m.data);
           render();
@@ -395,6 +406,7 @@ export function useChat(o: UseChatOptions) {
 
   // ---- actions ----
   const lastTyping = useRef(0);
+  const idleTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const send = useCallback(
     async (text: string) => {
       const body = text.trim();
@@ -405,8 +417,9 @@ export function useChat(o: UseChatOptions) {
         render();
         return Promise.resolve();
       });
+      // The message itself ends "typing…" on the other side: no separate request.
       lastTyping.current = 0;
-      void chatActions.presence(consultId, { status: "online", typing: false }).catch(() => undefined);
+      clearTimeout(idleTimer.current);
       void flushRef.current();
       return true;
     },
@@ -424,7 +437,6 @@ export function useChat(o: UseChatOptions) {
     [log, render],
   );
 
-  const idleTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const noteTyping = useCallback(() => {
     if (block) return;
     const now = Date.now();
