@@ -59,7 +59,8 @@ test.afterAll(async () => {
 });
 
 test("chat is off until the call is verified, then works both ways with each message shown once", async ({ browser, baseURL }) => {
-  call = await admitPatient(browser, baseURL, "Chatty Patient");
+  const doctor = await db.createStaff("doctor", "Dr. Dana Demo");
+  call = await admitPatient(browser, baseURL, "Chatty Patient", { doctor });
   await expectConnected(call.doctor);
   for (const page of [call.doctor, call.patient]) {
     await expect(page.getByTestId("chat-input")).toBeDisabled();

@@ -4,9 +4,13 @@
 import { randomBytes } from "node:crypto";
 import { expect, test } from "@playwright/test";
 import { admitPatient, expectConnected } from "./flows/consult";
+import { TestDb } from "./support/db";
 
 test("chat works before the code is compared, marked not verified until it is", async ({ browser, baseURL }) => {
-  const call = await admitPatient(browser, baseURL, "Trusting Patient");
+  const db = await TestDb.connect();
+  const doctor = await db.createStaff("doctor", "Dr. Trust");
+  await db.close();
+  const call = await admitPatient(browser, baseURL, "Trusting Patient", { doctor });
   try {
     await expectConnected(call.doctor);
     await expectConnected(call.patient);

@@ -12,8 +12,8 @@ export async function signIn(page: Page, email: string, password = DEMO.password
 }
 
 /** Doctor signs in and opens a new consult; returns the room's page and the invite URL. */
-export async function doctorOpensConsult(page: Page): Promise<{ consultId: string; inviteUrl: string }> {
-  await signIn(page, DEMO.doctor);
+export async function doctorOpensConsult(page: Page, account: { email: string; password: string } = { email: DEMO.doctor, password: DEMO.password }): Promise<{ consultId: string; inviteUrl: string }> {
+  await signIn(page, account.email, account.password);
   await expect(page).toHaveURL(/\/dashboard$/);
   await page.getByTestId("new-consult").click();
   await expect(page).toHaveURL(/\/consults\/[0-9a-f-]{36}$/);
@@ -61,14 +61,19 @@ export async function admitPatient(
   browser: Browser,
   baseURL: string | undefined,
   name: string,
-  opts: { prepare?: (context: BrowserContext) => Promise<void>; beforeAdmit?: (patient: Page, consultId: string) => Promise<void> } = {},
+  opts: {
+    prepare?: (context: BrowserContext) => Promise<void>;
+    beforeAdmit?: (patient: Page, consultId: string) => Promise<void>;
+    /** another doctor than the demo one (each browser profile is a device; an account may have 20) */
+    doctor?: { email: string; password: string };
+  } = {},
 ): Promise<TwoParty> {
   const doctorContext = await browser.newContext({ baseURL, permissions: ["camera", "microphone"] });
   const patientContext = await newPatientContext(browser, baseURL);
   for (const c of [doctorContext, patientContext]) await opts.prepare?.(c);
   const doctor = await doctorContext.newPage();
   const patient = await patientContext.newPage();
-  const { consultId, inviteUrl } = await doctorOpensConsult(doctor);
+  const { consultId, inviteUrl } = await doctorOpensConsult(doctor, opts.doctor);
   await patientJoins(patient, inviteUrl, name);
   await opts.beforeAdmit?.(patient, consultId);
   await doctor.getByTestId("waiting-list").getByRole("listitem").filter({ hasText: name }).getByTestId("admit").click();
