@@ -9,7 +9,7 @@ import { equal, fromBase64Url, fromUtf8, openMessage, toBase64Url, toHex, uuidBy
 import { messageReceiptBody, storedMessage, type StoredMessage, type StreamEvent } from "@/lib/shared/api";
 import type { ChainHeadMessage } from "@/lib/rtc/messages";
 import type { E2eeStatus } from "@/lib/rtc/call";
-import type { DeviceIdentity, OutboxEntry, StoredConsultKey } from "../parley-db";
+import type { DeviceIdentity, OutboxEntry, Pin, StoredConsultKey } from "../parley-db";
 import { ClientApiError } from "../api";
 import { chatActions } from "../consults";
 import type { SignalBus } from "../use-call";
@@ -68,6 +68,8 @@ export function useChat(o: UseChatOptions) {
   const [keys, setKeys] = useState<StoredConsultKey[]>([]);
   const [pinVerified, setPinVerified] = useState(false);
   const keysRef = useRef(new Map<string, StoredConsultKey>());
+  /** pins by person, read once per verification state (opening a message must not hit IndexedDB each time) */
+  const pins = useRef(new Map<string, Promise<Pin | undefined>>());
   const queue = useRef<Promise<void>>(Promise.resolve());
   const receiptsSent = useRef(new Map<string, { delivered: number; read: number }>());
   const opts = useRef(o);
@@ -109,7 +111,12 @@ export function useChat(o: UseChatOptions) {
         spki = identity.spki;
         verified = true;
       } else {
-        const pin = await pinOf(userId, m.senderUserId);
+        let cached = pins.current.get(m.senderUserId);
+        if (!cached) {
+          cached = pinOf(userId, m.senderUserId);
+          pins.current.set(m.senderUserId, cached);
+        }
+        const pin = await cached;
         if (!pin || !equal(pin.spki, fromBase64Url(m.senderIdentityKey))) {
           log.addUnverifiable(meta, WRONG_KEY);
           return;
@@ -378,6 +385,7 @@ export function useChat(o: UseChatOptions) {
   const otherUserId = o.other?.userId;
   useEffect(() => {
     let cancelled = false;
+    pins.current.clear(); // a pin may have been made or verified with this state
     if (!otherUserId) return;
     void pinOf(userId, otherUserId).then((pin) => {
       if (!cancelled) setPinVerified(!!pin?.verified);
