@@ -11,3 +11,4 @@ export * from "./handshake";
 export * from "./commit-reveal";
 export * from "./consult-key";
 export * from "./message";
+export * from "./file-stream";
