@@ -11,8 +11,9 @@ import { signalLatency, type SignalLatency } from "./signal-latency";
 import { callSetup, type CallSetup } from "./call-setup";
 import { chatLatency, type ChatLatency } from "./chat-latency";
 import { chatBrowser, type ChatBrowser } from "./chat-browser";
+import { fileChunkSize, type ChunkSizeResult } from "./file-chunk-size";
 
-const PARTS = ["signal", "chat", "chat-browser", "call"] as const;
+const PARTS = ["signal", "chat", "chat-browser", "call", "chunk-size"] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -32,7 +33,7 @@ const { values } = parseArgs({
     "chat-no-reconnect": { type: "boolean", default: false },
     /** chat-browser: messages between two real browsers in one verified consult */
     "chat-browser-n": { type: "string", default: "60" },
-    /** comma-separated parts to run: signal, chat, chat-browser, call (default all) */
+    /** comma-separated parts to run: signal, chat, chat-browser, call, chunk-size (default all) */
     only: { type: "string", default: PARTS.join(",") },
     "skip-postgres": { type: "boolean", default: false },
     "skip-embedded": { type: "boolean", default: false },
@@ -91,6 +92,9 @@ if (pg) {
   }
 }
 
+// Needs no server: the file chunk size is a property of the browser's WebCrypto.
+const chunkSizes: ChunkSizeResult | undefined = want("chunk-size") ? await fileChunkSize() : undefined;
+
 const line = (cells: (string | number)[]) => console.log(cells.map((c, i) => String(c).padEnd(i === 0 ? 44 : 10)).join(""));
 if (rows.some((r) => r.signals)) {
   console.log("\nSignal relay: POST /signals → the peer's event stream (ms)");
@@ -137,10 +141,14 @@ if (rows.some((r) => r.callSetup)) {
     }
   }
 }
+if (chunkSizes) {
+  console.log("\nFile chunk size: Chromium AES-256-GCM + SHA-256 per chunk over 64 MiB (MiB/s, best of 2)");
+  for (const [size, rate] of Object.entries(chunkSizes.mibPerSecond)) line([size, rate]);
+}
 console.log("\nServer start with a current build, to /sign-in answering 200 (ms)");
 for (const r of rows) line([r.database, r.startMs]);
 
 mkdirSync("bench/results", { recursive: true });
-const result = { at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, options: { ...opts, chat: chatOpts, only: [...only] }, rows };
+const result = { at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, options: { ...opts, chat: chatOpts, only: [...only] }, rows, chunkSizes };
 writeFileSync("bench/results/latest.json", JSON.stringify(result, null, 2) + "\n");
 console.log("\nJSON: bench/results/latest.json");
