@@ -40,7 +40,7 @@ let w: World;
 const MAX_BODY = 64 * 1024;
 const NOT_A_UUID = "not-a-uuid";
 
-type Expected = { status: 400 | 404 | 413 | 415; code: "malformed_json" | "invalid_input" | "not_found" | "payload_too_large" | "unsupported_media_type" };
+type Expected = { status: 400 | 403 | 404 | 413 | 415; code: "malformed_json" | "invalid_input" | "forbidden" | "not_found" | "payload_too_large" | "unsupported_media_type" };
 const MALFORMED: Expected = { status: 400, code: "malformed_json" };
 const INVALID: Expected = { status: 400, code: "invalid_input" };
 const NOT_FOUND: Expected = { status: 404, code: "not_found" };
@@ -278,7 +278,22 @@ function chunked(buf: Buffer, size: number): Uint8Array[] {
 const events = (x: World, query: string, headers: Record<string, string> = {}, id = x.consultId) =>
   EventStream.answer(x.doctor, `/api/consults/${id}/events${query}`, headers);
 
+/** A blob link of the right shape whose MAC is not the server's: claims of a GET, a made-up signature. */
+const forgedBlobLink = () => `${Buffer.from(JSON.stringify({ op: "get", key: "f/x", exp: 4_102_444_800 })).toString("base64url")}.${randomUUID().replace(/-/g, "")}`;
+
 const OTHER_CASES: { route: string; cases: Case[] }[] = [
+  {
+    route: "GET/PUT /api/blobs/:token (the embedded store's presigned links)",
+    cases: [
+      { title: "a link that is not a token", run: (x) => send(x.doctor, { method: "GET", path: "/api/blobs/not-a-token" }), expected: NOT_FOUND },
+      { title: "a forged signature (GET)", run: (x) => send(x.patient, { method: "GET", path: `/api/blobs/${forgedBlobLink()}` }), expected: { status: 403, code: "forbidden" } },
+      {
+        title: "a forged signature (PUT)",
+        run: (x) => send(x.patient, { method: "PUT", path: `/api/blobs/${forgedBlobLink()}`, data: "ciphertext", headers: { "content-type": "application/octet-stream" } }),
+        expected: { status: 403, code: "forbidden" },
+      },
+    ],
+  },
   {
     route: "GET /api/consults/:id",
     cases: [

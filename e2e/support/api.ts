@@ -110,7 +110,7 @@ export async function dispose(...actors: (Actor | undefined)[]): Promise<void> {
 // ---- plain requests ----
 
 export type Call = {
-  method: "GET" | "POST" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "DELETE";
   path: string;
   /** an object is sent as JSON; a string or Buffer byte for byte (set the content type in `headers`) */
   data?: unknown;
