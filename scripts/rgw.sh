@@ -43,21 +43,27 @@ our_pid() { # our_pid <dir> <name>
   echo "$pid"
 }
 
+# Is <pid> running (a zombie, already dead but not yet reaped by its parent, is not)?
+running() { local st; st=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) && [[ -n "$st" && "$st" != Z ]]; }
+
 # TERM each daemon, then KILL what still runs after 1 s: a clean shutdown buys nothing for a
 # throwaway cluster whose objects live in RAM, and radosgw alone takes ~6 s to exit on TERM.
+# Returns once none of them runs any more.
 stop_daemons() { # stop_daemons <dir>
-  local d=$1 name pid pids=() i
+  local d=$1 name pid pids=() i alive
   for name in client.rgw.a osd.0 mon.a; do
     if pid=$(our_pid "$d" "$name"); then kill -TERM "$pid" 2>/dev/null || true; pids+=("$pid"); fi
   done
-  for ((i = 0; i < 10; i++)); do
-    local alive=()
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
+  for ((i = 0; i < 30; i++)); do
+    alive=()
+    for pid in "${pids[@]}"; do if running "$pid"; then alive+=("$pid"); fi; done
     (( ${#alive[@]} > 0 )) || return 0
     pids=("${alive[@]}")
+    if (( i == 10 )); then kill -KILL "${pids[@]}" 2>/dev/null || true; fi
     sleep 0.1
   done
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  echo "rgw: still running after SIGKILL: ${pids[*]}" >&2
+  return 1
 }
 
 cmd=${1:-}; dir=${2:-}
@@ -147,14 +153,18 @@ EOF
     done
     [[ "$osd_id" == 0 ]] || die "unexpected OSD id '$osd_id'"
     log "monitor answers, osd.0 registered"
+    # mkfs, or the OSD's own start ("mon_cmd_maybe_osd_create fail: 'wrong fsid'"), can still lose
+    # that race: then start over with a fresh OSD folder.
     for ((i = 0; ; i++)); do
-      if timeout 30 ceph-osd "${c[@]}" -i 0 --mkfs --osd-uuid "$osd_uuid" >>"$dir/log/mkfs.log" 2>&1; then break; fi
-      (( i < 20 )) || { cat "$dir/log/mkfs.log" >&2; die "ceph-osd --mkfs failed"; }
-      rm -rf "${dir:?}/osd" && mkdir -p "$dir/osd"
-      sleep 0.5
+      if timeout 30 ceph-osd "${c[@]}" -i 0 --mkfs --osd-uuid "$osd_uuid" >>"$dir/log/mkfs.log" 2>&1 &&
+        timeout 60 ceph-osd "${c[@]}" -i 0 >>"$dir/log/mkfs.log" 2>&1; then break; fi
+      if pid=$(our_pid "$dir" osd.0); then kill -KILL "$pid" 2>/dev/null || true; fi
+      (( i < 10 )) || { cat "$dir/log/mkfs.log" >&2; die "ceph-osd failed to start (log: $dir/log/osd.0.log)"; }
+      log "osd.0 did not start, retrying"
+      while [[ -n "${pid:-}" ]] && running "$pid"; do sleep 0.1; done
+      rm -rf "${dir:?}/osd" "$dir/run/osd.0.pid" && mkdir -p "$dir/osd"
+      sleep 1
     done
-    timeout 60 ceph-osd "${c[@]}" -i 0 >>"$dir/log/mkfs.log" 2>&1 ||
-      { cat "$dir/log/mkfs.log" >&2; die "ceph-osd failed to start (log: $dir/log/osd.0.log)"; }
     log "osd.0 started"
 
     # Gateway: it creates its pools and the default zone on first start. Then the S3 user.
