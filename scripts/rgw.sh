@@ -108,6 +108,10 @@ log file = $dir/log/\$name.log
 crash dir = $dir/crash
 mon data = $dir/mon
 mon cluster log file = $dir/log/cluster.log
+# The monitor batches map changes for "paxos propose interval" (1 s by default), and radosgw's
+# first start creates its pools one map epoch after another: ~10 s at 1 s, ~2 s at 0.05 s.
+paxos propose interval = 0.05
+paxos min wait = 0.01
 mon allow pool size one = true
 mon allow pool delete = true
 mon warn on pool no redundancy = false
@@ -163,7 +167,7 @@ EOF
       log "osd.0 did not start, retrying"
       while [[ -n "${pid:-}" ]] && running "$pid"; do sleep 0.1; done
       rm -rf "${dir:?}/osd" "$dir/run/osd.0.pid" && mkdir -p "$dir/osd"
-      sleep 1
+      sleep 0.2
     done
     log "osd.0 started"
 

@@ -60,7 +60,7 @@ if [[ "${PARLEY_TEST_STAGE:-}" == stack ]]; then
   trap 'exit 130' INT
   trap 'exit 143' TERM
 
-  # Ceph RGW (~12 s to start) comes up in the background while PostgreSQL starts; only the
+  # Ceph RGW (~1–2 s to start) comes up in the background while PostgreSQL starts; only the
   # integration tests use it so far.
   if want integration; then
     if command -v radosgw >/dev/null && command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null; then
