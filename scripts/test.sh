@@ -52,7 +52,11 @@ if [[ "${PARLEY_TEST_STAGE:-}" == stack ]]; then
   # shellcheck disable=SC2317  # run by the trap
   cleanup() {
     if [[ -n "$rgw_job" ]]; then wait "$rgw_job" 2>/dev/null || true; fi  # a start still under way
-    bash scripts/rgw.sh stop "$rgw_dir" || echo "warning: could not stop Ceph RGW in $rgw_dir" >&2
+    if [[ -d "$rgw_dir" ]]; then
+      local t=$SECONDS
+      bash scripts/rgw.sh stop "$rgw_dir" || echo "warning: could not stop Ceph RGW in $rgw_dir" >&2
+      echo "Ceph RGW stopped in $((SECONDS - t)) s"
+    fi
     bash scripts/pg-cluster.sh stop "$pg_dir" || echo "warning: could not stop the cluster in $pg_dir" >&2
     [[ -n "${PARLEY_TEST_KEEP:-}" ]] || rm -rf .test-stack/app-pg .test-stack/app-embedded
   }
