@@ -9,7 +9,8 @@
 # whose S3 endpoint is http://127.0.0.1:<port>. Every daemon binds 127.0.0.1 only (msgr v1; the
 # monitor takes the first free port above <port>, the OSD the usual 6800–7300 range), with
 # authentication off (`auth * required = none`) and pools of size 1: built for speed, not safety.
-# An S3 user with fixed test keys is created. `stop` ends exactly the daemons whose PID files are
+# An S3 user with fixed test keys is created; the S3_BUCKET it prints is a name only (no bucket is
+# created: whoever uses it creates it, the tests their own). `stop` ends exactly the daemons whose PID files are
 # in <dir>/run (checking that each PID still runs this cluster's config); no other process is touched.
 #
 # Needs Debian's `radosgw ceph-mon ceph-osd` (apt-get install -y --no-install-recommends ...).
