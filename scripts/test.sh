@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `npm test`: every test, failing fast.
 #   1 lint  2 typecheck  3 unit   then, inside a private network namespace (scripts/netns.sh) with a
-#   throwaway PostgreSQL (scripts/pg-cluster.sh, TEST_DATABASE_URL):
+#   throwaway PostgreSQL (scripts/pg-cluster.sh, TEST_DATABASE_URL) and, for the integration tests, a
+#   throwaway Ceph RGW S3 store (scripts/rgw.sh, TEST_S3_*; skipped with a warning when Ceph is not
+#   installed, a failure under CI=true):
 #   4 integration  5 e2e (Playwright; its web servers run `npm start`, which builds when stale)
 # Ends with "<N> passed, <N> failed" on a line of its own; exits non-zero on any failure.
 #   PARLEY_TEST_ONLY=unit,e2e npm test     run a subset (lint,typecheck,unit,integration,e2e)
@@ -46,14 +48,41 @@ run_vitest() { # run_vitest <project>
 if [[ "${PARLEY_TEST_STAGE:-}" == stack ]]; then
   unset PARLEY_TEST_STAGE
   pg_dir="$PARLEY_TEST_RUN/pg"
+  rgw_dir="$PARLEY_TEST_RUN/rgw" rgw_job=
   # shellcheck disable=SC2317  # run by the trap
   cleanup() {
+    if [[ -n "$rgw_job" ]]; then wait "$rgw_job" 2>/dev/null || true; fi  # a start still under way
+    if [[ -d "$rgw_dir" ]]; then
+      local t=$SECONDS
+      bash scripts/rgw.sh stop "$rgw_dir" || echo "warning: could not stop Ceph RGW in $rgw_dir" >&2
+      echo "Ceph RGW stopped in $((SECONDS - t)) s"
+    fi
     bash scripts/pg-cluster.sh stop "$pg_dir" || echo "warning: could not stop the cluster in $pg_dir" >&2
     [[ -n "${PARLEY_TEST_KEEP:-}" ]] || rm -rf .test-stack/app-pg .test-stack/app-embedded
   }
   trap cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
+
+  # Ceph RGW (~1–2 s to start) comes up in the background while PostgreSQL starts; only the
+  # integration tests use it so far.
+  if want integration; then
+    if command -v radosgw >/dev/null && command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null; then
+      heading "start a throwaway Ceph RGW (S3) in the background"
+      rgw_port=57480
+      while (exec 3<>"/dev/tcp/127.0.0.1/$rgw_port") 2>/dev/null; do rgw_port=$((rgw_port + 1)); done
+      rgw_started=$SECONDS
+      bash scripts/rgw.sh start "$rgw_dir" "$rgw_port" >"$PARLEY_TEST_RUN/rgw.env" 2>"$PARLEY_TEST_RUN/rgw.err" &
+      rgw_job=$!
+    elif [[ -n "${CI:-}" ]]; then
+      echo "Ceph RGW is not installed (radosgw, ceph-mon, ceph-osd) and CI is set: the S3 tests must" \
+        "run in CI. Install: apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd" >&2
+      record 1 "Ceph RGW start"
+    else
+      echo "warning: Ceph RGW is not installed (radosgw, ceph-mon, ceph-osd): the S3 integration tests" \
+        "will be SKIPPED. Install: sudo apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd" >&2
+    fi
+  fi
 
   heading "start a throwaway PostgreSQL"
   port=55432  # the namespace is private, so this is free unless PARLEY_NETNS=1 was given
@@ -62,6 +91,15 @@ if [[ "${PARLEY_TEST_STAGE:-}" == stack ]]; then
   TEST_DATABASE_URL=$(bash scripts/pg-cluster.sh start "$pg_dir" "$port") || { record 1 "PostgreSQL start"; }
   export TEST_DATABASE_URL
   echo "$TEST_DATABASE_URL (up in $((SECONDS - started)) s)"
+
+  if [[ -n "$rgw_job" ]]; then
+    waited=$SECONDS rc=0; wait "$rgw_job" || rc=$?
+    rgw_job=
+    cat "$PARLEY_TEST_RUN/rgw.err" >&2
+    (( rc == 0 )) || record "$rc" "Ceph RGW start"
+    while IFS= read -r line; do [[ "$line" == S3_*=* ]] && export "TEST_$line"; done <"$PARLEY_TEST_RUN/rgw.env"
+    echo "Ceph RGW: $TEST_S3_ENDPOINT (up in $((SECONDS - rgw_started)) s, of which $((SECONDS - waited)) s waited for after PostgreSQL)"
+  fi
 
   if want integration; then
     heading "[4/5] integration tests: vitest --project integration"
