@@ -1,12 +1,14 @@
 // One conformance suite for every object-store driver (lib/server/storage): what the documents
-// flow relies on, driven as a browser would — through the presigned URLs. Today the filesystem
-// driver of the embedded default; the S3 driver joins it against Ceph RGW (the documents issue).
+// flow relies on, driven as a browser would — through the presigned URLs. The filesystem driver of
+// the embedded default, and the S3 driver against Ceph RGW (scripts/rgw.sh, started by
+// scripts/test.sh and passed in as TEST_S3_*; skipped, saying so, where Ceph is not installed).
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BlobError, FsBlobStore, type BlobStore } from "@/lib/server/storage";
+import { BlobError, FsBlobStore, makeS3Client, S3BlobStore, type BlobStore } from "@/lib/server/storage";
+import { testS3Settings } from "../support/s3";
 import { storageKey } from "@/lib/server/storage/signed-url";
 
 type Harness = { store: BlobStore; fetch(url: string, init?: RequestInit): Promise<Response>; close(): Promise<void> };
@@ -15,8 +17,8 @@ const MiB = 1024 * 1024;
 const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex");
 const bytes = (n: number) => Uint8Array.from(randomBytes(n));
 
-function conformance(name: string, make: () => Promise<Harness>) {
-  describe(`object store: ${name}`, () => {
+function conformance(name: string, make: () => Promise<Harness>, skip?: string) {
+  (skip ? describe.skip : describe)(skip ? `object store: ${name} — SKIPPED: ${skip}` : `object store: ${name}`, () => {
     let h: Harness;
     beforeAll(async () => {
       h = await make();
@@ -136,3 +138,15 @@ conformance("filesystem (the embedded default)", async () => {
     close: () => rm(root, { recursive: true, force: true }),
   };
 });
+
+const s3 = testS3Settings();
+conformance(
+  "S3 (Ceph RGW)",
+  async () => {
+    if (!s3) throw new Error("unreachable");
+    const store = new S3BlobStore(makeS3Client(s3), `conformance-${randomBytes(4).toString("hex")}`);
+    await store.ensureBucket();
+    return { store, fetch: (url, init) => fetch(url, init), close: () => Promise.resolve() };
+  },
+  s3 ? undefined : "TEST_S3_ENDPOINT is not set (scripts/test.sh starts Ceph RGW when radosgw, ceph-mon and ceph-osd are installed)",
+);

@@ -3,29 +3,12 @@
 // With the SDK's default (`WHEN_SUPPORTED`), presigned PutObject/UploadPart URLs embed
 // `x-amz-checksum-crc32` of an empty body, which real S3, R2 and MinIO then hold against the
 // browser's upload; local servers ignore it, so only a unit test on the URL catches it.
-import { S3Client } from "@aws-sdk/client-s3";
+import type { S3Settings } from "@/lib/server/storage/s3-driver";
 
-export interface S3Settings {
-  endpoint: string;
-  region: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  forcePathStyle: boolean;
-}
-
-export function makeS3Client(s: S3Settings): S3Client {
-  return new S3Client({
-    endpoint: s.endpoint,
-    region: s.region,
-    credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
-    forcePathStyle: s.forcePathStyle,
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
-}
+export { makeS3Client } from "@/lib/server/storage/s3-driver";
 
 /** The store scripts/test.sh started (TEST_S3_*), or undefined when there is none. */
-export function testS3Settings(): S3Settings | undefined {
+export function testS3Settings(): (S3Settings & { endpoint: string }) | undefined {
   const e = process.env;
   if (!e.TEST_S3_ENDPOINT) return undefined;
   return {
