@@ -62,6 +62,14 @@ describeBackends("event stream", (kind) => {
     opened.push(s);
     return s;
   }
+  /** Opens a stream for `a` and waits until it has announced itself online and gone quiet. */
+  async function openSettled(a: ConsultAccess, after: number, opts: { pollMs?: number; heartbeatMs?: number; db?: Db } = {}) {
+    const s = open(a, after, opts);
+    await s.reader.until(isOwnPresence(a.participant.id, "online"));
+    await sleep(200);
+    return s;
+  }
+
 
   // Every stream ends before its test does (the next test, or closing the database, must not race it).
   // The short sleep lets streams park in their wait first: an abort that lands while a stream is
@@ -295,9 +303,7 @@ describeBackends("event stream", (kind) => {
     const { id, doc } = await room(true);
     const { db, hook } = hookReads();
     try {
-      const s = open(doc, await headSeq(t.db, id), { ...QUIET, db });
-      await s.reader.until(isOwnPresence(doc.participant.id, "online"));
-      await sleep(200);
+      const s = await openSettled(doc, await headSeq(t.db, id), { ...QUIET, db });
       // Wake the stream with one event; while it reads that, another one commits.
       hook.inject = () => appendElsewhere(id, "second", doc.participant.id);
       const started = Date.now();
@@ -313,9 +319,7 @@ describeBackends("event stream", (kind) => {
     const { id, doc } = await room(true);
     const { db, hook } = hookReads();
     try {
-      const s = open(doc, await headSeq(t.db, id), { ...QUIET, db });
-      await s.reader.until(isOwnPresence(doc.participant.id, "online"));
-      await sleep(200);
+      const s = await openSettled(doc, await headSeq(t.db, id), { ...QUIET, db });
       hook.inject = () => appendEvent(t.db, { consultId: id, kind: "signal", type: "second", from: doc.participant.id });
       const started = Date.now();
       await appendElsewhere(id, "first", doc.participant.id);
@@ -332,9 +336,7 @@ describeBackends("event stream", (kind) => {
     const { db, hook } = hookReads();
     try {
       const after = await headSeq(t.db, id);
-      const s = open(pat, after, { ...QUIET, db });
-      await s.reader.until(isOwnPresence(pat.participant.id, "online"));
-      await sleep(200);
+      const s = await openSettled(pat, after, { ...QUIET, db });
       const readsBefore = hook.reads;
       await appendEvent(t.db, { consultId: id, kind: "signal", type: "offer", from: doc.participant.id, to: pat.participant.id, payload: { sdp: "v=0", n: [1, 2], nested: { b: 1, a: "x" } } });
       await appendEvent(t.db, { consultId: id, kind: "signal", type: "not-for-the-patient", from: pat.participant.id, to: doc.participant.id });
@@ -356,9 +358,7 @@ describeBackends("event stream", (kind) => {
     const { id, doc } = await room(true);
     const { db, hook } = hookReads();
     try {
-      const s = open(doc, await headSeq(t.db, id), { ...QUIET, db });
-      await s.reader.until(isOwnPresence(doc.participant.id, "online"));
-      await sleep(200);
+      const s = await openSettled(doc, await headSeq(t.db, id), { ...QUIET, db });
       const readsBefore = hook.reads;
       await appendElsewhere(id, "from-elsewhere", doc.participant.id, false); // its NOTIFY is late
       const started = Date.now();
