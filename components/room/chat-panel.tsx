@@ -39,37 +39,25 @@ type Props = {
 const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 
 export function ChatPanel({ chat, nameOf, otherName, isDoctor }: Props) {
-  const p = {
-    ...chat,
-    nameOf,
-    otherName,
-    isDoctor,
-    onSend: chat.send,
-    onRetry: (id: string) => void chat.retry(id),
-    onTyping: chat.noteTyping,
-    onExport: chat.exportTranscript,
-    onErase: () => void chat.eraseFromDevice(),
-    onDeleteServer: chat.deleteOnServer,
-  };
   const [text, setText] = useState("");
   const [query, setQuery] = useState("");
   const [confirm, setConfirm] = useState<"erase" | "delete">();
   const [deleteError, setDeleteError] = useState<string>();
   const list = useRef<HTMLOListElement>(null);
   const results = useMemo(() => (query.trim() ? searchItems(chat.items, query) : undefined), [query, chat.items]);
-  const shown: ChatItem[] = results ?? p.items;
+  const shown: ChatItem[] = results ?? chat.items;
 
   useEffect(() => {
     const el = list.current;
     if (el && !results) el.scrollTop = el.scrollHeight;
-  }, [p.items.length, results]);
+  }, [chat.items.length, results]);
 
   const submit = async (e?: FormEvent) => {
     e?.preventDefault();
     const body = text;
-    if (!body.trim() || p.block) return;
+    if (!body.trim() || chat.block) return;
     setText("");
-    if (!(await p.onSend(body))) setText(body);
+    if (!(await chat.send(body))) setText(body);
   };
   const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (e.key === "Enter" && !e.shiftKey) {
@@ -85,14 +73,14 @@ export function ChatPanel({ chat, nameOf, otherName, isDoctor }: Props) {
           <h2 className="font-semibold">Chat</h2>
           <p className="text-xs text-slate-500">
             End-to-end encrypted: the server stores only ciphertext.
-            {p.otherName && p.peerPresence && (
-              <span data-testid="chat-presence" data-state={p.peerPresence} className="ml-1">
-                {p.otherName} is {PRESENCE_TEXT[p.peerPresence]}.
+            {otherName && chat.peerPresence && (
+              <span data-testid="chat-presence" data-state={chat.peerPresence} className="ml-1">
+                {otherName} is {PRESENCE_TEXT[chat.peerPresence]}.
               </span>
             )}
           </p>
         </div>
-        {p.notVerified && (
+        {chat.notVerified && (
           <span data-testid="chat-not-verified" className="rounded-full bg-amber-100 px-3 py-1 text-xs font-medium text-amber-900">
             not verified
           </span>
@@ -108,12 +96,12 @@ export function ChatPanel({ chat, nameOf, otherName, isDoctor }: Props) {
         />
       </header>
 
-      {p.brokenLinks > 0 && (
+      {chat.brokenLinks > 0 && (
         <p role="alert" className="bg-red-50 px-4 py-2 text-sm text-red-900" data-testid="chat-broken">
           Some messages do not follow on from the sender&apos;s previous message: the history may have been altered or reordered on the server.
         </p>
       )}
-      {p.notice && <p className="bg-slate-50 px-4 py-2 text-sm text-slate-700">{p.notice}</p>}
+      {chat.notice && <p className="bg-slate-50 px-4 py-2 text-sm text-slate-700">{chat.notice}</p>}
       {results && (
         <p className="px-4 pt-2 text-xs text-slate-500" data-testid="chat-search-count">
           {results.length === 1 ? "1 message" : `${results.length} messages`} found on this device
@@ -122,11 +110,11 @@ export function ChatPanel({ chat, nameOf, otherName, isDoctor }: Props) {
 
       <ol ref={list} className="max-h-96 min-h-32 space-y-2 overflow-y-auto px-4 py-3" aria-live="polite">
         {shown.length === 0 && <li className="text-sm text-slate-500">{results ? "Nothing found." : "No messages yet."}</li>}
-        {shown.map((i) => (i.type === "gap" ? <Gap key={i.id} item={i} name={p.nameOf(i.senderUserId)} /> : <Message key={i.id} item={i} name={p.nameOf(i.senderUserId)} onRetry={p.onRetry} />))}
+        {shown.map((i) => (i.type === "gap" ? <Gap key={i.id} item={i} name={nameOf(i.senderUserId)} /> : <Message key={i.id} item={i} name={nameOf(i.senderUserId)} onRetry={(id) => void chat.retry(id)} />))}
       </ol>
 
       <p className="h-5 px-4 text-xs text-slate-500" data-testid="chat-typing" aria-live="polite">
-        {p.peerTyping && p.otherName ? `${p.otherName} is typing…` : ""}
+        {chat.peerTyping && otherName ? `${otherName} is typing…` : ""}
       </p>
 
       <form onSubmit={(e) => void submit(e)} className="flex gap-2 border-t border-slate-100 px-4 py-3">
@@ -135,37 +123,37 @@ export function ChatPanel({ chat, nameOf, otherName, isDoctor }: Props) {
           value={text}
           onChange={(e) => {
             setText(e.target.value);
-            p.onTyping();
+            chat.noteTyping();
           }}
           onKeyDown={onKey}
-          disabled={!!p.block}
+          disabled={!!chat.block}
           rows={2}
           maxLength={8000}
-          placeholder={p.block ? BLOCKED[p.block] : "Write a message (Enter sends, Shift+Enter for a new line)"}
+          placeholder={chat.block ? BLOCKED[chat.block] : "Write a message (Enter sends, Shift+Enter for a new line)"}
           aria-label="Message"
           className="min-h-11 flex-1 resize-none rounded-xl border border-slate-300 px-3 py-2 text-sm disabled:bg-slate-50"
         />
-        <Button data-testid="chat-send" type="submit" disabled={!!p.block || !text.trim()}>
+        <Button data-testid="chat-send" type="submit" disabled={!!chat.block || !text.trim()}>
           Send
         </Button>
       </form>
-      {p.block && (
-        <p className="px-4 pb-3 text-xs text-slate-600" data-testid="chat-blocked" data-state={p.block}>
-          {BLOCKED[p.block]}
+      {chat.block && (
+        <p className="px-4 pb-3 text-xs text-slate-600" data-testid="chat-blocked" data-state={chat.block}>
+          {BLOCKED[chat.block]}
         </p>
       )}
 
       <footer className="flex flex-wrap items-center gap-2 border-t border-slate-100 px-4 py-3 text-sm">
-        <Button variant="secondary" data-testid="chat-export" onClick={p.onExport}>
+        <Button variant="secondary" data-testid="chat-export" onClick={chat.exportTranscript}>
           Export transcript
         </Button>
         {/* After the call only: a device still in the consult would be sent the key again at once. */}
-        {p.block === "inactive" && (
+        {chat.block === "inactive" && (
           <Button variant="secondary" data-testid="chat-erase" onClick={() => setConfirm("erase")}>
             Remove from this device
           </Button>
         )}
-        {p.isDoctor && (
+        {isDoctor && (
           <Button variant="secondary" data-testid="chat-delete-server" onClick={() => setConfirm("delete")}>
             Delete messages on the server
           </Button>
@@ -185,10 +173,10 @@ export function ChatPanel({ chat, nameOf, otherName, isDoctor }: Props) {
                 onClick={() => {
                   if (confirm === "erase") {
                     setConfirm(undefined);
-                    p.onErase();
+                    void chat.eraseFromDevice();
                     return;
                   }
-                  void p.onDeleteServer().then((err) => {
+                  void chat.deleteOnServer().then((err) => {
                     setDeleteError(err);
                     if (!err) setConfirm(undefined);
                   });
