@@ -12,3 +12,4 @@ export * from "./commit-reveal";
 export * from "./consult-key";
 export * from "./message";
 export * from "./file-stream";
+export * from "./file-notice";

@@ -191,12 +191,12 @@ export async function postReceipt(db: Db, access: ConsultAccess, receipt: Messag
  * The owner deletes the consult's stored messages: the rows and the events that carried them.
  * Devices keep what they already decrypted only in memory; the audit log records the deletion.
  */
-export async function deleteMessages(db: Db, access: ConsultAccess): Promise<number> {
+export async function deleteMessages(db: Db, access: ConsultAccess, files = 0): Promise<number> {
   return withEvents(db, access.consult.id, async (tx, emit) => {
     const { count } = await tx.message.deleteMany({ where: { consultId: access.consult.id } });
     await tx.event.deleteMany({ where: { consultId: access.consult.id, kind: "message", type: "new" } });
-    await audit({ action: "messages.deleted", actorUserId: access.user.id, consultId: access.consult.id, detail: { count } }, tx);
-    emit({ consultId: access.consult.id, kind: "message", type: "deleted", from: access.participant.id, payload: { count } });
+    await audit({ action: "messages.deleted", actorUserId: access.user.id, consultId: access.consult.id, detail: { count, files } }, tx);
+    emit({ consultId: access.consult.id, kind: "message", type: "deleted", from: access.participant.id, payload: { count, files } });
     return count;
   });
 }

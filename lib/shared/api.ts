@@ -87,6 +87,55 @@ export const messageReceiptBody = z
   .strict();
 export type MessageReceipt = z.infer<typeof messageReceiptBody>;
 
+// ---- documents (PROTOCOL §5): the server sees opaque ids and the ciphertext length only ----
+
+const MiB = 1024 * 1024;
+/** A multipart part's size: S3 wants at least 5 MiB for every part but the last. */
+export const FILE_PART = { min: 5 * MiB, max: 64 * MiB, maxParts: 10_000, urlsPerRequest: 100 } as const;
+
+export const fileParams = z.object({ id: uuid, fileId: uuid });
+
+/** Starts an upload: `fileId` is the random id the sender's AAD binds (a fresh UUID per attempt). */
+export const createFileBody = z
+  .object({
+    fileId: uuid,
+    /** ciphertext bytes (plaintext plus 16 per chunk) */
+    size: z.number().int().min(16).max(Number.MAX_SAFE_INTEGER),
+    partSize: z.number().int().min(FILE_PART.min).max(FILE_PART.max),
+  })
+  .strict();
+
+export const filePartsBody = z
+  .object({ parts: z.array(z.number().int().min(1).max(FILE_PART.maxParts)).min(1).max(FILE_PART.urlsPerRequest) })
+  .strict()
+  .refine((b) => new Set(b.parts).size === b.parts.length, "part numbers must be distinct");
+
+export const completeFileBody = z
+  .object({
+    parts: z
+      .array(z.object({ partNumber: z.number().int().min(1).max(FILE_PART.maxParts), etag: z.string().min(1).max(200) }).strict())
+      .min(1)
+      .max(FILE_PART.maxParts),
+  })
+  .strict();
+
+export const fileStatus = z.enum(["uploading", "ready", "failed", "aborted"]);
+export const fileView = z.object({
+  id: uuid,
+  uploaderParticipantId: uuid,
+  status: fileStatus,
+  /** ciphertext bytes */
+  size: z.number().int(),
+  partCount: z.number().int(),
+  createdAt: z.string(),
+  completedAt: z.string().nullable(),
+});
+export type FileView = z.infer<typeof fileView>;
+export const fileAnswer = z.object({ file: fileView });
+export const filesAnswer = z.object({ files: z.array(fileView) });
+export const filePartsAnswer = z.object({ urls: z.array(z.object({ partNumber: z.number().int(), url: z.string() })), expiresAt: z.string() });
+export const fileDownloadAnswer = z.object({ file: fileView, url: z.string(), expiresAt: z.string() });
+
 /** This participant's presence as its page sees it: the tab shown or hidden, typing or not. */
 export const presenceBody = z.object({ status: z.enum(["online", "away"]), typing: z.boolean() }).strict();
 export type PresenceUpdate = z.infer<typeof presenceBody>;

@@ -2,16 +2,20 @@ import { consultParams } from "@/lib/shared/api";
 import { requireConsultAccess } from "@/lib/server/authz";
 import { endConsult } from "@/lib/server/consults";
 import { getDb } from "@/lib/server/db";
+import { sweepAbandonedUploads } from "@/lib/server/files";
+import { getBlobStore } from "@/lib/server/storage";
 import { json, readJson, readParams, route } from "@/lib/server/http";
 import { z } from "zod";
 
 type Ctx = { params: Promise<{ id: string }> };
 
-/** The doctor ends the consult for everyone. */
+/** The doctor ends the consult for everyone; uploads still under way are aborted (in the background). */
 export const POST = route(async (req, { params }: Ctx) => {
   const { id } = await readParams(params, consultParams);
   const access = await requireConsultAccess(id, { owner: true });
   await readJson(req, z.object({}).strict());
-  await endConsult(await getDb(), access);
+  const db = await getDb();
+  await endConsult(db, access);
+  void sweepAbandonedUploads(db, getBlobStore(), { consultId: id }).catch((err: unknown) => console.warn("[parley] aborting uploads of an ended consult:", (err as Error).message));
   return json({ ok: true });
 });

@@ -2,6 +2,8 @@ import { consultParams, postMessageBody } from "@/lib/shared/api";
 import { checkAccess, requireConsultAccess } from "@/lib/server/authz";
 import { deleteMessages, listMessages, postMessage } from "@/lib/server/messages";
 import { getDb } from "@/lib/server/db";
+import { deleteConsultFiles } from "@/lib/server/files";
+import { getBlobStore } from "@/lib/server/storage";
 import { json, readJson, readParams, route } from "@/lib/server/http";
 
 type Ctx = { params: Promise<{ id: string }> };
@@ -26,10 +28,15 @@ export const POST = route(async (req, { params }: Ctx) => {
   return json({ message }, created ? 201 : 200);
 });
 
-/** The consult's doctor deletes every stored message of the consult (ciphertext) from the server. */
+/**
+ * The consult's doctor deletes every stored message of the consult (ciphertext) from the server,
+ * and its documents with them (their keys were only in those messages).
+ */
 export const DELETE = route(async (_req, { params }: Ctx) => {
   const { id } = await readParams(params, consultParams);
   const access = await requireConsultAccess(id, { owner: true });
-  const deleted = await deleteMessages(await getDb(), access);
-  return json({ deleted });
+  const db = await getDb();
+  const files = await deleteConsultFiles(db, getBlobStore(), id);
+  const deleted = await deleteMessages(db, access, files);
+  return json({ deleted, files });
 });
