@@ -15,6 +15,8 @@ export function proxy(request: NextRequest) {
     "connect-src 'self'",
     "font-src 'self'",
     "worker-src 'self' blob:",
+    // decrypted PDFs are previewed in a frame from a blob: URL
+    "frame-src 'self' blob:",
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",

@@ -9,7 +9,17 @@
 // invite links (single use, revoked, after the end), and an open stream cut off by revocation.
 import { expect, test } from "@playwright/test";
 import { z } from "zod";
-import { createConsultAnswer, inviteAnswer, messagesAnswer, registerDeviceAnswer, roomSnapshot } from "../lib/shared/api";
+import {
+  createConsultAnswer,
+  fileAnswer,
+  fileDownloadAnswer,
+  filePartsAnswer,
+  filesAnswer,
+  inviteAnswer,
+  messagesAnswer,
+  registerDeviceAnswer,
+  roomSnapshot,
+} from "../lib/shared/api";
 import { newIdentityKey, sealedMessageBody } from "./support/keys";
 import {
   admit,
@@ -24,6 +34,7 @@ import {
   getSnapshot,
   inviteTokenOf,
   newInvite,
+  okJson,
   participantId,
   projectBaseURL,
   redeemInvite,
@@ -62,6 +73,8 @@ type World = {
   foreignConsultId: string;
   foreignPatient: Actor;
   foreignPatientPid: string;
+  /** an upload by the admitted patient: one part of 100 bytes is in the store, not yet completed */
+  file: { id: string; etag: string };
   /** what no refused answer may contain: names and ids of the consult's people and invites */
   secrets: string[];
 };
@@ -191,6 +204,48 @@ const ROUTES: RouteSpec[] = [
       check: async (_a, x) => expect((await send(x.waiting, { method: "GET", path: `/api/consults/${x.consultId}` })).status).toBe(404),
     },
   },
+  // Documents: the admitted patient has an upload of one part under way (World.file).
+  {
+    name: "GET /api/consults/:id/files",
+    call: (x) => ({ method: "GET", path: `/api/consults/${x.consultId}/files` }),
+    refused: { ...OUTSIDERS, waitingPatient: 403 },
+    allowed: { caller: "admittedPatient", status: 200, check: (a, x) => expect(filesAnswer.parse(JSON.parse(a.text)).files.map((f) => f.id)).toContain(x.file.id) },
+  },
+  {
+    name: "POST /api/consults/:id/files",
+    call: (x) => ({ method: "POST", path: `/api/consults/${x.consultId}/files`, data: { fileId: crypto.randomUUID(), size: 100, partSize: 5 * 1024 * 1024 } }),
+    refused: { ...OUTSIDERS, waitingPatient: 403, crossSiteOwner: 403 },
+    allowed: { caller: "owner", status: 201, check: (a) => expect(fileAnswer.parse(JSON.parse(a.text)).file.status).toBe("uploading") },
+  },
+  {
+    name: "POST /api/consults/:id/files/:fileId/parts",
+    call: (x) => ({ method: "POST", path: `/api/consults/${x.consultId}/files/${x.file.id}/parts`, data: { parts: [1] } }),
+    // only the person sending the document gets upload URLs for it
+    refused: { ...OUTSIDERS, waitingPatient: 403, owner: 403, crossSiteOwner: 403 },
+    allowed: { caller: "admittedPatient", status: 200, check: (a) => expect(filePartsAnswer.parse(JSON.parse(a.text)).urls).toHaveLength(1) },
+  },
+  {
+    name: "POST /api/consults/:id/files/:fileId/complete",
+    call: (x) => ({ method: "POST", path: `/api/consults/${x.consultId}/files/${x.file.id}/complete`, data: { parts: [{ partNumber: 1, etag: x.file.etag }] } }),
+    refused: { ...OUTSIDERS, waitingPatient: 403, owner: 403, crossSiteOwner: 403 },
+    allowed: { caller: "admittedPatient", status: 200, check: (a) => expect(fileAnswer.parse(JSON.parse(a.text)).file.status).toBe("ready") },
+  },
+  {
+    name: "GET /api/consults/:id/files/:fileId",
+    call: (x) => ({ method: "GET", path: `/api/consults/${x.consultId}/files/${x.file.id}` }),
+    refused: { ...OUTSIDERS, waitingPatient: 403 },
+    allowed: { caller: "owner", status: 200, check: (a) => expect(fileDownloadAnswer.parse(JSON.parse(a.text)).url).not.toBe("") },
+  },
+  {
+    name: "DELETE /api/consults/:id/files/:fileId",
+    call: (x) => ({ method: "DELETE", path: `/api/consults/${x.consultId}/files/${x.file.id}` }),
+    refused: { ...OUTSIDERS, waitingPatient: 403, crossSiteOwner: 403 },
+    allowed: {
+      caller: "owner",
+      status: 200,
+      check: async (_a, x) => expect((await send(x.doctor, { method: "GET", path: `/api/consults/${x.consultId}/files/${x.file.id}` })).status).toBe(404),
+    },
+  },
   {
     name: "POST /api/consults/:id/leave",
     call: (x) => ({ method: "POST", path: `/api/consults/${x.consultId}/leave`, data: {} }),
@@ -315,6 +370,14 @@ test.beforeAll(async ({ playwright }, testInfo) => {
   const doctorPid = await participantId(doctor, consult.id);
   const device = await send(doctor, { method: "POST", path: "/api/devices", data: { identityKey: newIdentityKey() } });
   const doctorDeviceId = registerDeviceAnswer.parse(JSON.parse(device.text)).deviceId;
+
+  const fileId = crypto.randomUUID();
+  okJson(await send(patient, { method: "POST", path: `/api/consults/${consult.id}/files`, data: { fileId, size: 100, partSize: 5 * 1024 * 1024 } }), fileAnswer, 201);
+  const parts = okJson(await send(patient, { method: "POST", path: `/api/consults/${consult.id}/files/${fileId}/parts`, data: { parts: [1] } }), filePartsAnswer);
+  // The part URL is the store's (S3) or this server's (the filesystem store): the bytes go there directly.
+  const put = await patient.request.fetch(parts.urls[0]?.url ?? "", { method: "PUT", data: Buffer.alloc(100, 7), failOnStatusCode: false });
+  expect(put.status(), await put.text()).toBe(200);
+  const file = { id: fileId, etag: put.headers().etag ?? "" };
   w = {
     db,
     anon,
@@ -335,6 +398,7 @@ test.beforeAll(async ({ playwright }, testInfo) => {
     foreignConsultId: foreign.consultId,
     foreignPatient: foreign.patient,
     foreignPatientPid: foreign.patientParticipantId,
+    file,
     secrets: [
       `Pat Admitted ${tag}`,
       `Wanda Waiting ${tag}`,

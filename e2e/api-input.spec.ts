@@ -38,6 +38,7 @@ type World = {
 let w: World;
 
 const MAX_BODY = 64 * 1024;
+const MiB = 1024 * 1024;
 const NOT_A_UUID = "not-a-uuid";
 
 type Expected = { status: 400 | 403 | 404 | 413 | 415; code: "malformed_json" | "invalid_input" | "forbidden" | "not_found" | "payload_too_large" | "unsupported_media_type" };
@@ -150,6 +151,50 @@ const BODY_ROUTES: BodyRoute[] = [
       { label: "keyId is not 16 bytes", body: () => ({ ...sealedMessageBody(randomUUID(), 0), keyId: "AAAA" }) },
       { label: "ciphertext shorter than any padded message", body: () => ({ ...sealedMessageBody(randomUUID(), 0), ciphertext: "AAAA" }) },
       { label: "a plaintext field", body: () => ({ ...sealedMessageBody(randomUUID(), 0), text: "hello" }) },
+    ],
+  },
+  {
+    name: "POST /api/consults/:id/files",
+    path: (_x, id) => `/api/consults/${id}/files`,
+    hasId: true,
+    valid: () => ({ fileId: randomUUID(), size: 100, partSize: 5 * MiB }),
+    wrong: [
+      { label: "fileId is not a UUID", body: () => ({ fileId: NOT_A_UUID, size: 100, partSize: 5 * MiB }) },
+      { label: "size is zero (less than one sealed chunk)", body: () => ({ fileId: randomUUID(), size: 0, partSize: 5 * MiB }) },
+      { label: "size is negative", body: () => ({ fileId: randomUUID(), size: -1, partSize: 5 * MiB }) },
+      { label: "size is a string", body: () => ({ fileId: randomUUID(), size: "100", partSize: 5 * MiB }) },
+      { label: "size is not an integer", body: () => ({ fileId: randomUUID(), size: 100.5, partSize: 5 * MiB }) },
+      { label: "partSize below S3's 5 MiB", body: () => ({ fileId: randomUUID(), size: 100, partSize: 5 * MiB - 1 }) },
+      { label: "partSize above 64 MiB", body: () => ({ fileId: randomUUID(), size: 100, partSize: 64 * MiB + 1 }) },
+      { label: "a plaintext name (the server never takes one)", body: () => ({ fileId: randomUUID(), size: 100, partSize: 5 * MiB, name: "x-ray.pdf" }) },
+    ],
+  },
+  {
+    name: "POST /api/consults/:id/files/:fileId/parts",
+    path: (_x, id) => `/api/consults/${id}/files/${randomUUID()}/parts`,
+    hasId: true,
+    valid: () => ({ parts: [1] }),
+    wrong: [
+      { label: "no parts", body: () => ({ parts: [] }) },
+      { label: "part 0", body: () => ({ parts: [0] }) },
+      { label: "a part beyond 10000", body: () => ({ parts: [10_001] }) },
+      { label: "a part listed twice", body: () => ({ parts: [1, 1] }) },
+      { label: "more than 100 parts at once", body: () => ({ parts: Array.from({ length: 101 }, (_, i) => i + 1) }) },
+      { label: "parts is a number", body: () => ({ parts: 1 }) },
+      { label: "an unknown field", body: () => ({ parts: [1], uploadId: "x" }) },
+    ],
+  },
+  {
+    name: "POST /api/consults/:id/files/:fileId/complete",
+    path: (_x, id) => `/api/consults/${id}/files/${randomUUID()}/complete`,
+    hasId: true,
+    valid: () => ({ parts: [{ partNumber: 1, etag: '"abc"' }] }),
+    wrong: [
+      { label: "no parts", body: () => ({ parts: [] }) },
+      { label: "an etag missing", body: () => ({ parts: [{ partNumber: 1 }] }) },
+      { label: "partNumber 0", body: () => ({ parts: [{ partNumber: 0, etag: "x" }] }) },
+      { label: "an unknown field in a part", body: () => ({ parts: [{ partNumber: 1, etag: "x", size: 5 }] }) },
+      { label: "an unknown field", body: () => ({ parts: [{ partNumber: 1, etag: "x" }], size: 100 }) },
     ],
   },
   {

@@ -16,6 +16,8 @@ import { CallView } from "./call-view";
 import { E2eePanel } from "./e2ee-panel";
 import { ChatPanel } from "./chat-panel";
 import { useChat } from "@/lib/client/chat/use-chat";
+import { useFiles } from "@/lib/client/files/use-files";
+import { FilesPanel } from "./files-panel";
 import type { ChainHeadMessage } from "@/lib/rtc/messages";
 
 const MEDIA_PROBLEMS: Record<MediaProblem, string> = {
@@ -115,6 +117,15 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
   useEffect(() => {
     chainHead.current = chat.onChainHead;
   }, [chat.onChainHead]);
+  const files = useFiles({
+    consultId: snapshot.consult.id,
+    userId: snapshot.userId,
+    myParticipantId: state.me.id,
+    chat,
+    events: chatEvents,
+    maxFileBytes: settings.maxFileBytes,
+    readable: inConsult || (isDoctor && !state.removed),
+  });
   const nameOf = (userId: string) => people.find((p) => p.userId === userId)?.name ?? "Someone";
 
   const safety = useSafetyNumber(ready?.spki, call.snapshot.e2ee.peerIdentity);
@@ -264,6 +275,8 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
       {identity.status === "ready" && (inConsult || chat.items.length > 0 || chat.notice) && (
         <ChatPanel chat={chat} nameOf={nameOf} otherName={other?.displayName} isDoctor={isDoctor} />
       )}
+
+      {identity.status === "ready" && (inConsult || files.items.length > 0) && <FilesPanel files={files} nameOf={nameOf} otherName={other?.displayName} canSend={inConsult} />}
 
       {present && <DeviceKey fingerprint={deviceFingerprint} />}
 

@@ -153,6 +153,15 @@ export class TestDb {
     if (r.rowCount !== 1) throw new Error(`no message ${messageId}`);
   }
 
+  /** The consult's documents as the server keeps them: ids, the store's key, ciphertext size. */
+  async filesOf(consultId: string): Promise<{ id: string; storageKey: string; sizeBytes: number; status: string }[]> {
+    const { rows } = await this.client.query<{ id: string; storageKey: string; sizeBytes: string; status: string }>(
+      `SELECT "id", "storageKey", "sizeBytes", "status"::text AS "status" FROM "File" WHERE "consultId" = $1::uuid ORDER BY "createdAt", "id"`,
+      [consultId],
+    );
+    return rows.map((r) => ({ ...r, sizeBytes: Number(r.sizeBytes) }));
+  }
+
   /** The stored messages of a consult in the order the server received them. */
   async messagesOf(consultId: string): Promise<{ id: string; senderDeviceId: string; seq: number }[]> {
     const { rows } = await this.client.query<{ id: string; senderDeviceId: string; seq: string }>(

@@ -1,6 +1,19 @@
 // Consult actions from the browser.
 import { api } from "./api";
-import { createConsultAnswer, inviteAnswer, messagesAnswer, roomSnapshot, storedMessage, type MessageReceipt, type PostMessageBody, type PresenceUpdate } from "@/lib/shared/api";
+import {
+  createConsultAnswer,
+  fileAnswer,
+  fileDownloadAnswer,
+  filePartsAnswer,
+  filesAnswer,
+  inviteAnswer,
+  messagesAnswer,
+  roomSnapshot,
+  storedMessage,
+  type MessageReceipt,
+  type PostMessageBody,
+  type PresenceUpdate,
+} from "@/lib/shared/api";
 import { z } from "zod";
 
 const base = (id: string) => `/api/consults/${id}`;
@@ -25,6 +38,16 @@ export const chatActions = {
   receipt: (id: string, receipt: MessageReceipt) => api.post(`${base(id)}/messages/receipts`, receipt),
   presence: (id: string, update: PresenceUpdate) => api.post(`${base(id)}/presence`, update),
   deleteAll: (id: string) => api.delete(`${base(id)}/messages`, z.object({ deleted: z.number() })),
+};
+
+/** The consult's documents on the server: ids, states and presigned URLs (lib/client/files). */
+export const fileActions = {
+  list: (id: string) => api.get(`${base(id)}/files`, filesAnswer),
+  create: (id: string, body: { fileId: string; size: number; partSize: number }) => api.post(`${base(id)}/files`, body, fileAnswer),
+  partUrls: (id: string, fileId: string, parts: number[]) => api.post(`${base(id)}/files/${fileId}/parts`, { parts }, filePartsAnswer),
+  complete: (id: string, fileId: string, parts: { partNumber: number; etag: string }[]) => api.post(`${base(id)}/files/${fileId}/complete`, { parts }, fileAnswer),
+  remove: (id: string, fileId: string) => api.delete(`${base(id)}/files/${fileId}`),
+  downloadUrl: (id: string, fileId: string) => api.get(`${base(id)}/files/${fileId}`, fileDownloadAnswer),
 };
 
 /**

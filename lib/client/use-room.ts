@@ -43,7 +43,7 @@ export function useRoom(snapshot: RoomSnapshot, signals?: SignalBus, chat?: Sign
         signals?.emit(event);
         return;
       }
-      if (event.kind === "message" || event.kind === "presence") chat?.emit(event);
+      if (event.kind === "message" || event.kind === "presence" || event.kind === "file") chat?.emit(event);
       dispatch({ type: "event", event });
       // When I am admitted, what I may see widens: reload the room.
       if (event.kind === "admission" && event.type === "admitted" && (event.payload as { participantId?: string }).participantId === snapshot.me.id) {

@@ -4,7 +4,7 @@
 // and the chain heads the peer announced over the call's data channel, so a message the server
 // withholds at the end shows as missing rather than silently absent. lib/client/chat/use-chat.ts
 // feeds it; components render `items()`.
-import { equal, SenderChain, type ChatMessage } from "@/lib/crypto";
+import { equal, SenderChain, type ChatMessage, type FileNotice } from "@/lib/crypto";
 
 export type ChatState = "sending" | "sent" | "delivered" | "read" | "failed" | "unverifiable";
 
@@ -18,8 +18,10 @@ export type ChatMessageItem = {
   senderUserId: string;
   seq: number;
   mine: boolean;
-  /** the decrypted text (undefined when it could not be opened) */
+  /** the decrypted text (undefined when it could not be opened); for a document, a line about it */
   body?: string;
+  /** a document's announcement (PROTOCOL §5): what fetching and checking it needs */
+  file?: FileNotice;
   /** the sender's clock for opened messages, the server's otherwise */
   at: number;
   state: ChatState;
@@ -71,17 +73,17 @@ export class ChatLog {
   }
 
   /** This device's message, sealed and in the outbox: shown at once as "sending". */
-  addPending(meta: MessageMeta, body: string, sentAt: number, failed?: string): void {
+  addPending(meta: MessageMeta, body: string, sentAt: number, failed?: string, file?: FileNotice): void {
     if (this.entries.has(meta.id)) return;
     this.device(meta.senderDeviceId, meta.senderUserId).seqs.add(meta.seq);
-    this.entries.set(meta.id, { type: "message", ...meta, mine: true, body, at: sentAt, state: failed ? "failed" : "sending", problem: failed, senderVerified: true });
+    this.entries.set(meta.id, { type: "message", ...meta, mine: true, body, file, at: sentAt, state: failed ? "failed" : "sending", problem: failed, senderVerified: true });
   }
 
   /**
    * A stored message that opened and verified. Returns false for a duplicate (same id). A second
    * message for a seq that already has one, or a link that does not chain, marks the seq broken.
    */
-  async addOpened(meta: MessageMeta, message: ChatMessage, p: Uint8Array, body: string, senderVerified: boolean): Promise<boolean> {
+  async addOpened(meta: MessageMeta, message: ChatMessage, p: Uint8Array, body: string, senderVerified: boolean, file?: FileNotice): Promise<boolean> {
     const existing = this.entries.get(meta.id);
     const d = this.device(meta.senderDeviceId, meta.senderUserId);
     const events = await d.chain.add(message, p);
@@ -99,6 +101,7 @@ export class ChatLog {
       ...meta,
       mine,
       body,
+      file,
       at: Number(message.sentAt),
       state: mine ? this.myState(meta.seq, "sent") : "delivered",
       senderVerified,

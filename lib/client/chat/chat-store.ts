@@ -3,7 +3,7 @@
 // takes the next seq and the previous message's hash from the device's chain state and stores the
 // sealed bytes in the outbox in one transaction, under a Web Lock so two tabs never take one seq
 // (PROTOCOL §4). What the outbox holds is ciphertext; what leaves it is exactly those bytes.
-import { chainHash, fromBase64Url, sealMessage, toBase64Url, utf8, uuidBytes, ZERO_HASH } from "@/lib/crypto";
+import { chainHash, fromBase64Url, sealMessage, toBase64Url, uuidBytes, ZERO_HASH, type MessageKind } from "@/lib/crypto";
 import type { PostMessageBody } from "@/lib/shared/api";
 import { parleyDb, type OutboxEntry, type Pin, type StoredConsultKey } from "../parley-db";
 import { uuidV7 } from "./uuid-v7";
@@ -24,10 +24,11 @@ export type SealInput = {
   deviceId: string;
   identityKey: CryptoKey;
   key: StoredConsultKey;
-  text: string;
+  kind: MessageKind;
+  body: Uint8Array<ArrayBuffer>;
 };
 
-/** Seals `text` as this device's next message and stores it in the outbox; returns the entry. */
+/** Seals `body` as this device's next message and stores it in the outbox; returns the entry. */
 export async function sealIntoOutbox(input: SealInput): Promise<OutboxEntry> {
   return withChatLock(input.userId, input.consultId, async () => {
     const db = await parleyDb();
@@ -35,7 +36,7 @@ export async function sealIntoOutbox(input: SealInput): Promise<OutboxEntry> {
     const chain = (await db.get("chains", key)) ?? { key, nextSeq: 0, lastHash: ZERO_HASH() };
     const id = uuidV7();
     const sealed = await sealMessage(input.key.key, input.identityKey, {
-      kind: "text",
+      kind: input.kind,
       consultId: uuidBytes(input.consultId),
       keyId: input.key.keyId,
       senderDeviceId: uuidBytes(input.deviceId),
@@ -43,7 +44,7 @@ export async function sealIntoOutbox(input: SealInput): Promise<OutboxEntry> {
       seq: BigInt(chain.nextSeq),
       prevHash: chain.lastHash,
       sentAt: BigInt(Date.now()),
-      body: utf8(input.text),
+      body: input.body,
     });
     const body: PostMessageBody = {
       id,

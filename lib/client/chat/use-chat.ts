@@ -5,7 +5,7 @@
 // receipts, presence and typing, exchanges chain heads over the call, exports the transcript, and
 // removes the consult from this device or (the doctor) its ciphertext from the server.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { equal, fromBase64Url, fromUtf8, openMessage, toBase64Url, toHex, uuidBytes, type ChatMessage } from "@/lib/crypto";
+import { encodeFileNotice, equal, fromBase64Url, openMessage, toBase64Url, toHex, utf8, uuidBytes, type ChatMessage, type FileNotice, type MessageKind } from "@/lib/crypto";
 import { messageReceiptBody, storedMessage, type StoredMessage, type StreamEvent } from "@/lib/shared/api";
 import type { ChainHeadMessage } from "@/lib/rtc/messages";
 import type { E2eeStatus } from "@/lib/rtc/call";
@@ -16,6 +16,7 @@ import type { SignalBus } from "../use-call";
 import { ChatLog, NO_KEY, type ChatItem, type MessageMeta } from "./chat-log";
 import { consultKeysOf, eraseConsultFromDevice, outboxOf, pinOf, removeFromOutbox, sealIntoOutbox, setOutboxFailure } from "./chat-store";
 import { transcript, type TranscriptPerson } from "./transcript";
+import { shownMessage, type ShownMessage } from "./message-body";
 import { z } from "zod";
 
 const UNVERIFIABLE = "This message could not be verified: it was altered, or not sealed by the device it claims.";
@@ -137,14 +138,14 @@ export function useChat(o: UseChatOptions) {
         log.addUnverifiable(meta, UNVERIFIABLE);
         return;
       }
-      let body: string;
+      let shown: ShownMessage;
       try {
-        body = opened.message.kind === "text" ? fromUtf8(opened.message.body) : "[a document]";
+        shown = shownMessage(opened.message);
       } catch {
         log.addUnverifiable(meta, UNVERIFIABLE);
         return;
       }
-      await log.addOpened(meta, opened.message, opened.p, body, verified);
+      await log.addOpened(meta, opened.message, opened.p, shown.body, verified, shown.file);
       if (m.senderDeviceId === identity.deviceId) {
         const head = await log.head(identity.deviceId);
         if (head) opts.current.setChainHead({ deviceId: identity.deviceId, seq: head.seq, hash: toBase64Url(head.hash) });
@@ -244,7 +245,8 @@ export function useChat(o: UseChatOptions) {
             { consultId: uuidBytes(consultId), keyId: fromBase64Url(e.body.keyId), senderDeviceId: uuidBytes(identity.deviceId), messageId: uuidBytes(e.id), seq: BigInt(e.seq) },
             identity.spki,
           );
-          log.addPending({ id: e.id, senderDeviceId: identity.deviceId, senderUserId: userId, seq: e.seq, storedAt: e.createdAt }, fromUtf8(message.body), Number(message.sentAt), e.failed);
+          const shown = shownMessage(message);
+          log.addPending({ id: e.id, senderDeviceId: identity.deviceId, senderUserId: userId, seq: e.seq, storedAt: e.createdAt }, shown.body, Number(message.sentAt), e.failed, shown.file);
         } catch {
           // not ours to show (sealed by an identity this profile no longer has)
         }
@@ -415,23 +417,41 @@ export function useChat(o: UseChatOptions) {
   // ---- actions ----
   const lastTyping = useRef(0);
   const idleTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
-  const send = useCallback(
-    async (text: string) => {
-      const body = text.trim();
-      if (!log || !identity?.deviceId || !current || block || !body) return false;
-      const entry = await sealIntoOutbox({ userId, consultId, deviceId: identity.deviceId, identityKey: identity.privateKey, key: current, text: body });
+  /** Seals a message into the outbox, shows it as "sending" and posts it; false when sending is not allowed. */
+  const sendSealed = useCallback(
+    async (kind: MessageKind, body: Uint8Array<ArrayBuffer>, shown: ShownMessage) => {
+      if (!log || !identity?.deviceId || !current || block) return false;
+      const entry = await sealIntoOutbox({ userId, consultId, deviceId: identity.deviceId, identityKey: identity.privateKey, key: current, kind, body });
       await serial(() => {
-        log.addPending({ id: entry.id, senderDeviceId: identity.deviceId ?? "", senderUserId: userId, seq: entry.seq, storedAt: entry.createdAt }, body, entry.createdAt);
+        log.addPending({ id: entry.id, senderDeviceId: identity.deviceId ?? "", senderUserId: userId, seq: entry.seq, storedAt: entry.createdAt }, shown.body, entry.createdAt, undefined, shown.file);
         render();
         return Promise.resolve();
       });
-      // The message itself ends "typing…" on the other side: no separate request.
-      lastTyping.current = 0;
-      clearTimeout(idleTimer.current);
       void flushRef.current();
       return true;
     },
     [log, identity, current, block, userId, consultId, serial, render],
+  );
+
+  const send = useCallback(
+    async (text: string) => {
+      const body = text.trim();
+      if (!body || !(await sendSealed("text", utf8(body), { body }))) return false;
+      // The message itself ends "typing…" on the other side: no separate request.
+      lastTyping.current = 0;
+      clearTimeout(idleTimer.current);
+      return true;
+    },
+    [sendSealed],
+  );
+
+  /** Announces an uploaded document to the consult (PROTOCOL §5): a sealed message of kind `file`. */
+  const sendFile = useCallback(
+    (notice: FileNotice) => {
+      const body = encodeFileNotice(notice);
+      return sendSealed("file", body, shownMessage({ kind: "file", body }));
+    },
+    [sendSealed],
   );
 
   const retry = useCallback(
@@ -517,6 +537,7 @@ export function useChat(o: UseChatOptions) {
     peerPresence,
     brokenLinks: log?.brokenLinks().length ?? 0,
     send,
+    sendFile,
     retry,
     noteTyping,
     exportTranscript,

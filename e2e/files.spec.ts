@@ -1,0 +1,118 @@
+// Encrypted documents (PROTOCOL §5) in two real browsers on PostgreSQL and the S3 store (Ceph RGW
+// when scripts/test.sh started it): the patient sends a 20 MB file of random bytes and a small PDF;
+// the doctor downloads both and gets exactly the same bytes; then the server's side — no object in
+// the store and no database row holds a file name or any 32-byte run of either plaintext; another
+// consult's patient gets 404 for the document's URLs; a byte altered in the store makes the
+// download fail its integrity check instead of being saved.
+import { randomBytes } from "node:crypto";
+import { expect, test } from "@playwright/test";
+import { admitPatient, type TwoParty } from "./flows/consult";
+import { downloadOf, fileItem, makeFiles, pdfBytes, randomFile, sha256, verifyCall, watchUploadProgress, type TestFile } from "./flows/files";
+import { admittedConsult, send, signInStaff, dispose } from "./support/api";
+import { dumpContains, TestDb, type StaffAccount } from "./support/db";
+import { plaintextRuns, TestStore } from "./support/store";
+
+test.describe.configure({ mode: "serial" });
+
+const MiB = 1024 * 1024;
+let db: TestDb;
+const store = new TestStore();
+let call: TwoParty;
+let doctorAccount: StaffAccount;
+let big: TestFile;
+let pdf: TestFile;
+let stored: { id: string; storageKey: string; sizeBytes: number }[] = [];
+
+test.beforeAll(async () => {
+  db = await TestDb.connect();
+  const tag = randomBytes(4).toString("hex");
+  [big, pdf] = await makeFiles([randomFile(`scan-${tag}.bin`, 20 * MiB + 12_345), { name: `Lab results März ${tag}.pdf`, bytes: pdfBytes(`Haemoglobin ${tag}`), type: "application/pdf" }]) as [TestFile, TestFile];
+});
+test.afterAll(async () => {
+  await call?.close();
+  await db?.close();
+});
+
+test("the patient sends a 20 MB file and a PDF; the doctor downloads both, byte for byte", async ({ browser, baseURL }) => {
+  test.setTimeout(150_000);
+  doctorAccount = await db.createStaff("doctor", "Dr. Dora Documents");
+  call = await admitPatient(browser, baseURL, "Paula Papers", { doctor: doctorAccount });
+  await expect(call.patient.getByTestId("file-input")).toBeDisabled(); // not before the call is verified
+  await verifyCall(call);
+  const sawProgress = await watchUploadProgress(call.patient);
+  await call.patient.getByTestId("file-input").setInputFiles([big.path, pdf.path]);
+
+  for (const f of [big, pdf]) await expect(fileItem(call.patient, f.name)).toHaveAttribute("data-state", "ready", { timeout: 90_000 });
+  expect(await sawProgress()).toBe(true);
+  await expect(call.patient.getByTestId("file-item")).toHaveCount(2);
+  await expect(call.doctor.getByTestId("file-item")).toHaveCount(2);
+  for (const f of [big, pdf]) expect(sha256(await downloadOf(call.doctor, f)), f.name).toBe(sha256(f.bytes));
+
+  // The PDF can be looked at in the room, decrypted on the device.
+  await fileItem(call.doctor, pdf.name).getByRole("button", { name: "Preview" }).click();
+  await expect(call.doctor.getByTestId("file-preview").locator("iframe")).toHaveAttribute("src", /^blob:/);
+  await call.doctor.getByTestId("file-preview").getByRole("button", { name: "Close" }).click();
+
+  stored = await db.filesOf(call.consultId);
+  expect(stored.map((f) => f.sizeBytes).sort((a, b) => a - b)).toEqual([pdf.bytes.length + 16, big.bytes.length + 16 * Math.ceil(big.bytes.length / (256 * 1024))]);
+});
+
+test("stolen store and database: no file name and no 32-byte run of either plaintext anywhere", async () => {
+  test.setTimeout(120_000);
+  const objects = await store.objects();
+  for (const f of stored) expect((await store.read(f.storageKey)).length, `object of ${f.id} (${store.kind})`).toBe(f.sizeBytes);
+  const runsOf = [big, pdf].map((f) => ({ name: f.name, find: plaintextRuns(f.bytes) }));
+  for (const o of objects) {
+    for (const f of [big, pdf]) expect(o.bytes.includes(Buffer.from(f.name)), `${f.name} in ${o.key}`).toBe(false);
+    for (const r of runsOf) expect(r.find(o.bytes), `plaintext of ${r.name} in ${o.key}`).toBeUndefined();
+  }
+  const dump = await db.dump();
+  expect(dump.some((r) => r.table === "File" && r.row.consultId === call.consultId)).toBe(true);
+  for (const f of [big, pdf]) expect(dumpContains(dump, Buffer.from(f.name)), f.name).toBeUndefined();
+  const everything = Buffer.concat(dump.flatMap(({ row }) => Object.values(row).map((v) => (Buffer.isBuffer(v) ? v : Buffer.from(typeof v === "string" ? v : JSON.stringify(v) ?? "")))));
+  for (const r of runsOf) expect(r.find(everything), `plaintext of ${r.name} in the database`).toBeUndefined();
+});
+
+test("another consult's patient gets 404 for the document's URLs", async ({ playwright, baseURL }) => {
+  const doctor = await signInStaff(playwright, baseURL ?? "", doctorAccount.email, doctorAccount.password);
+  const other = await admittedConsult(playwright, doctor, "Olly Outsider");
+  try {
+    for (const f of stored) {
+      for (const [method, path, data] of [
+        ["GET", `/api/consults/${call.consultId}/files/${f.id}`, undefined],
+        ["DELETE", `/api/consults/${call.consultId}/files/${f.id}`, undefined],
+        ["POST", `/api/consults/${call.consultId}/files/${f.id}/parts`, { parts: [1] }],
+        ["GET", `/api/consults/${other.consultId}/files/${f.id}`, undefined],
+        ["DELETE", `/api/consults/${other.consultId}/files/${f.id}`, undefined],
+      ] as const) {
+        const answer = await send(other.patient, { method, path, data });
+        expect([403, 404], `${method} ${path}: ${answer.text}`).toContain(answer.status);
+      }
+    }
+    expect((await db.filesOf(call.consultId)).length).toBe(2);
+  } finally {
+    await dispose(doctor, other.patient);
+  }
+});
+
+test("a document altered in the store fails its integrity check and is not saved as if whole", async () => {
+  const f = stored.find((s) => s.sizeBytes > MiB);
+  if (!f) throw new Error("no large document stored");
+  const original = await store.read(f.storageKey);
+  const altered = Buffer.from(original);
+  altered[3 * MiB + 17] = (altered[3 * MiB + 17] ?? 0) ^ 0x01;
+  await store.write(f.storageKey, altered);
+  try {
+    const item = fileItem(call.doctor, big.name);
+    const download = call.doctor.waitForEvent("download", { timeout: 15_000 }).catch(() => undefined);
+    await item.getByTestId("file-download").click();
+    await expect(item.getByRole("alert")).toContainText("integrity check");
+    // Streamed to disk, the browser's download fails (and its partial file is discarded).
+    const d = await download;
+    expect(d, "the download started").toBeDefined();
+    expect(await d?.failure()).not.toBeNull();
+  } finally {
+    await store.write(f.storageKey, original);
+  }
+  expect(sha256(await downloadOf(call.doctor, big))).toBe(sha256(big.bytes));
+});

@@ -1,0 +1,195 @@
+"use client";
+// Sending a document (PROTOCOL §5): a fresh data key and file id per attempt; the file is read as
+// a stream, encrypted chunk by chunk (lib/crypto/file-stream.ts) and cut into multipart parts that
+// go straight to the store through presigned URLs, a few at a time, each retried on its own. Memory
+// holds at most PARALLEL_PARTS + 1 parts, whatever the file's size. The server then joins the
+// parts and checks their size; the returned notice is what the sealed `file` message announces.
+import { bytesToUuid, cleanFileName, DEFAULT_CHUNK_SIZE, encryptedSize, encryptFileStream, newFileKey, SIZES, uuidBytes, type FileNotice } from "@/lib/crypto";
+import { FILE_PART } from "@/lib/shared/api";
+import { ClientApiError } from "../api";
+import { fileActions } from "../consults";
+
+export const PARALLEL_PARTS = 3;
+const TARGET_PART_BYTES = 8 * 1024 * 1024;
+const ATTEMPTS = 5;
+const URL_BATCH = 8;
+
+/** A part size that holds whole chunks (so parts end on chunk boundaries) and S3 accepts. */
+export function partSizeFor(chunkSize: number): number {
+  const chunk = chunkSize + SIZES.tag;
+  return Math.max(Math.ceil(TARGET_PART_BYTES / chunk), Math.ceil(FILE_PART.min / chunk)) * chunk;
+}
+
+/** A media type worth announcing: printable ASCII, short; anything else is left out. */
+function cleanType(type: string): string {
+  return /^[\x21-\x7e]{1,127}$/.test(type) ? type : "";
+}
+
+export type UploadProgress = { sent: number; total: number };
+
+export type UploadOptions = {
+  consultId: string;
+  file: Blob & { name: string };
+  signal: AbortSignal;
+  onProgress: (p: UploadProgress) => void;
+  /** called once the server has the upload (its id), before any byte is sent */
+  onStarted?: (fileId: string) => void;
+  chunkSize?: number;
+};
+
+class PartError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (clearTimeout(t), reject(signal.reason as Error)), { once: true });
+  });
+
+/** PUTs one part; resolves with its ETag. XMLHttpRequest, because fetch reports no upload progress. */
+function putPart(url: string, body: Blob, signal: AbortSignal, onSent: (n: number) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("PUT", url);
+    xhr.upload.onprogress = (e) => onSent(e.loaded);
+    xhr.onload = () => {
+      if (xhr.status < 200 || xhr.status >= 300) return reject(new PartError(xhr.status, `The store refused a part (${xhr.status}).`));
+      const etag = xhr.getResponseHeader("etag");
+      if (!etag) return reject(new PartError(0, "The store did not show the part's ETag: its CORS settings must expose the ETag header (see the README)."));
+      resolve(etag);
+    };
+    xhr.onerror = () => reject(new PartError(0, "The connection to the store dropped."));
+    xhr.onabort = () => reject(signal.reason as Error);
+    signal.addEventListener("abort", () => xhr.abort(), { once: true });
+    xhr.send(body);
+  });
+}
+
+/** Uploads parts a few at a time, each retried with backoff (a fresh URL after a refusal). */
+class PartQueue {
+  private readonly running = new Set<Promise<void>>();
+  private readonly done: { partNumber: number; etag: string }[] = [];
+  private readonly urls = new Map<number, string>();
+  private readonly sentByPart = new Map<number, number>();
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly consultId: string,
+    private readonly fileId: string,
+    private readonly partCount: number,
+    private readonly signal: AbortSignal,
+    private readonly progress: (sent: number) => void,
+  ) {}
+
+  private report(part: number, sent: number) {
+    this.sentByPart.set(part, sent);
+    let total = 0;
+    for (const n of this.sentByPart.values()) total += n;
+    this.progress(total);
+  }
+
+  private async url(part: number, fresh: boolean): Promise<string> {
+    if (fresh || !this.urls.has(part)) {
+      const wanted = [];
+      for (let n = part; n <= Math.min(this.partCount, part + URL_BATCH - 1); n++) if (fresh ? n === part : !this.urls.has(n)) wanted.push(n);
+      const { urls } = await fileActions.partUrls(this.consultId, this.fileId, wanted);
+      for (const u of urls) this.urls.set(u.partNumber, u.url);
+    }
+    const url = this.urls.get(part);
+    if (!url) throw new Error(`The server gave no URL for part ${part}.`);
+    return url;
+  }
+
+  private async upload(part: number, body: Blob): Promise<void> {
+    let fresh = false;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const etag = await putPart(await this.url(part, fresh), body, this.signal, (n) => this.report(part, n));
+        this.report(part, body.size);
+        this.done.push({ partNumber: part, etag });
+        return;
+      } catch (err) {
+        if (this.signal.aborted) throw err;
+        const status = err instanceof PartError || err instanceof ClientApiError ? err.status : 0;
+        // 403: the URL expired (or a clock is off); ask for a new one. Other 4xx will not get better.
+        if (attempt >= ATTEMPTS || (status >= 400 && status < 500 && status !== 403 && status !== 408 && status !== 429)) throw err;
+        fresh = status === 403;
+        this.report(part, 0);
+        await sleep(500 * 2 ** attempt, this.signal);
+      }
+    }
+  }
+
+  /** Queues a part; waits while PARALLEL_PARTS are in flight (this is what bounds memory). */
+  async add(part: number, body: Blob): Promise<void> {
+    while (this.running.size >= PARALLEL_PARTS) await Promise.race(this.running);
+    if (this.failure) throw this.failure;
+    const p: Promise<void> = this.upload(part, body)
+      .catch((err: unknown) => {
+        this.failure ??= err instanceof Error ? err : new Error(String(err));
+      })
+      .finally(() => this.running.delete(p));
+    this.running.add(p);
+  }
+
+  async finish(): Promise<{ partNumber: number; etag: string }[]> {
+    await Promise.all(this.running);
+    if (this.failure) throw this.failure;
+    return this.done;
+  }
+}
+
+/** Encrypts and uploads `file`; resolves with its notice once the server holds all of it. */
+export async function uploadFile(o: UploadOptions): Promise<FileNotice> {
+  const chunkSize = o.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const { key, fileId: idBytes } = newFileKey();
+  // A random UUID, so the id the AAD binds is also the server's id for the upload.
+  idBytes[6] = ((idBytes[6] ?? 0) & 0x0f) | 0x40;
+  idBytes[8] = ((idBytes[8] ?? 0) & 0x3f) | 0x80;
+  const fileId = bytesToUuid(idBytes);
+  const total = encryptedSize(o.file.size, chunkSize);
+  const partSize = partSizeFor(chunkSize);
+  const partCount = Math.ceil(total / partSize);
+
+  await fileActions.create(o.consultId, { fileId, size: total, partSize });
+  o.onStarted?.(fileId);
+  try {
+    const enc = encryptFileStream({ key, fileId: idBytes, consultId: uuidBytes(o.consultId), chunkSize });
+    const queue = new PartQueue(o.consultId, fileId, partCount, o.signal, (sent) => o.onProgress({ sent, total }));
+    const reader = o.file.stream().pipeThrough(enc.stream).getReader();
+    let held: Uint8Array<ArrayBuffer>[] = [];
+    let heldBytes = 0;
+    let part = 0;
+    for (;;) {
+      o.signal.throwIfAborted();
+      const { done, value } = await reader.read();
+      if (value) {
+        held.push(value as Uint8Array<ArrayBuffer>);
+        heldBytes += value.length;
+      }
+      // Chunks are chunkSize + 16 bytes (the last one shorter) and partSize is a multiple of that,
+      // so a part fills exactly; the last part is whatever is left.
+      if (heldBytes >= partSize || (done && heldBytes > 0)) {
+        await queue.add(++part, new Blob(held));
+        held = [];
+        heldBytes = 0;
+      }
+      if (done) break;
+    }
+    const parts = await queue.finish();
+    if (part !== partCount) throw new Error(`The file changed while it was being read (${part} parts, not ${partCount}). Choose it again.`);
+    const digest = enc.digest();
+    await fileActions.complete(o.consultId, fileId, parts);
+    return { fileId: idBytes, key, name: cleanFileName(o.file.name), type: cleanType(o.file.type), size: digest.size, chunkSize, chunkCount: digest.chunkCount, hash: digest.hash };
+  } catch (err) {
+    // Whatever reached the store goes: nothing half-uploaded stays behind.
+    await fileActions.remove(o.consultId, fileId).catch(() => undefined);
+    throw err;
+  }
+}
