@@ -3,9 +3,9 @@
 // the doctor downloads both and gets exactly the same bytes; then the server's side — no object in
 // the store and no database row holds a file name or any 32-byte run of either plaintext; another
 // consult's patient gets 404 for the document's URLs; a byte altered in the store makes the
-// download fail its integrity check instead of being saved.
+// download fail its integrity check instead of being saved; an upload can be cancelled mid-way.
 import { randomBytes } from "node:crypto";
-import { expect, test } from "@playwright/test";
+import { expect, test, type Route } from "@playwright/test";
 import { admitPatient, type TwoParty } from "./flows/consult";
 import { downloadOf, fileItem, makeFiles, pdfBytes, randomFile, sha256, verifyCall, watchUploadProgress, type TestFile } from "./flows/files";
 import { admittedConsult, send, signInStaff, dispose } from "./support/api";
@@ -22,10 +22,11 @@ let doctorAccount: StaffAccount;
 let big: TestFile;
 let pdf: TestFile;
 let stored: { id: string; storageKey: string; sizeBytes: number }[] = [];
+let tag: string;
 
 test.beforeAll(async () => {
   db = await TestDb.connect();
-  const tag = randomBytes(4).toString("hex");
+  tag = randomBytes(4).toString("hex");
   [big, pdf] = await makeFiles([randomFile(`scan-${tag}.bin`, 20 * MiB + 12_345), { name: `Lab results März ${tag}.pdf`, bytes: pdfBytes(`Haemoglobin ${tag}`), type: "application/pdf" }]) as [TestFile, TestFile];
 });
 test.afterAll(async () => {
@@ -115,4 +116,29 @@ test("a document altered in the store fails its integrity check and is not saved
     await store.write(f.storageKey, original);
   }
   expect(sha256(await downloadOf(call.doctor, big))).toBe(sha256(big.bytes));
+});
+
+test("an upload in flight shows its progress and can be cancelled; nothing of it stays on the server", async () => {
+  const [file] = (await makeFiles([randomFile(`cancelled-${tag}.bin`, 12 * MiB)])) as [TestFile];
+  // Part uploads are held (never answered) so the upload is surely under way when Cancel is pressed.
+  const held: Route[] = [];
+  const hold = (route: Route) => (route.request().method() === "PUT" ? void held.push(route) : route.fallback());
+  const everything = () => true;
+  await call.patient.route(everything, hold);
+  try {
+    await call.patient.getByTestId("file-input").setInputFiles(file.path);
+    const item = fileItem(call.patient, file.name);
+    await expect(item).toHaveAttribute("data-state", "uploading");
+    await expect(item.getByTestId("upload-progress")).toBeVisible();
+    await expect.poll(() => held.length).toBeGreaterThan(0);
+    await expect.poll(async () => (await db.filesOf(call.consultId)).length).toBe(3);
+    await item.getByRole("button", { name: "Cancel" }).click();
+    await expect(item).toHaveCount(0);
+    // The client withdrew the upload: its row (and its parts in the store) are gone.
+    await expect.poll(async () => (await db.filesOf(call.consultId)).map((f) => f.id).sort()).toEqual(stored.map((f) => f.id).sort());
+    await expect(fileItem(call.doctor, file.name)).toHaveCount(0);
+  } finally {
+    await call.patient.unroute(everything, hold);
+    for (const r of held) await r.abort().catch(() => undefined);
+  }
 });
