@@ -15,6 +15,7 @@ import {
   fileDownloadAnswer,
   filePartsAnswer,
   filesAnswer,
+  iceServersAnswer,
   inviteAnswer,
   messagesAnswer,
   registerDeviceAnswer,
@@ -203,6 +204,13 @@ const ROUTES: RouteSpec[] = [
       // the patient who joined with the revoked invite is out at once
       check: async (_a, x) => expect((await send(x.waiting, { method: "GET", path: `/api/consults/${x.consultId}` })).status).toBe(404),
     },
+  },
+  {
+    name: "GET /api/consults/:id/ice-servers",
+    call: (x) => ({ method: "GET", path: `/api/consults/${x.consultId}/ice-servers` }),
+    // a waiting patient may ask too: the call starts the moment they are admitted
+    refused: { ...OUTSIDERS },
+    allowed: { caller: "admittedPatient", status: 200, check: (a) => void iceServersAnswer.parse(JSON.parse(a.text)) },
   },
   // Documents: the admitted patient has an upload of one part under way (World.file).
   {

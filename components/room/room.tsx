@@ -45,6 +45,10 @@ function callText(snapshot: CallSnapshot, otherName: string | undefined): string
           return "The call could not connect. A firewall or network may be blocking it: press Retry, or try another network.";
         case "handshake":
           return "The encryption handshake with the other device was refused, so the call was stopped rather than risk an eavesdropper. Press Retry.";
+        case "turn-refused":
+          return "The clinic's relay server (TURN) refused this device's credentials, so the call cannot connect. Press Retry; if it keeps failing, tell your clinic: its TURN_SECRET may not match the relay server's.";
+        case "turn-unreachable":
+          return "The clinic's relay server (TURN) could not be reached, and this clinic sends calls only through it. Check your connection and press Retry; if it keeps failing, tell your clinic.";
         case "certificate":
           return "The video connection did not use the verified keys, so it was stopped. Press Retry; if it happens again, do not go on over this network.";
         default:

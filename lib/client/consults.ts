@@ -6,6 +6,7 @@ import {
   fileDownloadAnswer,
   filePartsAnswer,
   filesAnswer,
+  iceServersAnswer,
   inviteAnswer,
   messagesAnswer,
   roomSnapshot,
@@ -29,6 +30,7 @@ export const consultActions = {
   newInvite: (id: string) => api.post(`${base(id)}/invites`, {}, inviteAnswer),
   revokeInvite: (id: string, inviteId: string) => api.delete(`${base(id)}/invites/${inviteId}`),
   signal: (id: string, body: { to?: string; type: string; payload: Record<string, unknown> }) => api.post(`${base(id)}/signals`, body),
+  iceServers: (id: string) => api.get(`${base(id)}/ice-servers`, iceServersAnswer),
 };
 
 /** The consult's sealed chat on the server (lib/client/chat). */

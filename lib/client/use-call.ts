@@ -31,9 +31,25 @@ export function useSignalBus(): SignalBus {
   return bus;
 }
 
-export function rtcConfiguration(settings: ClientSettings): RTCConfiguration {
-  const iceServers: RTCIceServer[] = settings.stunUrls.length > 0 ? [{ urls: settings.stunUrls }] : [];
-  return { iceServers, iceTransportPolicy: settings.iceTransportPolicy };
+/**
+ * ICE servers for this consult's peer connections: STUN from the settings; with TURN, the server's
+ * answer (STUN too, and TURN with a credential that expires within the hour), asked for again
+ * five minutes before it expires.
+ */
+export function iceConfigFor(consultId: string, settings: ClientSettings): { current(): Promise<RTCConfiguration> } {
+  let cached: { config: RTCConfiguration; until: number } | undefined;
+  return {
+    async current() {
+      if (!settings.turnEnabled) {
+        return { iceServers: settings.stunUrls.length > 0 ? [{ urls: settings.stunUrls }] : [], iceTransportPolicy: settings.iceTransportPolicy };
+      }
+      if (cached && Date.now() < cached.until) return cached.config;
+      const a = await consultActions.iceServers(consultId);
+      const config: RTCConfiguration = { iceServers: a.iceServers, iceTransportPolicy: a.iceTransportPolicy };
+      cached = { config, until: a.expiresAt ? Date.parse(a.expiresAt) - 5 * 60_000 : Number.POSITIVE_INFINITY };
+      return config;
+    },
+  };
 }
 
 type UseCallOptions = {
@@ -76,6 +92,7 @@ export function useCall({ consultId, userId, keys, other, initiator, settings, l
       return;
     }
     hadOther.current = true;
+    const ice = iceConfigFor(consultId, settings);
     const call = new CallSession({
       initiator,
       consultId,
@@ -84,7 +101,7 @@ export function useCall({ consultId, userId, keys, other, initiator, settings, l
       consultKeys: initiator
         ? { role: "owner", current: () => ownerConsultKey(userId, consultId) }
         : { role: "recipient", receive: (k) => storeReceivedKey(userId, consultId, k) },
-      rtcConfig: rtcConfiguration(settings),
+      rtcConfig: () => ice.current(),
       onMismatch: () => void consultActions.reportMismatch(consultId).catch(() => undefined),
       send: async (msg) => {
         await consultActions.signal(consultId, { to: otherId, ...toSignal(msg) });

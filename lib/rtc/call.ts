@@ -19,7 +19,19 @@ import { Handshake, type DeviceKeys, type VerifiedPeer } from "./handshake";
 export type CallState = "waiting" | "connecting" | "connected" | "reconnecting" | "failed" | "ended";
 
 /** Why the call is failed or ended, for the words the room shows. */
-export type CallProblem = "timeout" | "ice-failed" | "peer-error" | "peer-left" | "hung-up" | "handshake" | "certificate" | "mismatch";
+export type CallProblem =
+  | "timeout"
+  | "ice-failed"
+  | "peer-error"
+  | "peer-left"
+  | "hung-up"
+  | "handshake"
+  | "certificate"
+  | "mismatch"
+  /** the TURN server refused this device's credentials (401/403) */
+  | "turn-refused"
+  /** no TURN server answered, and calls may only go through one */
+  | "turn-unreachable";
 
 export type RemoteMedia = { audio: boolean; video: boolean; hasAudio: boolean; hasVideo: boolean };
 
@@ -69,7 +81,8 @@ export type CallOptions = {
   consultId: string;
   keys: DeviceKeys;
   trust: Trust;
-  rtcConfig: RTCConfiguration;
+  /** ICE servers and policy for a new peer connection (TURN credentials expire: asked for each time) */
+  rtcConfig: () => Promise<RTCConfiguration>;
   /** from starting a peer connection to media flowing */
   connectTimeoutMs?: number;
   /** posts a message to the other participant (a signal on the event log) */
@@ -87,6 +100,12 @@ export type CallOptions = {
 };
 
 export const CONNECT_TIMEOUT_MS = 20_000;
+/** While recovering, an attempt that has not connected by then is given up for the next one. */
+export const RECOVERY_ATTEMPT_MS = 10_000;
+/** ICE "disconnected": the initiator restarts ICE after this long, and again every time it passes. */
+const ICE_RESTART_AFTER_MS = 1_000;
+/** Still not back this long after the drop (ICE restarts did not help): a new peer and handshake. */
+const RECREATE_AFTER_MS = 5_000;
 
 const INITIAL_E2EE: E2ee = { status: "handshaking", confirmedByMe: false, confirmedByPeer: false, dtlsChecked: false };
 
@@ -108,6 +127,15 @@ export class CallSession {
   /** a chain head that arrived before the DTLS binding was checked */
   private heldHead: ChainHeadMessage | undefined;
   private disposed = false;
+  /** the call was up and is being brought back by itself (the room says "reconnecting…") */
+  private recovering = false;
+  private recoverAttempts = 0;
+  private recoverTimer: ReturnType<typeof setTimeout> | undefined;
+  /** the current peer's ICE is disconnected (media stalled) */
+  private iceDown = false;
+  private iceTimers: ReturnType<typeof setTimeout>[] = [];
+  /** the peer session of the connection that dropped: its bye still means the person left */
+  private droppedSid: string | undefined;
   private snap: CallSnapshot = { state: "waiting", e2ee: INITIAL_E2EE };
 
   constructor(private readonly opts: CallOptions) {}
@@ -175,6 +203,7 @@ export class CallSession {
 
   /** After a failure: a new session and a new attempt. */
   retry(): void {
+    this.stopRecovering();
     this.enqueue(() => this.newSession(undefined));
   }
 
@@ -199,6 +228,7 @@ export class CallSession {
   /** The other participant is gone from the consult (left, removed) without a bye. */
   remoteLeft(): void {
     if (this.disposed) return;
+    this.stopRecovering();
     this.dropPeer();
     this.remoteSid = undefined;
     this.set({ state: "ended", problem: "peer-left", e2ee: INITIAL_E2EE });
@@ -206,6 +236,7 @@ export class CallSession {
 
   dispose(final?: CallSnapshot): void {
     if (this.disposed) return;
+    this.stopRecovering();
     this.dropPeer();
     this.hs?.wipe();
     this.disposed = true;
@@ -228,6 +259,9 @@ export class CallSession {
 
   /** A new session: new id, ephemeral key and certificate; `seed` is a peer commit that prompted it. */
   private async newSession(seed: Extract<CallMessage, { type: "commit" }> | undefined): Promise<void> {
+    // This session supersedes any recovery attempt still waiting to start.
+    clearTimeout(this.recoverTimer);
+    this.recoverTimer = undefined;
     this.dropPeer();
     this.hs?.wipe();
     this.held = [];
@@ -237,7 +271,10 @@ export class CallSession {
     this.remoteSid = undefined;
     const hs = await Handshake.create(this.opts.keys, this.opts.consultId);
     this.hs = hs;
-    this.set({ state: seed ? "connecting" : "waiting", e2ee: INITIAL_E2EE });
+    // After a drop the verified state is earned again, never carried over (PROTOCOL §2): a new
+    // session, a new DTLS certificate, and "verified" only once both identity keys are the
+    // confirmed ones and the new connection's certificate checks out.
+    this.set({ state: this.recovering ? "reconnecting" : seed ? "connecting" : "waiting", e2ee: INITIAL_E2EE });
     if (seed) {
       hs.onCommit(seed);
       this.remoteSid = seed.sid;
@@ -245,7 +282,7 @@ export class CallSession {
     this.post(hs.commitMessage(false));
     const reveal = hs.commitPosted();
     if (reveal) this.post(reveal);
-    if (seed) this.armTimeout();
+    if (seed || this.recovering) this.armTimeout();
   }
 
   private async handle(msg: CallMessage): Promise<void> {
@@ -255,14 +292,18 @@ export class CallSession {
       case "commit": {
         if (msg.sid === hs.sid) return;
         const { outcome, reveal } = hs.onCommit(msg);
-        if (outcome === "restart") return this.newSession(msg);
+        if (outcome === "restart") {
+          // The other side started over (a reload, or its connection broke before ours noticed).
+          if (this.snap.state === "connected" || this.snap.state === "reconnecting") this.recovering = true;
+          return this.newSession(msg);
+        }
         if (outcome === "duplicate") return;
         if (this.remoteSid !== msg.sid) {
           this.dropPeer();
           this.held = [];
           this.remoteSid = msg.sid;
         }
-        this.set({ ...this.snap, state: "connecting" });
+        this.set({ ...this.snap, state: this.recovering ? "reconnecting" : "connecting" });
         this.armTimeout();
         if (!msg.reply) this.post(hs.commitMessage(true));
         if (reveal) this.post(reveal);
@@ -273,7 +314,7 @@ export class CallSession {
         const peer = await hs.onReveal(msg);
         this.remoteSid = peer.sid;
         await this.onVerifiedHello(peer);
-        if (this.opts.initiator) this.createPeer();
+        if (this.opts.initiator) await this.createPeer();
         const held = this.held;
         this.held = [];
         for (const m of held) await this.handle(m);
@@ -306,7 +347,7 @@ export class CallSession {
         }
         if (!this.peer) {
           if (this.opts.initiator || msg.data.type !== "offer") return;
-          this.createPeer();
+          await this.createPeer();
         }
         this.peer?.signal(msg.data as SimplePeer.SignalData);
         return;
@@ -321,7 +362,8 @@ export class CallSession {
         return;
       }
       case "bye":
-        if (msg.sid === this.remoteSid) this.remoteLeft();
+        // While recovering, a bye of the session that dropped may arrive after the channel closed.
+        if (msg.sid === this.remoteSid || (this.recovering && msg.sid === this.droppedSid)) this.remoteLeft();
         return;
     }
   }
@@ -426,14 +468,22 @@ export class CallSession {
 
   // ---- the peer connection ----
 
-  private createPeer(): void {
+  private async createPeer(): Promise<void> {
     this.dropPeer();
     const hs = this.hs;
     const remoteSid = this.remoteSid;
     if (!hs?.peer || !remoteSid) return;
+    let rtcConfig: RTCConfiguration;
+    try {
+      rtcConfig = await this.opts.rtcConfig();
+    } catch {
+      this.fail("turn-unreachable");
+      return;
+    }
+    if (this.hs !== hs || this.disposed) return;
     const peer = new SimplePeer({
       initiator: this.opts.initiator,
-      config: { ...this.opts.rtcConfig, certificates: [hs.certificate] },
+      config: { ...rtcConfig, certificates: [hs.certificate] },
       stream: this.local,
       trickle: true,
       // Receive both kinds even when this side has no camera or microphone.
@@ -442,6 +492,7 @@ export class CallSession {
     this.peer = peer;
     this.armTimeout();
     const mine = () => this.peer === peer;
+    this.watchRelay(peer, rtcConfig);
     peer.on("signal", (data) => {
       if (mine()) this.post({ type: "rtc", sid: hs.sid, to: remoteSid, data: data as PeerSignal });
     });
@@ -477,16 +528,124 @@ export class CallSession {
     });
     peer.on("iceStateChange", (ice: RTCIceConnectionState) => {
       if (!mine()) return;
-      if (ice === "disconnected" && this.snap.state === "connected") this.set({ ...this.snap, state: "reconnecting" });
-      else if ((ice === "connected" || ice === "completed") && this.snap.state === "reconnecting") this.set({ ...this.snap, state: "connected" });
-      else if (ice === "failed") this.fail("ice-failed");
+      if (ice === "disconnected") this.onIceDown(peer);
+      else if (ice === "connected" || ice === "completed") this.onIceUp();
+      else if (ice === "failed") this.connectionLost();
     });
+    // The channel closed without a bye: the connection broke (or the other side is starting over).
     peer.on("close", () => {
-      if (mine()) this.remoteLeft();
+      if (mine()) this.connectionLost();
     });
     peer.on("error", () => {
-      if (mine()) this.fail("peer-error");
+      if (!mine()) return;
+      if (this.wasUp()) this.connectionLost();
+      else this.fail("peer-error");
     });
+  }
+
+  /**
+   * A TURN server that refuses or does not answer shows up only as a missing candidate (simple-peer
+   * reports nothing). When calls may only be relayed and gathering ends without a single local
+   * candidate, say why at once rather than after the connect timeout.
+   */
+  private watchRelay(peer: SimplePeer.Instance, config: RTCConfiguration): void {
+    const pc = (peer as unknown as { _pc?: RTCPeerConnection })._pc;
+    if (!pc) return;
+    let refused = false;
+    let gathered = 0;
+    pc.addEventListener("icecandidateerror", (e: Event) => {
+      const code = (e as RTCPeerConnectionIceErrorEvent).errorCode;
+      if (code === 401 || code === 403 || code === 431) refused = true;
+    });
+    pc.addEventListener("icecandidate", (e: RTCPeerConnectionIceEvent) => {
+      if (e.candidate?.candidate) gathered++;
+    });
+    pc.addEventListener("icegatheringstatechange", () => {
+      if (pc.iceGatheringState !== "complete" || this.peer !== peer || config.iceTransportPolicy !== "relay" || gathered > 0) return;
+      if (this.recovering) this.connectionLost(); // the relay may be back for the next attempt
+      else this.fail(refused ? "turn-refused" : "turn-unreachable");
+    });
+  }
+
+  // ---- recovery ----
+
+  /** The call had connected (now or before a drop this session is recovering from). */
+  private wasUp(): boolean {
+    return this.recovering || this.snap.state === "connected" || this.snap.state === "reconnecting";
+  }
+
+  /**
+   * Media stalled (ICE disconnected): the room says "reconnecting…"; the initiator restarts ICE
+   * (new candidates, fresh TURN allocations) at once and while it stays down; if the connection is
+   * not back after RECREATE_AFTER_MS, both sides start over with a new handshake.
+   */
+  private onIceDown(peer: SimplePeer.Instance): void {
+    if (this.iceDown) return;
+    this.iceDown = true;
+    if (this.snap.state === "connected") this.set({ ...this.snap, state: "reconnecting" });
+    if (this.opts.initiator) {
+      for (let at = ICE_RESTART_AFTER_MS; at < RECREATE_AFTER_MS; at += 2 * ICE_RESTART_AFTER_MS) {
+        this.iceTimers.push(setTimeout(() => this.restartIce(peer), at));
+      }
+    }
+    this.iceTimers.push(
+      setTimeout(() => {
+        if (this.peer === peer && this.iceDown) this.connectionLost();
+      }, RECREATE_AFTER_MS),
+    );
+  }
+
+  private onIceUp(): void {
+    this.iceDown = false;
+    this.clearIceTimers();
+    this.update();
+  }
+
+  private restartIce(peer: SimplePeer.Instance): void {
+    if (this.peer !== peer || !this.iceDown) return;
+    const pc = (peer as unknown as { _pc?: RTCPeerConnection })._pc;
+    if (!pc || pc.signalingState === "closed") return;
+    void this.opts
+      .rtcConfig()
+      .then((config) => {
+        if (this.peer !== peer) return;
+        // Fresh TURN credentials (the old ones may expire during a long call); the certificate stays.
+        pc.setConfiguration({ ...pc.getConfiguration(), iceServers: config.iceServers ?? [] });
+        pc.restartIce();
+        (peer as unknown as { negotiate(): void }).negotiate(); // simple-peer has it; its types do not
+
+      })
+      .catch(() => undefined); // the next restart, or the re-creation, tries again
+  }
+
+  /**
+   * The connection is gone without a goodbye (ICE failed, the channel closed, no recovery in
+   * time): drop the peer and start a new handshake session, again and again with backoff (capped
+   * at 5 s) until the other side answers or leaves. The other side does the same, or follows our
+   * new session's commit.
+   */
+  private connectionLost(): void {
+    if (this.disposed) return;
+    this.droppedSid = this.remoteSid ?? this.droppedSid;
+    this.dropPeer();
+    this.recovering = true;
+    this.set({ ...this.snap, state: "reconnecting", problem: undefined });
+    const delay = this.recoverAttempts === 0 ? 0 : Math.min(5_000, 250 * 2 ** this.recoverAttempts);
+    this.recoverAttempts++;
+    clearTimeout(this.recoverTimer);
+    this.recoverTimer = setTimeout(() => this.enqueue(() => this.newSession(undefined)), delay);
+  }
+
+  private stopRecovering(): void {
+    this.recovering = false;
+    this.recoverAttempts = 0;
+    clearTimeout(this.recoverTimer);
+    this.recoverTimer = undefined;
+  }
+
+  private clearIceTimers(): void {
+    for (const t of this.iceTimers) clearTimeout(t);
+    this.iceTimers = [];
   }
 
   /** Connected once the data channel is open and the other side's media (if it sends any) has arrived. */
@@ -497,23 +656,30 @@ export class CallSession {
     }
     const m = this.snap.remoteMedia;
     const expectsMedia = m === undefined || m.hasAudio || m.hasVideo;
-    if (!expectsMedia || this.snap.remoteStream) {
+    if ((!expectsMedia || this.snap.remoteStream) && !this.iceDown) {
       this.clearTimeout();
-      if (this.snap.state !== "reconnecting") this.snap = { ...this.snap, state: "connected", problem: undefined };
+      this.stopRecovering();
+      this.snap = { ...this.snap, state: "connected", problem: undefined };
     }
     this.emit();
   }
 
   private fail(problem: CallProblem): void {
+    this.stopRecovering();
     this.dropPeer();
     this.set({ ...this.snap, state: "failed", problem });
   }
 
   private armTimeout(): void {
     this.clearTimeout();
-    this.timer = setTimeout(() => {
-      if (this.snap.state === "connecting") this.fail("timeout");
-    }, this.opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
+    this.timer = setTimeout(
+      () => {
+        if (this.recovering) {
+          if (this.snap.state === "reconnecting") this.connectionLost(); // this attempt did not make it: the next
+        } else if (this.snap.state === "connecting") this.fail("timeout");
+      },
+      this.recovering ? RECOVERY_ATTEMPT_MS : (this.opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS),
+    );
   }
 
   private clearTimeout(): void {
@@ -523,6 +689,8 @@ export class CallSession {
 
   private dropPeer(): void {
     this.clearTimeout();
+    this.clearIceTimers();
+    this.iceDown = false;
     const peer = this.peer;
     this.peer = undefined;
     this.channelOpen = false;

@@ -205,6 +205,15 @@ export const roomSnapshot = z.object({
 });
 export type RoomSnapshot = z.infer<typeof roomSnapshot>;
 
+/** ICE servers for RTCPeerConnection: STUN, and TURN with a short-lived credential. */
+export const iceServersAnswer = z.object({
+  iceServers: z.array(z.object({ urls: z.array(z.string()), username: z.string().optional(), credential: z.string().optional() })),
+  iceTransportPolicy: z.enum(["all", "relay"]),
+  /** when the TURN credential stops working (null without TURN) */
+  expiresAt: z.string().nullable(),
+});
+export type IceServersAnswer = z.infer<typeof iceServersAnswer>;
+
 export const createConsultAnswer = z.object({ id: uuid, url: z.string() });
 export const guestJoinAnswer = z.object({ consultId: uuid });
 
