@@ -2,6 +2,7 @@
 
 import { useRef } from "react";
 import type { CallSnapshot } from "@/lib/rtc/call";
+import type { Quality } from "@/lib/rtc/quality";
 import { useMediaElement, useRemoteAudio } from "@/lib/client/local-media";
 import { Button } from "../ui/button";
 
@@ -16,15 +17,23 @@ type Props = {
   onHangUp: () => void;
   onRetry: () => void;
   busy: boolean;
+  quality: Quality | undefined;
+  /** the doctor sees the numbers and the route (relay or direct) */
+  details: boolean;
+  /** the audio output chosen (setSinkId), undefined for the system default */
+  speakerId?: string;
 };
 
-export function CallView({ local, snapshot, otherName, muted, cameraOff, onToggleMute, onToggleCamera, onHangUp, onRetry, busy }: Props) {
+const LEVEL_TEXT = { good: "Good connection", fair: "Fair connection", poor: "Poor connection" } as const;
+const LEVEL_STYLE = { good: "bg-emerald-600", fair: "bg-amber-500", poor: "bg-red-600" } as const;
+
+export function CallView({ local, snapshot, otherName, muted, cameraOff, onToggleMute, onToggleCamera, onHangUp, onRetry, busy, quality, details, speakerId }: Props) {
   const remoteVideo = useRef<HTMLVideoElement>(null);
   const remoteAudio = useRef<HTMLAudioElement>(null);
   const localVideo = useRef<HTMLVideoElement>(null);
   useMediaElement(remoteVideo, snapshot.remoteStream);
   useMediaElement(localVideo, local);
-  const sound = useRemoteAudio(remoteAudio, snapshot.remoteStream);
+  const sound = useRemoteAudio(remoteAudio, snapshot.remoteStream, speakerId);
   const remoteCameraOff = snapshot.remoteMedia !== undefined && !snapshot.remoteMedia.video;
   const remoteMuted = snapshot.remoteMedia !== undefined && !snapshot.remoteMedia.audio;
   const hasAudio = (local?.getAudioTracks().length ?? 0) > 0;
@@ -38,6 +47,24 @@ export function CallView({ local, snapshot, otherName, muted, cameraOff, onToggl
         {(!snapshot.remoteStream || remoteCameraOff) && (
           <p className="absolute inset-0 grid place-items-center px-6 text-center text-sm text-slate-300">
             {snapshot.state === "connecting" ? "Connecting the call…" : remoteCameraOff ? `${otherName ?? "The other side"} turned the camera off` : ""}
+          </p>
+        )}
+        {snapshot.state === "reconnecting" && (
+          <p data-testid="call-reconnecting" className="absolute inset-0 grid place-items-center bg-slate-900/75 px-6 text-center text-sm font-medium text-white" aria-live="polite">
+            The connection dropped — reconnecting…
+          </p>
+        )}
+        {quality && snapshot.state === "connected" && (
+          <p
+            data-testid="connection-quality"
+            data-state={quality.level}
+            data-route={quality.route}
+            className="absolute right-3 top-3 flex items-center gap-2 rounded-full bg-black/60 px-3 py-1 text-xs text-white"
+            title={details ? undefined : "How well the call is getting through"}
+          >
+            <span className={`inline-block h-2 w-2 rounded-full ${LEVEL_STYLE[quality.level]}`} aria-hidden />
+            {LEVEL_TEXT[quality.level]}
+            {details && <span data-testid="connection-details">{qualityDetails(quality)}</span>}
           </p>
         )}
         {remoteMuted && <span className="absolute left-3 top-3 rounded-full bg-black/60 px-3 py-1 text-xs text-white">{otherName ?? "They"} muted</span>}
@@ -69,4 +96,13 @@ export function CallView({ local, snapshot, otherName, muted, cameraOff, onToggl
       </div>
     </section>
   );
+}
+
+function qualityDetails(q: Quality): string {
+  const parts = [];
+  if (q.rttMs !== undefined) parts.push(`${q.rttMs} ms`);
+  if (q.lossPct !== undefined) parts.push(`${q.lossPct}% loss`);
+  if (q.inKbps !== undefined) parts.push(`${q.inKbps >= 1000 ? `${(q.inKbps / 1000).toFixed(1)} Mbit/s` : `${q.inKbps} kbit/s`} in`);
+  if (q.route) parts.push(q.route === "relay" ? "via relay (TURN)" : "direct");
+  return parts.length > 0 ? `· ${parts.join(" · ")}` : "";
 }

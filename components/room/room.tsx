@@ -1,13 +1,15 @@
 "use client";
 
 import Link from "next/link";
-import { useCallback, useEffect, useMemo, useRef } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { RoomSnapshot } from "@/lib/shared/api";
 import type { ClientSettings } from "@/lib/shared/settings";
 import type { CallSnapshot, CallState } from "@/lib/rtc/call";
 import { useRoom } from "@/lib/client/use-room";
 import { useCall, useSignalBus } from "@/lib/client/use-call";
-import { useLocalMedia, useMediaElement, type MediaProblem } from "@/lib/client/local-media";
+import { saveDeviceChoice, savedDeviceChoice, useLocalMedia, useMediaElement, type MediaProblem } from "@/lib/client/local-media";
+import { useScreenShare } from "@/lib/client/screen-share";
+import { DevicesPanel } from "./devices-panel";
 import { useDeviceIdentity, useFingerprint, useSafetyNumber } from "@/lib/client/device-identity";
 import { Button } from "../ui/button";
 import { Alert } from "../ui/alert";
@@ -77,7 +79,9 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
   const doctor = state.participants.find((p) => p.role === "doctor" && p.state === "admitted");
   const other = isDoctor ? patient : doctor;
 
-  const media = useLocalMedia(present);
+  const trackSink = useRef<(kind: "audio" | "video", track: MediaStreamTrack) => Promise<void>>(undefined);
+  const media = useLocalMedia(present, (kind, track) => trackSink.current?.(kind, track));
+  const [speakerId, setSpeakerId] = useState(() => (typeof window === "undefined" ? undefined : savedDeviceChoice().speakerId));
   const identity = useDeviceIdentity(snapshot.userId);
   const deviceFingerprint = useFingerprint(identity.status === "ready" ? identity.identity : undefined);
   const ready = identity.status === "ready" ? identity.identity : undefined;
@@ -97,6 +101,10 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
     signals,
     onChainHead: useCallback((h: ChainHeadMessage) => chainHead.current?.(h), []),
   });
+  useEffect(() => {
+    trackSink.current = call.replaceTrack;
+  }, [call.replaceTrack]);
+  const screen = useScreenShare(call.shareScreen);
   const people = useMemo(
     () => state.participants.map((p) => ({ userId: p.userId, name: p.role === "doctor" ? snapshot.consult.doctorName : p.displayName, role: p.role })),
     [state.participants, snapshot.consult.doctorName],
@@ -273,6 +281,20 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
           onHangUp={hangUp}
           onRetry={call.retry}
           busy={room.busy}
+          quality={call.quality}
+          details={isDoctor}
+          speakerId={speakerId}
+        />
+      )}
+      {inConsult && media.stream && (
+        <DevicesPanel
+          media={media}
+          speakerId={speakerId}
+          onSpeaker={(id) => {
+            setSpeakerId(id || undefined);
+            saveDeviceChoice({ speakerId: id || undefined });
+          }}
+          screen={isDoctor ? { ...screen, start: () => void screen.start() } : undefined}
         />
       )}
 

@@ -1,6 +1,6 @@
 // The consult flow as people do it, in real browsers: shared by the PostgreSQL and the embedded
 // specs so both servers are held to the same behaviour.
-import { expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import { expect, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "@playwright/test";
 
 export const DEMO = { doctor: "doctor@parley.test", admin: "admin@parley.test", password: "parley-demo" };
 
@@ -66,10 +66,12 @@ export async function admitPatient(
     beforeAdmit?: (patient: Page, consultId: string) => Promise<void>;
     /** another doctor than the demo one (each browser profile is a device; an account may have 20) */
     doctor?: { email: string; password: string };
+    /** options for the patient's browser context (a phone's viewport, touch) */
+    patientContext?: BrowserContextOptions;
   } = {},
 ): Promise<TwoParty> {
   const doctorContext = await browser.newContext({ baseURL, permissions: ["camera", "microphone"] });
-  const patientContext = await newPatientContext(browser, baseURL);
+  const patientContext = await browser.newContext({ baseURL, permissions: ["camera", "microphone"], ...opts.patientContext });
   for (const c of [doctorContext, patientContext]) await opts.prepare?.(c);
   const doctor = await doctorContext.newPage();
   const patient = await patientContext.newPage();

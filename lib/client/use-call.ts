@@ -6,6 +6,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { ClientSettings } from "@/lib/shared/settings";
 import type { StreamEvent } from "@/lib/shared/api";
 import { CallSession, type CallSnapshot } from "@/lib/rtc/call";
+import type { Quality } from "@/lib/rtc/quality";
 import type { DeviceKeys } from "@/lib/rtc/handshake";
 import { trustFor } from "./device-identity";
 import { ownerConsultKey, storeReceivedKey } from "./consult-keys";
@@ -74,6 +75,7 @@ export function useCall({ consultId, userId, keys, other, initiator, settings, l
   const [snapshot, setSnapshot] = useState<CallSnapshot>(START);
   const [muted, setMuted] = useState(false);
   const [cameraOff, setCameraOff] = useState(false);
+  const [quality, setQuality] = useState<Quality>();
   const session = useRef<CallSession | null>(null);
   const otherId = other?.id;
   const otherUserId = other?.userId;
@@ -128,6 +130,19 @@ export function useCall({ consultId, userId, keys, other, initiator, settings, l
     };
   }, [consultId, userId, keys, otherId, otherUserId, initiator, settings, local.settled, local.stream, signals]);
 
+  // Connection quality every 2 s while a connection exists.
+  const live = snapshot.state === "connected" || snapshot.state === "reconnecting";
+  useEffect(() => {
+    if (!live) return;
+    const timer = setInterval(() => {
+      void session.current
+        ?.quality()
+        .then(setQuality)
+        .catch(() => undefined);
+    }, 2_000);
+    return () => clearInterval(timer);
+  }, [live]);
+
   const toggleMute = useCallback(() => {
     setMuted((m) => {
       session.current?.setLocalEnabled("audio", m);
@@ -143,11 +158,17 @@ export function useCall({ consultId, userId, keys, other, initiator, settings, l
 
   return {
     snapshot,
+    /** the connection's quality (undefined before the first sample or without a connection) */
+    quality: live ? quality : undefined,
     muted,
     cameraOff,
     toggleMute,
     toggleCamera,
     retry: useCallback(() => session.current?.retry(), []),
+    replaceTrack: useCallback(async (kind: "audio" | "video", track: MediaStreamTrack) => {
+      await session.current?.replaceTrack(kind, track);
+    }, []),
+    shareScreen: useCallback((track: MediaStreamTrack | undefined) => session.current?.shareScreen(track), []),
     confirm: useCallback(() => session.current?.confirm(), []),
     mismatch: useCallback(() => session.current?.mismatch(), []),
     acknowledgeKeyChange: useCallback(() => session.current?.acknowledgeKeyChange(), []),

@@ -15,6 +15,7 @@ import SimplePeer from "simple-peer";
 import { ProtocolError, equal, parseDtlsFingerprint, type ConsultKey } from "@/lib/crypto";
 import { channelMessage, type CallMessage, type ChainHeadMessage, type ChannelMessage, type PeerSignal } from "./messages";
 import { Handshake, type DeviceKeys, type VerifiedPeer } from "./handshake";
+import { qualityOf, sampleOf, type Quality, type StatsSample } from "./quality";
 
 export type CallState = "waiting" | "connecting" | "connected" | "reconnecting" | "failed" | "ended";
 
@@ -137,6 +138,9 @@ export class CallSession {
   /** the peer session of the connection that dropped: its bye still means the person left */
   private droppedSid: string | undefined;
   private snap: CallSnapshot = { state: "waiting", e2ee: INITIAL_E2EE };
+  private lastSample: { peer: SimplePeer.Instance; sample: StatsSample } | undefined;
+  /** a screen shared in place of the camera (the doctor's) */
+  private screen: MediaStreamTrack | undefined;
 
   constructor(private readonly opts: CallOptions) {}
 
@@ -187,6 +191,42 @@ export class CallSession {
       await this.opts.trust.acceptChange(id);
       this.setE2ee({ status: "unverified" });
     });
+  }
+
+  /** The connection's quality now (from getStats, against the previous call of this); undefined without a connection. */
+  async quality(): Promise<Quality | undefined> {
+    const peer = this.peer;
+    const pc = (peer as unknown as { _pc?: RTCPeerConnection } | undefined)?._pc;
+    if (!peer || !pc || !this.channelOpen) return undefined;
+    const report = await pc.getStats();
+    const sample = sampleOf(report.values() as Iterable<Record<string, unknown> & { type: string; id: string }>, Date.now());
+    const prev = this.lastSample?.peer === peer ? this.lastSample.sample : undefined;
+    this.lastSample = { peer, sample };
+    return qualityOf(prev, sample);
+  }
+
+  /**
+   * The local stream's track of `kind` was replaced (another camera or microphone): send the new
+   * one in its place, no renegotiation. A screen being shared keeps its place until it stops.
+   */
+  replaceTrack(kind: "audio" | "video", track: MediaStreamTrack): Promise<void> {
+    if (kind === "video" && this.screen) return Promise.resolve();
+    return this.sendTrack(kind, track);
+  }
+
+  /** Sends a shared screen instead of the camera; undefined goes back to the camera. */
+  shareScreen(track: MediaStreamTrack | undefined): void {
+    this.screen = track;
+    const camera = this.local?.getVideoTracks()[0];
+    const next = track ?? camera;
+    if (next) void this.sendTrack("video", next);
+  }
+
+  private async sendTrack(kind: "audio" | "video", track: MediaStreamTrack): Promise<void> {
+    const pc = (this.peer as unknown as { _pc?: RTCPeerConnection } | undefined)?._pc;
+    const sender = pc?.getSenders().find((s) => s.track?.kind === kind);
+    await sender?.replaceTrack(track).catch(() => undefined);
+    this.sendChannel(this.mediaMessage());
   }
 
   /** Mute or unmute the microphone, turn the camera off or on; the other side is told. */
@@ -504,6 +544,7 @@ export class CallSession {
     peer.on("connect", () => {
       if (!mine()) return;
       this.channelOpen = true;
+      if (this.screen) void this.sendTrack("video", this.screen); // a new connection after a drop: still sharing
       this.sendChannel(this.mediaMessage());
       this.update();
       this.enqueue(() => this.checkDtls(peer));
