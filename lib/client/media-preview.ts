@@ -3,7 +3,7 @@
 // lists devices, measures the microphone level, and turns every failure into a state the page
 // can explain (denied, no device, device busy, insecure page).
 import { useCallback, useEffect, useRef, useState } from "react";
-import { acquireMedia, stopMedia, type DeviceChoice, type MediaProblem } from "./local-media";
+import { acquireMedia, saveDeviceChoice, savedDeviceChoice, stopMedia, type DeviceChoice, type MediaProblem } from "./local-media";
 
 export type PreviewState = "idle" | "requesting" | "ready" | MediaProblem;
 
@@ -27,7 +27,9 @@ export function useMediaPreview() {
     async (choice: DeviceChoice = {}) => {
       setState("requesting");
       stop();
-      const r = await acquireMedia(choice);
+      // What is picked here is what the room starts with (remembered on this device).
+      saveDeviceChoice(choice);
+      const r = await acquireMedia({ ...savedDeviceChoice(), ...choice });
       if (!r.stream) {
         setState(r.problem);
         setStream(undefined);
