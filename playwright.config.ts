@@ -1,11 +1,16 @@
-// End-to-end tests: Chromium only, against two production servers that Playwright starts with
+// End-to-end tests: Chromium only, against three production servers that Playwright starts with
 // `npm start` (which migrates, seeds and builds when stale):
-//   pg        http://127.0.0.1:3100  real PostgreSQL from TEST_DATABASE_URL (e2e/*.spec.ts)
-//   embedded  http://127.0.0.1:3101  the zero-set-up default, fresh DATA_DIR (e2e/*.embedded.spec.ts)
-//   tofu      http://127.0.0.1:3102  the same PostgreSQL, with TRUST_ON_FIRST_USE=true (e2e/*.tofu.spec.ts)
-// `npm test` runs this inside scripts/netns.sh with a throwaway cluster; by hand:
-//   TEST_DATABASE_URL=postgresql://… bash scripts/netns.sh npx playwright test
-// Without TEST_DATABASE_URL only the embedded project runs. PW_TRACE=1 keeps traces of failures.
+//   pg        http://127.0.0.1:3100  real PostgreSQL from TEST_DATABASE_URL, documents in S3 from
+//                                    TEST_S3_* (e2e/*.spec.ts)
+//   embedded  http://127.0.0.1:3101  the zero-set-up default: fresh DATA_DIR, embedded database and
+//                                    filesystem store, whatever S3_* is around (e2e/*.embedded.spec.ts)
+//   tofu      http://127.0.0.1:3102  the same PostgreSQL and S3 store, with TRUST_ON_FIRST_USE=true
+//                                    (e2e/*.tofu.spec.ts)
+// `npm test` runs this inside scripts/netns.sh with a throwaway PostgreSQL and Ceph RGW, and first
+// prepares the RGW bucket (`npm run s3:setup`: CORS for the pg and tofu origins). By hand:
+//   TEST_DATABASE_URL=postgresql://… [TEST_S3_ENDPOINT=… TEST_S3_BUCKET=… …] bash scripts/netns.sh npx playwright test
+// Without TEST_DATABASE_URL only the embedded project runs; without TEST_S3_ENDPOINT the pg and tofu
+// servers keep documents on the filesystem too. PW_TRACE=1 keeps traces of failures.
 import { defineConfig, type PlaywrightTestConfig } from "@playwright/test";
 import { CHROMIUM_ARGS, chromiumExecutable } from "./e2e/support/chromium";
 
@@ -18,6 +23,13 @@ const dataRoot = process.env.PARLEY_TEST_RUN ?? ".test-stack";
 
 // Fixed, test-only secret: these servers only ever hold throwaway data.
 const AUTH_SECRET = "parley-e2e-test-secret-not-for-production-0123456789";
+
+// The object-store settings (lib/server/env.ts). Every server gets them blank ("" counts as unset),
+// so a developer's own S3_* never reaches a test server; the pg and tofu servers get the test
+// store's (TEST_S3_X → S3_X) when there is one.
+const S3_NAMES = ["S3_ENDPOINT", "S3_REGION", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_FORCE_PATH_STYLE"];
+const noS3 = Object.fromEntries(S3_NAMES.map((n) => [n, ""]));
+const testS3 = process.env.TEST_S3_ENDPOINT ? Object.fromEntries(S3_NAMES.map((n) => [n, process.env[`TEST_${n}`] ?? ""])) : noS3;
 
 type WebServer = Extract<NonNullable<PlaywrightTestConfig["webServer"]>, unknown[]>[number];
 const server = (name: string, port: number, dataDir: string, env: Record<string, string>): WebServer => ({
@@ -36,6 +48,7 @@ const server = (name: string, port: number, dataDir: string, env: Record<string,
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     DATA_DIR: dataDir,
     NEXT_TELEMETRY_DISABLED: "1",
+    ...noS3,
     ...env,
   },
 });
@@ -49,10 +62,14 @@ if (databaseUrl) {
       DATABASE_URL: databaseUrl,
       AUTH_SECRET,
       SEED_DEMO: "true",
+      ...testS3,
     }),
-    // A clinic that allows trust on first use: a second instance on the same database.
-    server("tofu", TOFU_PORT, `${dataRoot}/app-tofu`, { DATABASE_URL: databaseUrl, AUTH_SECRET, TRUST_ON_FIRST_USE: "true" }),
+    // A clinic that allows trust on first use: a second instance on the same database and store.
+    server("tofu", TOFU_PORT, `${dataRoot}/app-tofu`, { DATABASE_URL: databaseUrl, AUTH_SECRET, TRUST_ON_FIRST_USE: "true", ...testS3 }),
   );
+  if (!process.env.TEST_S3_ENDPOINT) {
+    console.warn("playwright: TEST_S3_ENDPOINT is unset, so the pg and tofu servers keep documents on the filesystem and e2e/s3-store.spec.ts is skipped");
+  }
 } else {
   console.warn("playwright: TEST_DATABASE_URL is unset, so only the embedded project runs");
 }

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `npm test`: every test, failing fast.
 #   1 lint  2 typecheck  3 unit   then, inside a private network namespace (scripts/netns.sh) with a
-#   throwaway PostgreSQL (scripts/pg-cluster.sh, TEST_DATABASE_URL) and, for the integration tests, a
-#   throwaway Ceph RGW S3 store (scripts/rgw.sh, TEST_S3_*; skipped with a warning when Ceph is not
-#   installed, a failure under CI=true):
-#   4 integration  5 e2e (Playwright; its web servers run `npm start`, which builds when stale)
+#   throwaway PostgreSQL (scripts/pg-cluster.sh, TEST_DATABASE_URL) and a throwaway Ceph RGW S3 store
+#   (scripts/rgw.sh, TEST_S3_*; skipped with a warning when Ceph is not installed, a failure under
+#   CI=true):
+#   4 integration  5 e2e (Playwright; its web servers run `npm start`, which builds when stale; the
+#     postgres and tofu servers keep documents in RGW, whose bucket `npm run s3:setup` prepares first)
 # Ends with "<N> passed, <N> failed" on a line of its own; exits non-zero on any failure.
 #   PARLEY_TEST_ONLY=unit,e2e npm test     run a subset (lint,typecheck,unit,integration,e2e)
 #   npm test -- --grep invite               extra arguments go to `playwright test`
@@ -64,9 +65,9 @@ if [[ "${PARLEY_TEST_STAGE:-}" == stack ]]; then
   trap 'exit 130' INT
   trap 'exit 143' TERM
 
-  # Ceph RGW (~1–2 s to start) comes up in the background while PostgreSQL starts; only the
-  # integration tests use it so far.
-  if want integration; then
+  # Ceph RGW (~1–2 s to start) comes up in the background while PostgreSQL starts, for the
+  # integration tests and the end-to-end servers on PostgreSQL (playwright.config.ts).
+  if want integration || want e2e; then
     if command -v radosgw >/dev/null && command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null; then
       heading "start a throwaway Ceph RGW (S3) in the background"
       rgw_port=57480
@@ -79,8 +80,8 @@ if [[ "${PARLEY_TEST_STAGE:-}" == stack ]]; then
         "run in CI. Install: apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd" >&2
       record 1 "Ceph RGW start"
     else
-      echo "warning: Ceph RGW is not installed (radosgw, ceph-mon, ceph-osd): the S3 integration tests" \
-        "will be SKIPPED. Install: sudo apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd" >&2
+      echo "warning: Ceph RGW is not installed (radosgw, ceph-mon, ceph-osd): the S3 integration and" \
+        "end-to-end tests will be SKIPPED (the end-to-end servers keep documents on the filesystem). Install: sudo apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd" >&2
     fi
   fi
 
@@ -106,6 +107,15 @@ if [[ "${PARLEY_TEST_STAGE:-}" == stack ]]; then
     run_vitest integration
   fi
   if want e2e; then
+    if [[ -n "${TEST_S3_ENDPOINT:-}" ]]; then
+      # The bucket of the postgres and tofu servers (playwright.config.ts), with CORS for their origins.
+      heading "prepare the end-to-end S3 bucket: npm run s3:setup"
+      s3_env=()
+      for v in $(compgen -e); do [[ "$v" == TEST_S3_* ]] && s3_env+=("${v#TEST_}=${!v}"); done
+      rc=0
+      env "${s3_env[@]}" npm run -s s3:setup -- http://127.0.0.1:3100 http://127.0.0.1:3102 || rc=$?
+      (( rc == 0 )) || record "$rc" "S3 bucket set-up"
+    fi
     heading "[5/5] end-to-end tests: playwright test $*"
     rc=0
     PARLEY_PW_JSON="$PARLEY_TEST_RUN/playwright.json" npx playwright test "$@" || rc=$?

@@ -2,6 +2,7 @@
 // holding its own next-auth session cookie, signed in through the real credentials flow
 // (GET /api/auth/csrf → POST /api/auth/callback/<provider>). Event streams are read with Node's
 // fetch (Playwright's request would wait for the end of the body), with the actor's cookies.
+import { randomUUID } from "node:crypto";
 import http from "node:http";
 import { expect, type APIRequestContext, type PlaywrightWorkerArgs } from "@playwright/test";
 import { z } from "zod";
@@ -128,6 +129,16 @@ export async function send(actor: Actor, call: Call): Promise<Answer> {
     maxRedirects: 0,
   });
   return { status: res.status(), contentType: res.headers()["content-type"] ?? "", text: await res.text() };
+}
+
+/**
+ * A request through a blob link of the right shape whose MAC is not the server's (claims of a GET,
+ * a made-up signature): the filesystem store's route must refuse it.
+ */
+export function forgedBlobRequest(method: "GET" | "PUT"): Call {
+  const claims = Buffer.from(JSON.stringify({ op: "get", key: "f/x", exp: 4_102_444_800 })).toString("base64url");
+  const path = `/api/blobs/${claims}.${randomUUID().replace(/-/g, "")}`;
+  return method === "GET" ? { method, path } : { method, path, data: "ciphertext", headers: { "content-type": "application/octet-stream" } };
 }
 
 /** Parses a successful JSON answer against a schema, failing with the body when the status is off. */

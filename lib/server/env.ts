@@ -68,21 +68,61 @@ export type ServerEnv = {
 
 export class SettingsError extends Error {}
 
-/** Parses an environment; pure apart from reading or creating DATA_DIR/auth-secret on the embedded default. */
-export function parseServerEnv(source: Record<string, string | undefined>): ServerEnv {
-  const parsed = rawEnvSchema.safeParse(source);
+function validate<T extends z.ZodType>(schema: T, source: Record<string, string | undefined>): z.infer<T> {
+  const parsed = schema.safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new SettingsError(`Invalid settings (see .env.example):\n${lines.join("\n")}`);
   }
-  const e = parsed.data;
-  const dataDir = path.resolve(e.DATA_DIR);
-  const embedded = e.DATABASE_URL === undefined;
+  return parsed.data;
+}
 
+const storeEnvSchema = rawEnvSchema.pick({
+  PUBLIC_URL: true,
+  S3_ENDPOINT: true,
+  S3_REGION: true,
+  S3_BUCKET: true,
+  S3_ACCESS_KEY_ID: true,
+  S3_SECRET_ACCESS_KEY: true,
+  S3_FORCE_PATH_STYLE: true,
+});
+
+const trimPublicUrl = (url: string | undefined) => url?.replace(/\/+$/, "");
+
+/** ServerEnv's `s3` from validated S3_* values: all of bucket and keys, or none. */
+function s3Settings(e: z.infer<typeof storeEnvSchema>): ServerEnv["s3"] {
   const s3Fields = [e.S3_BUCKET, e.S3_ACCESS_KEY_ID, e.S3_SECRET_ACCESS_KEY];
   if (s3Fields.some((v) => v !== undefined) && s3Fields.some((v) => v === undefined)) {
     throw new SettingsError("Invalid settings: S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together");
   }
+  return e.S3_BUCKET && e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+    ? {
+        endpoint: e.S3_ENDPOINT,
+        region: e.S3_REGION ?? "us-east-1",
+        bucket: e.S3_BUCKET,
+        accessKeyId: e.S3_ACCESS_KEY_ID,
+        secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+        forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
+      }
+    : undefined;
+}
+
+/**
+ * Only the object-store settings and PUBLIC_URL, validated as the server does (scripts/s3-bucket.ts):
+ * no other setting is needed and nothing is written.
+ */
+export function parseStoreEnv(source: Record<string, string | undefined>): Pick<ServerEnv, "s3" | "publicUrl"> {
+  const e = validate(storeEnvSchema, source);
+  return { s3: s3Settings(e), publicUrl: trimPublicUrl(e.PUBLIC_URL) };
+}
+
+/** Parses an environment; pure apart from reading or creating DATA_DIR/auth-secret on the embedded default. */
+export function parseServerEnv(source: Record<string, string | undefined>): ServerEnv {
+  const e = validate(rawEnvSchema, source);
+  const dataDir = path.resolve(e.DATA_DIR);
+  const embedded = e.DATABASE_URL === undefined;
+
+  const s3 = s3Settings(e);
   if (e.TURN_URLS.length > 0 && !e.TURN_SECRET) {
     throw new SettingsError("Invalid settings: TURN_URLS needs TURN_SECRET (TURN REST credentials are minted from it)");
   }
@@ -101,20 +141,11 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
   return {
     port: e.PORT,
     host: e.HOST,
-    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
+    publicUrl: trimPublicUrl(e.PUBLIC_URL),
     dataDir,
     databaseUrl: e.DATABASE_URL,
     embedded,
-    s3: e.S3_BUCKET && e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
-      ? {
-          endpoint: e.S3_ENDPOINT,
-          region: e.S3_REGION ?? "us-east-1",
-          bucket: e.S3_BUCKET,
-          accessKeyId: e.S3_ACCESS_KEY_ID,
-          secretAccessKey: e.S3_SECRET_ACCESS_KEY,
-          forcePathStyle: e.S3_FORCE_PATH_STYLE ?? e.S3_ENDPOINT !== undefined,
-        }
-      : undefined,
+    s3,
     maxFileBytes: e.MAX_FILE_BYTES,
     turnUrls: e.TURN_URLS,
     turnSecret: e.TURN_SECRET,

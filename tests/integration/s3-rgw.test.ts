@@ -2,7 +2,7 @@
 // scripts/test.sh (scripts/rgw.sh) and passed in as TEST_S3_*. This file proves the properties the
 // documents feature relies on, through the same client settings Parley uses (tests/support/s3.ts):
 // presigned PUT/GET round trip, a tampered or expired presigned URL refused with 403, ranged GET,
-// multipart upload complete and abort.
+// multipart upload complete and abort, and the bucket set-up of `npm run s3:setup` (CORS).
 import { randomBytes, randomUUID } from "node:crypto";
 
 import {
@@ -17,6 +17,7 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
+  PutBucketCorsCommand,
   PutObjectCommand,
   UploadPartCommand,
   type S3Client,
@@ -24,6 +25,7 @@ import {
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { PARLEY_CORS_RULE_ID, setUpBucket } from "@/lib/server/storage/s3-setup";
 import { makeS3Client, testS3Settings } from "../support/s3";
 
 const settings = testS3Settings();
@@ -199,5 +201,40 @@ suite(title, () => {
     await expect(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).rejects.toMatchObject({
       $metadata: { httpStatusCode: 404 },
     });
+  });
+
+  it("s3:setup creates the bucket and puts Parley's CORS rule again and again, keeping other rules; RGW answers preflights by it", async () => {
+    const setupBucket = `${bucket}-setup`;
+    const preflight = (origin: string) =>
+      fetch(`${settings!.endpoint}/${setupBucket}/objects/${randomUUID()}?partNumber=1&uploadId=x`, {
+        method: "OPTIONS",
+        headers: { Origin: origin, "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "content-type" },
+      });
+    try {
+      const first = await setUpBucket(s3, setupBucket, ["http://127.0.0.1:3100"]);
+      expect(first.created).toBe(true);
+      const other = { ID: "someone-else", AllowedOrigins: ["https://cdn.example.org"], AllowedMethods: ["GET"] };
+      await s3.send(new PutBucketCorsCommand({ Bucket: setupBucket, CORSConfiguration: { CORSRules: [other, ...first.rules] } }));
+
+      const again = await setUpBucket(s3, setupBucket, ["http://127.0.0.1:3100", "http://127.0.0.1:3102"]);
+      expect(again.created).toBe(false);
+      expect(again.rules.map((r) => r.ID)).toEqual(["someone-else", PARLEY_CORS_RULE_ID]);
+      expect(again.rules[1]).toMatchObject({
+        AllowedOrigins: ["http://127.0.0.1:3100", "http://127.0.0.1:3102"],
+        AllowedMethods: ["GET", "PUT", "HEAD"],
+        ExposeHeaders: ["ETag", "Content-Length", "Content-Range"],
+      });
+
+      const ok = await preflight("http://127.0.0.1:3102");
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get("access-control-allow-origin")).toBe("http://127.0.0.1:3102");
+      expect(ok.headers.get("access-control-allow-methods")).toContain("PUT");
+      expect(ok.headers.get("access-control-expose-headers")?.split(/,\s*/)).toEqual(["ETag", "Content-Length", "Content-Range"]);
+      const refused = await preflight("http://127.0.0.1:3101");
+      expect(refused.headers.get("access-control-allow-origin")).toBeNull();
+      await refused.arrayBuffer();
+    } finally {
+      await s3.send(new DeleteBucketCommand({ Bucket: setupBucket }));
+    }
   });
 });

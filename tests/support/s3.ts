@@ -3,9 +3,10 @@
 // With the SDK's default (`WHEN_SUPPORTED`), presigned PutObject/UploadPart URLs embed
 // `x-amz-checksum-crc32` of an empty body, which real S3, R2 and MinIO then hold against the
 // browser's upload; local servers ignore it, so only a unit test on the URL catches it.
-import type { S3Settings } from "@/lib/server/storage/s3-driver";
+// Relative imports, no `server-only`: the Playwright specs use this file too.
+import type { S3Settings } from "../../lib/server/storage/s3-client";
 
-export { makeS3Client } from "@/lib/server/storage/s3-driver";
+export { makeS3Client } from "../../lib/server/storage/s3-client";
 
 /** The store scripts/test.sh started (TEST_S3_*), or undefined when there is none. */
 export function testS3Settings(): (S3Settings & { endpoint: string }) | undefined {

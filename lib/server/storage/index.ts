@@ -4,7 +4,8 @@ import "server-only";
 import path from "node:path";
 import { getServerEnv, type ServerEnv } from "../env";
 import { FsBlobStore } from "./fs-driver";
-import { makeS3Client, S3BlobStore } from "./s3-driver";
+import { makeS3Client } from "./s3-client";
+import { S3BlobStore } from "./s3-driver";
 import { storageKey } from "./signed-url";
 import type { BlobStore } from "./types";
 
@@ -21,5 +22,6 @@ export function getBlobStore(): BlobStore {
 }
 
 export { FsBlobStore, BlobError } from "./fs-driver";
-export { S3BlobStore, makeS3Client } from "./s3-driver";
+export { S3BlobStore } from "./s3-driver";
+export { makeS3Client, type S3Settings } from "./s3-client";
 export type { BlobStore, UploadedPart } from "./types";

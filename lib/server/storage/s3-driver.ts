@@ -1,9 +1,8 @@
 import "server-only";
 // The object store on S3 or anything that speaks it (AWS S3, Cloudflare R2, MinIO, Ceph RGW): the
 // browser uploads parts and downloads objects through presigned URLs, so file bytes never pass
-// through a route handler. Checksums are computed only when an operation requires one: otherwise
-// the SDK signs a CRC of an empty body into presigned PUT URLs and real stores refuse the upload
-// (MACHINE-NOTES). Stores other than AWS want path-style URLs (S3_FORCE_PATH_STYLE).
+// through a route handler. The client comes from makeS3Client (s3-client.ts), which carries the
+// settings every store needs.
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -13,26 +12,11 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
-  S3Client,
+  type S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import type { ServerEnv } from "../env";
 import type { BlobStore, UploadedPart } from "./types";
-
-export type S3Settings = Omit<NonNullable<ServerEnv["s3"]>, "bucket" | "endpoint"> & { endpoint: string | undefined };
-
-/** The one way Parley makes an S3 client (the unit test on presigned URLs uses it too). */
-export function makeS3Client(s: S3Settings): S3Client {
-  return new S3Client({
-    endpoint: s.endpoint,
-    region: s.region,
-    credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
-    forcePathStyle: s.forcePathStyle,
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
-}
 
 export class S3BlobStore implements BlobStore {
   readonly kind = "s3" as const;
