@@ -4,21 +4,16 @@
 // server's DATA_DIR. Plus a check for runs of a plaintext inside stored bytes.
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { makeS3Client } from "../../lib/server/storage/s3-client";
+import { testS3Settings } from "../../tests/support/s3";
 
 const dataRoot = process.env.PARLEY_TEST_RUN ?? ".test-stack";
 
 function s3(): { client: S3Client; bucket: string } | undefined {
-  const e = process.env;
-  if (!e.TEST_S3_ENDPOINT || !e.TEST_S3_BUCKET) return undefined;
-  // Not lib/server's makeS3Client: that module is server-only. Plain SDK calls need no special settings.
-  const client = new S3Client({
-    endpoint: e.TEST_S3_ENDPOINT,
-    region: e.TEST_S3_REGION ?? "us-east-1",
-    credentials: { accessKeyId: e.TEST_S3_ACCESS_KEY_ID ?? "", secretAccessKey: e.TEST_S3_SECRET_ACCESS_KEY ?? "" },
-    forcePathStyle: (e.TEST_S3_FORCE_PATH_STYLE ?? "true") === "true",
-  });
-  return { client, bucket: e.TEST_S3_BUCKET };
+  const settings = testS3Settings();
+  const bucket = process.env.TEST_S3_BUCKET;
+  return settings && bucket ? { client: makeS3Client(settings), bucket } : undefined;
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
