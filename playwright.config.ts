@@ -6,6 +6,8 @@
 //                                    filesystem store, whatever S3_* is around (e2e/*.embedded.spec.ts)
 //   tofu      http://127.0.0.1:3102  the same PostgreSQL and S3 store, with TRUST_ON_FIRST_USE=true
 //                                    (e2e/*.tofu.spec.ts)
+//   relay     http://127.0.0.1:3103  the same PostgreSQL, calls only through the test coturn
+//                                    (TEST_TURN_*, ICE_TRANSPORT_POLICY=relay; e2e/*.relay.spec.ts)
 // `npm test` runs this inside scripts/netns.sh with a throwaway PostgreSQL and Ceph RGW, and first
 // prepares the RGW bucket (`npm run s3:setup`: CORS for the pg and tofu origins). By hand:
 //   TEST_DATABASE_URL=postgresql://… [TEST_S3_ENDPOINT=… TEST_S3_BUCKET=… …] bash scripts/netns.sh npx playwright test
@@ -17,6 +19,8 @@ import { CHROMIUM_ARGS, chromiumExecutable } from "./e2e/support/chromium";
 const PG_PORT = 3100;
 const EMBEDDED_PORT = 3101;
 const TOFU_PORT = 3102;
+const RELAY_PORT = 3103;
+const turnUrls = process.env.TEST_TURN_URLS;
 const databaseUrl = process.env.TEST_DATABASE_URL;
 // Each `npm test` run keeps its servers' data in its own run folder, so runs never share state.
 const dataRoot = process.env.PARLEY_TEST_RUN ?? ".test-stack";
@@ -67,6 +71,14 @@ if (databaseUrl) {
     // A clinic that allows trust on first use: a second instance on the same database and store.
     server("tofu", TOFU_PORT, `${dataRoot}/app-tofu`, { DATABASE_URL: databaseUrl, AUTH_SECRET, TRUST_ON_FIRST_USE: "true", ...testS3 }),
   );
+  if (turnUrls) {
+    // A clinic behind a strict firewall: every call relayed by TURN (scripts/turn.sh).
+    webServer.push(
+      server("relay", RELAY_PORT, `${dataRoot}/app-relay`, { DATABASE_URL: databaseUrl, AUTH_SECRET, TURN_URLS: turnUrls, TURN_SECRET: process.env.TEST_TURN_SECRET ?? "", ICE_TRANSPORT_POLICY: "relay" }),
+    );
+  } else {
+    console.warn("playwright: TEST_TURN_URLS is unset (no coturn), so the relay-only call tests do not run");
+  }
   if (!process.env.TEST_S3_ENDPOINT) {
     console.warn("playwright: TEST_S3_ENDPOINT is unset, so the pg and tofu servers keep documents on the filesystem and e2e/s3-store.spec.ts is skipped");
   }
@@ -97,8 +109,9 @@ export default defineConfig({
   projects: [
     ...(databaseUrl
       ? [
-          { name: "pg", testIgnore: /\.(embedded|tofu)\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${PG_PORT}` } },
+          { name: "pg", testIgnore: /\.(embedded|tofu|relay)\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${PG_PORT}` } },
           { name: "tofu", testMatch: /\.tofu\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${TOFU_PORT}` } },
+          ...(turnUrls ? [{ name: "relay", testMatch: /\.relay\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${RELAY_PORT}` } }] : []),
         ]
       : []),
     { name: "embedded", testMatch: /\.embedded\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${EMBEDDED_PORT}` } },

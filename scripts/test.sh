@@ -50,6 +50,7 @@ if [[ "${PARLEY_TEST_STAGE:-}" == stack ]]; then
   unset PARLEY_TEST_STAGE
   pg_dir="$PARLEY_TEST_RUN/pg"
   rgw_dir="$PARLEY_TEST_RUN/rgw" rgw_job=
+  turn_dir="$PARLEY_TEST_RUN/turn"
   # shellcheck disable=SC2317  # run by the trap
   cleanup() {
     if [[ -n "$rgw_job" ]]; then wait "$rgw_job" 2>/dev/null || true; fi  # a start still under way
@@ -58,6 +59,7 @@ if [[ "${PARLEY_TEST_STAGE:-}" == stack ]]; then
       bash scripts/rgw.sh stop "$rgw_dir" || echo "warning: could not stop Ceph RGW in $rgw_dir" >&2
       echo "Ceph RGW stopped in $((SECONDS - t)) s"
     fi
+    if [[ -d "$turn_dir" ]]; then bash scripts/turn.sh stop "$turn_dir" || echo "warning: could not stop coturn in $turn_dir" >&2; fi
     bash scripts/pg-cluster.sh stop "$pg_dir" || echo "warning: could not stop the cluster in $pg_dir" >&2
     [[ -n "${PARLEY_TEST_KEEP:-}" ]] || rm -rf .test-stack/app-pg .test-stack/app-embedded
   }
@@ -107,6 +109,24 @@ if [[ "${PARLEY_TEST_STAGE:-}" == stack ]]; then
     run_vitest integration
   fi
   if want e2e; then
+    # coturn (~0.1 s to start) for the relay-only calls (the "relay" server in playwright.config.ts);
+    # the network-drop tests stop and start it mid-call (TEST_TURN_DIR, TEST_TURN_PORT).
+    if command -v turnserver >/dev/null; then
+      heading "start a throwaway coturn (TURN)"
+      turn_port=3478
+      while (exec 3<>"/dev/tcp/127.0.0.1/$turn_port") 2>/dev/null; do turn_port=$((turn_port + 1)); done
+      turn_env=$(bash scripts/turn.sh start "$turn_dir" "$turn_port") || record 1 "coturn start"
+      while IFS= read -r line; do [[ "$line" == TURN_*=* ]] && export "TEST_$line"; done <<<"$turn_env"
+      export TEST_TURN_DIR="$turn_dir" TEST_TURN_PORT="$turn_port"
+      echo "coturn: 127.0.0.1:$turn_port"
+    elif [[ -n "${CI:-}" ]]; then
+      echo "coturn is not installed and CI is set: the relay-only call tests must run in CI." \
+        "Install: apt-get install -y --no-install-recommends coturn" >&2
+      record 1 "coturn start"
+    else
+      echo "warning: coturn is not installed: the relay-only call tests will be SKIPPED." \
+        "Install: sudo apt-get install -y --no-install-recommends coturn" >&2
+    fi
     if [[ -n "${TEST_S3_ENDPOINT:-}" ]]; then
       # The bucket of the postgres and tofu servers (playwright.config.ts), with CORS for their origins.
       heading "prepare the end-to-end S3 bucket: npm run s3:setup"
