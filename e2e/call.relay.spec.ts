@@ -44,7 +44,12 @@ async function recordStates(page: Page): Promise<() => Promise<{ connection: str
 
 test("relay only: both sides talk through the TURN relay, and media flows", async ({ browser, baseURL }) => {
   const doctor = await db.createStaff("doctor", "Dr. Remy Relay");
-  const call = await admitPatient(browser, baseURL, "Rolf Relay", { doctor, prepare: recordPeerConnections });
+  const call = await admitPatient(browser, baseURL, "Rolf Relay", {
+    doctor,
+    prepare: recordPeerConnections,
+    // The waiting room's connection check finds the relay before the call.
+    beforeAdmit: (patient) => expect(patient.getByTestId("connection-check")).toHaveAttribute("data-state", "ok"),
+  });
   try {
     await expectConnected(call.doctor);
     await expectConnected(call.patient);
@@ -72,6 +77,10 @@ test("credentials the relay refuses: a clear message within the connect timeout,
         for (const s of body.iceServers) if (s.credential) s.credential = "bm90LXRoZS1yaWdodC1rZXk=";
         await route.fulfill({ response: res, json: body });
       });
+      // The waiting room's connection check already says so, before the call.
+      await patient.reload();
+      await expect(patient.getByTestId("connection-check")).toHaveAttribute("data-state", "blocked");
+      await expect(patient.getByTestId("connection-check")).toContainText("refused");
     },
   });
   try {

@@ -9,6 +9,7 @@ import { useRoom } from "@/lib/client/use-room";
 import { useCall, useSignalBus } from "@/lib/client/use-call";
 import { saveDeviceChoice, savedDeviceChoice, useLocalMedia, useMediaElement, type MediaProblem } from "@/lib/client/local-media";
 import { useScreenShare } from "@/lib/client/screen-share";
+import { useConnectionCheck, type CheckResult } from "@/lib/client/connection-check";
 import { DevicesPanel } from "./devices-panel";
 import { useDeviceIdentity, useFingerprint, useSafetyNumber } from "@/lib/client/device-identity";
 import { Button } from "../ui/button";
@@ -140,6 +141,7 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
   });
   const nameOf = (userId: string) => people.find((p) => p.userId === userId)?.name ?? "Someone";
 
+  const check = useConnectionCheck(snapshot.consult.id, settings, !isDoctor && state.me.state === "waiting" && !ended);
   const safety = useSafetyNumber(ready?.spki, call.snapshot.e2ee.peerIdentity);
 
   const connection: CallState = !present
@@ -221,6 +223,7 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
           <div>
             <h2 className="text-lg font-semibold">You are in the waiting room</h2>
             <p className="mt-1 text-sm">{snapshot.consult.doctorName} has been told you are here and will let you in shortly. Keep this page open: the call starts by itself.</p>
+            <ConnectionCheckLine check={check} />
           </div>
           <SelfView stream={media.stream} />
         </section>
@@ -338,5 +341,21 @@ function SelfView({ stream }: { stream: MediaStream | undefined }) {
     <div className="aspect-video overflow-hidden rounded-xl bg-slate-900">
       <video ref={ref} data-testid="preview-video" autoPlay playsInline muted className="h-full w-full -scale-x-100 object-cover" />
     </div>
+  );
+}
+
+const CHECK_TEXT = {
+  checking: "Checking your connection…",
+  ok: "Your connection is ready for the call.",
+  "relay-only": "Your network allows the call only through the clinic's relay: it should still work.",
+  blocked: "",
+  unavailable: "",
+} as const;
+
+function ConnectionCheckLine({ check }: { check: CheckResult }) {
+  return (
+    <p data-testid="connection-check" data-state={check.state} className={`mt-3 text-sm ${check.state === "blocked" || check.state === "unavailable" ? "font-medium text-red-800" : ""}`} aria-live="polite">
+      {check.detail ?? CHECK_TEXT[check.state]}
+    </p>
   );
 }
