@@ -3,7 +3,7 @@
 // keeps the call up and the picture coming; a reloaded tab rejoins with its chat history; the
 // patient's whole flow on a phone-sized screen.
 import { expect, test, type Page } from "@playwright/test";
-import { admitPatient, expectConnected, type TwoParty } from "./flows/consult";
+import { admitPatient, doctorOpensConsult, expectConnected, type TwoParty } from "./flows/consult";
 import { verifyCall } from "./flows/files";
 import { CHROMIUM_ARGS, chromiumExecutable } from "./support/chromium";
 import { TestDb } from "./support/db";
@@ -91,23 +91,51 @@ test("a reloaded tab rejoins the call by itself, verified again, with the chat s
   }
 });
 
-test("the patient's flow on a phone-sized screen: nothing wider than the screen, large touch targets", async ({ browser, baseURL }) => {
+test("the patient's flow on a phone-sized screen: nothing wider than the screen, large touch targets, camera flip", async ({ browser, baseURL }) => {
   const doctor = await db.createStaff("doctor", "Dr. Pia Phone");
   const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
-  const call = await admitPatient(browser, baseURL, "Phoebe Phone", { doctor, patientContext: phone });
-  try {
-    await expectConnected(call.patient);
-    const overflow = () => call.patient.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(await overflow()).toBeLessThanOrEqual(0);
-    for (const id of ["hang-up", "toggle-mic", "toggle-camera", "verify-confirm", "chat-send"]) {
-      const box = await call.patient.getByTestId(id).boundingBox();
+  /** No horizontal scrolling, and each control at least 44 × 44 CSS pixels (WCAG 2.5.5). */
+  const fitsPhone = async (page: Page, ids: string[]) => {
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), "horizontal overflow").toBeLessThanOrEqual(0);
+    for (const id of ids) {
+      const box = await page.getByTestId(id).boundingBox();
       expect(box, id).not.toBeNull();
       expect(box?.height ?? 0, `${id} height`).toBeGreaterThanOrEqual(44);
       expect(box?.width ?? 0, `${id} width`).toBeGreaterThanOrEqual(44);
     }
+  };
+  const call = await admitPatient(browser, baseURL, "Phoebe Phone", {
+    doctor,
+    patientContext: phone,
+    // The join page and the waiting room, on the phone, before the doctor lets the patient in.
+    beforeAdmit: (patient) => fitsPhone(patient, ["waiting-room"]),
+  });
+  try {
+    await expectConnected(call.patient);
+    await fitsPhone(call.patient, ["hang-up", "toggle-mic", "toggle-camera", "verify-confirm", "chat-send"]);
     await verifyCall(call);
-    expect(await overflow()).toBeLessThanOrEqual(0);
+    await fitsPhone(call.patient, ["hang-up", "chat-send"]);
+    // Two cameras or more (front and back on a phone): a flip button, as large as the rest.
+    await call.patient.getByTestId("devices-panel").locator("summary").click();
+    await fitsPhone(call.patient, ["flip-camera"]);
   } finally {
     await call.close();
+  }
+});
+
+test("the join page on a phone-sized screen", async ({ browser, baseURL }) => {
+  const doctorContext = await browser.newContext({ baseURL });
+  const doctor = await doctorContext.newPage();
+  const { inviteUrl } = await doctorOpensConsult(doctor, await db.createStaff("doctor", "Dr. Jo Join"));
+  const phone = await browser.newContext({ baseURL, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, permissions: ["camera", "microphone"] });
+  const patient = await phone.newPage();
+  try {
+    await patient.goto(inviteUrl);
+    await expect(patient.getByTestId("device-check")).toHaveAttribute("data-state", "ready");
+    expect(await patient.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    for (const id of ["guest-name", "join"]) expect((await patient.getByTestId(id).boundingBox())?.height ?? 0, id).toBeGreaterThanOrEqual(44);
+  } finally {
+    await phone.close();
+    await doctorContext.close();
   }
 });
