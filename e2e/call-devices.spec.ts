@@ -69,6 +69,31 @@ test("switching camera and microphone mid-call keeps the call up and the other s
   }
 });
 
+test("the doctor shares the screen in place of the camera, and goes back to the camera after", async ({ browser, baseURL }) => {
+  const doctor = await db.createStaff("doctor", "Dr. Sara Screen");
+  const call = await admitPatient(browser, baseURL, "Sid Screen", { doctor, prepare: recordPeerConnections });
+  try {
+    await expectConnected(call.doctor);
+    await expectConnected(call.patient);
+    const sent = () => call.doctor.evaluate(() => window.__testPeerConnections?.at(-1)?.getSenders().find((x) => x.track?.kind === "video")?.track?.label ?? "");
+    const camera = await sent();
+    await call.doctor.getByTestId("devices-panel").locator("summary").click();
+    await call.doctor.getByTestId("share-screen").click();
+    await expect.poll(sent).toMatch(/^screen:/);
+    await expect(call.doctor.getByTestId("share-screen")).toHaveAttribute("aria-pressed", "true");
+    const frames = await framesFrom(call.patient);
+    await expect.poll(() => framesFrom(call.patient), { timeout: 10_000 }).toBeGreaterThan(frames + 10);
+    await call.doctor.getByTestId("share-screen").click();
+    await expect.poll(sent).toBe(camera);
+    await expect(call.patient.getByTestId("connection-state")).toHaveAttribute("data-state", "connected");
+    // Patients do not get the button.
+    await call.patient.getByTestId("devices-panel").locator("summary").click();
+    await expect(call.patient.getByTestId("share-screen")).toHaveCount(0);
+  } finally {
+    await call.close();
+  }
+});
+
 test("a reloaded tab rejoins the call by itself, verified again, with the chat still readable", async ({ browser, baseURL }) => {
   const doctor = await db.createStaff("doctor", "Dr. Rhea Reload");
   const call = await admitPatient(browser, baseURL, "Rita Reload", { doctor, prepare: recordPeerConnections });
