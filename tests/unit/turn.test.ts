@@ -20,7 +20,8 @@ describe("TURN credentials", () => {
     const base = { stunUrls: ["stun:stun.example.org:3478"], turnUrls: [] as string[], turnSecret: undefined, iceTransportPolicy: "all" as const };
     expect(iceServersFor(base, USER)).toEqual({ iceServers: [{ urls: ["stun:stun.example.org:3478"] }], iceTransportPolicy: "all", expiresAt: null });
     const turn = iceServersFor({ ...base, stunUrls: [], turnUrls: ["turn:turn.example.org:3478", "turns:turn.example.org:443?transport=tcp"], turnSecret: SECRET, iceTransportPolicy: "relay" }, USER, 0);
-    expect(turn.iceServers).toEqual([{ urls: ["turn:turn.example.org:3478", "turns:turn.example.org:443?transport=tcp"], username: `${TURN_CREDENTIAL_TTL_S}:${USER}`, credential: expect.any(String) }]);
+    const expected = turnCredential(SECRET, USER, 0);
+    expect(turn.iceServers).toEqual([{ urls: ["turn:turn.example.org:3478", "turns:turn.example.org:443?transport=tcp"], username: `${TURN_CREDENTIAL_TTL_S}:${USER}`, credential: expected.credential }]);
     expect(turn).toMatchObject({ iceTransportPolicy: "relay", expiresAt: new Date(TURN_CREDENTIAL_TTL_S * 1000).toISOString() });
   });
 });
