@@ -70,6 +70,8 @@ async function append(tx: Tx, events: NewEvent[]): Promise<Map<string, StreamEve
  * so two transactions on one consult can never wait on each other in a cycle. A transaction the
  * database still aborts as a write conflict is retried a few times.
  */
+const TX_OPTIONS = { maxWait: 10_000, timeout: 15_000 };
+
 export async function withEvents<T>(db: Db, consultId: string | null, fn: (tx: Tx, emit: (e: NewEvent) => void) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const pending: NewEvent[] = [];
@@ -80,7 +82,9 @@ export async function withEvents<T>(db: Db, consultId: string | null, fn: (tx: T
         const value = await fn(tx, (e) => pending.push(e));
         if (pending.length > 0) stored = await append(tx, pending);
         return value;
-      });
+        // A burst on one consult queues for connections and the row lock: wait for a connection
+        // (Prisma's default is 2 s) rather than refuse a signal or a message on a busy server.
+      }, TX_OPTIONS);
       for (const [id, events] of stored) {
         await getNotifier().publish(id, events, (channel, payload) => db.$executeRaw`SELECT pg_notify(${channel}, ${payload})`);
       }
