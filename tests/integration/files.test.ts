@@ -4,19 +4,14 @@
 // Create → parts → complete (the stored size checked) → ready and announced; download URLs only
 // for the consult's people; cancel, removal, abandoned uploads swept, limits refused.
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConsultAccess, type ConsultAccess } from "@/lib/server/authz";
 import { admit, createConsult, endConsult } from "@/lib/server/consults";
 import { readEvents } from "@/lib/server/events/log";
 import { completeUpload, createUpload, deleteConsultFiles, deleteFile, downloadUrl, listFiles, MAX_OPEN_UPLOADS, presignParts, sweepAbandonedUploads } from "@/lib/server/files";
 import { redeemInvite } from "@/lib/server/guests";
-import { BlobError, FsBlobStore, makeS3Client, S3BlobStore, type BlobStore } from "@/lib/server/storage";
-import { storageKey } from "@/lib/server/storage/signed-url";
+import { fsStoreHarness, s3StoreHarness, type StoreHarness } from "../support/blob-stores";
 import { accessOf, apiErrorCode, createStaff, describeBackends, ORIGIN, setupDatabase, setupTestEnv, tokenFromUrl } from "../support/db";
-import { testS3Settings } from "../support/s3";
 
 setupTestEnv();
 
@@ -24,42 +19,15 @@ const MiB = 1024 * 1024;
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 const code = apiErrorCode;
 
-type Store = { store: BlobStore; fetch(url: string, init?: RequestInit): Promise<Response>; close(): Promise<void> };
-
-async function fsStore(): Promise<Store> {
-  const root = await mkdtemp(path.join(tmpdir(), "parley-files-"));
-  const store = new FsBlobStore(root, storageKey("files-test-secret-0123456789abcdef0123"));
-  // What app/api/blobs/[token] does: the token is the URL's last segment.
-  const serve = async (url: string, init: RequestInit = {}) => {
-    const token = url.split("/").pop() ?? "";
-    const req = new Request(`http://127.0.0.1${url}`, { ...init, ...(init.body ? { duplex: "half" } : {}) });
-    try {
-      return init.method === "PUT" ? await store.putPart(token, req.body) : await store.get(token, req.headers.get("range"));
-    } catch (err) {
-      if (err instanceof BlobError) return new Response(err.message, { status: err.status });
-      throw err;
-    }
-  };
-  return { store, fetch: serve, close: () => rm(root, { recursive: true, force: true }) };
-}
-
-async function s3Store(): Promise<Store | undefined> {
-  const s3 = testS3Settings();
-  if (!s3) return undefined;
-  const store = new S3BlobStore(makeS3Client(s3), `files-${randomBytes(4).toString("hex")}`);
-  await store.ensureBucket();
-  return { store, fetch: (url, init) => fetch(url, init), close: () => Promise.resolve() };
-}
-
 describeBackends("documents", (kind) => {
   const t = setupDatabase(kind);
-  let s: Store;
+  let s: StoreHarness;
   let doctor: ConsultAccess;
   let patient: ConsultAccess;
   let outsider: ConsultAccess;
 
   beforeAll(async () => {
-    s = (kind === "postgres" ? await s3Store() : undefined) ?? (await fsStore());
+    s = (kind === "postgres" ? await s3StoreHarness("files") : undefined) ?? (await fsStoreHarness());
     const staff = await createStaff(t.db);
     const { id, url } = await createConsult(t.db, staff, ORIGIN);
     doctor = await accessOf(t.db, staff.id, id);

@@ -3,15 +3,9 @@
 // the embedded default, and the S3 driver against Ceph RGW (scripts/rgw.sh, started by
 // scripts/test.sh and passed in as TEST_S3_*; skipped, saying so, where Ceph is not installed).
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BlobError, FsBlobStore, makeS3Client, S3BlobStore, type BlobStore } from "@/lib/server/storage";
 import { testS3Settings } from "../support/s3";
-import { storageKey } from "@/lib/server/storage/signed-url";
-
-type Harness = { store: BlobStore; fetch(url: string, init?: RequestInit): Promise<Response>; close(): Promise<void> };
+import { fsStoreHarness, s3StoreHarness, type StoreHarness as Harness } from "../support/blob-stores";
 
 const MiB = 1024 * 1024;
 const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex");
@@ -118,35 +112,15 @@ function conformance(name: string, make: () => Promise<Harness>, skip?: string) 
   });
 }
 
-conformance("filesystem (the embedded default)", async () => {
-  const root = await mkdtemp(path.join(tmpdir(), "parley-blobs-"));
-  const store = new FsBlobStore(root, storageKey("conformance-test-secret-0123456789abcdef"));
-  // What app/api/blobs/[token] does, without an HTTP server: the token is the URL's last segment.
-  const serve = async (url: string, init: RequestInit = {}) => {
-    const token = url.split("/").pop() ?? "";
-    const req = new Request(`http://127.0.0.1${url}`, { ...init, ...(init.body ? { duplex: "half" } : {}) });
-    try {
-      return init.method === "PUT" ? await store.putPart(token, req.body) : await store.get(token, req.headers.get("range"));
-    } catch (err) {
-      if (err instanceof BlobError) return new Response(err.message, { status: err.status });
-      throw err;
-    }
-  };
-  return {
-    store,
-    fetch: serve,
-    close: () => rm(root, { recursive: true, force: true }),
-  };
-});
+conformance("filesystem (the embedded default)", () => fsStoreHarness("conformance-test-secret-0123456789abcdef"));
 
 const s3 = testS3Settings();
 conformance(
   "S3 (Ceph RGW)",
   async () => {
-    if (!s3) throw new Error("unreachable");
-    const store = new S3BlobStore(makeS3Client(s3), `conformance-${randomBytes(4).toString("hex")}`);
-    await store.ensureBucket();
-    return { store, fetch: (url, init) => fetch(url, init), close: () => Promise.resolve() };
+    const h = await s3StoreHarness("conformance");
+    if (!h) throw new Error("unreachable");
+    return h;
   },
   s3 ? undefined : "TEST_S3_ENDPOINT is not set (scripts/test.sh starts Ceph RGW when radosgw, ceph-mon and ceph-osd are installed)",
 );
