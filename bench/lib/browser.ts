@@ -3,7 +3,7 @@
 // set it up in the room — the demo doctor signs in and opens a consult, a guest patient joins from
 // the invite link, the doctor admits, both confirm the call code.
 import { readFileSync } from "node:fs";
-import { chromium, type Browser, type Page } from "@playwright/test";
+import { chromium, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { CHROMIUM_ARGS, chromiumExecutable } from "../../e2e/support/chromium";
 import { children } from "./cpu";
 
@@ -23,6 +23,16 @@ export async function launchChromium(): Promise<LaunchedBrowser> {
   const browser = await chromium.launch({ executablePath: chromiumExecutable(), args: CHROMIUM_ARGS });
   const pid = children(process.pid).find((p) => !before.has(p) && /chrom/i.test(commOf(p)));
   return { browser, pid };
+}
+
+/**
+ * Functions a benchmark runs in a page (page.evaluate) are compiled by tsx, which wraps named
+ * functions in a `__name(fn, "name")` helper that exists only in Node: give pages a stand-in.
+ */
+export async function allowNamedFunctions(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    (globalThis as { __name?: unknown }).__name = (fn: unknown) => fn;
+  });
 }
 
 export async function signInDoctor(page: Page): Promise<void> {
