@@ -14,7 +14,7 @@
 // Every document is deleted after its run (RGW keeps objects in RAM).
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { link, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { link, mkdtemp, open, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { BrowserContext, CDPSession, Page } from "@playwright/test";
@@ -39,7 +39,12 @@ const URL_BATCH = 8;
 const TIMEOUT = 300_000;
 const WARM_UP_MIB = 1;
 
-export type FilesOptions = { sizesMiB: number[]; reps: number };
+export type FilesOptions = {
+  sizesMiB: number[];
+  reps: number;
+  /** a large file sent and fetched once through the room only, for memory (and its MB/s) */
+  largeMiB?: number;
+};
 
 /** Throughput of one path: every run's MB/s (10^6 bytes) and their median. */
 export type Rate = { runs: number[]; median: number };
@@ -51,7 +56,16 @@ export type SizeResult = {
   /** the largest increase over the runs, in bytes, while sending (app and plain paths) and receiving (app path) */
   memory: { sending: Memory; sendingPlain: Memory; receiving: Memory };
 };
-export type FilesResult = { store: string; cspBypassed: boolean; partSize: number; parallelParts: number; sizes: SizeResult[]; load: [number, number] };
+export type FilesResult = {
+  store: string;
+  cspBypassed: boolean;
+  partSize: number;
+  parallelParts: number;
+  sizes: SizeResult[];
+  /** the large file (FilesOptions.largeMiB): app MB/s both ways and memory */
+  large?: { mib: number; upload: number; download: number; sending: Memory; receiving: Memory };
+  load: [number, number];
+};
 
 type Side = { page: Page; pid: number | undefined; cdp: CDPSession };
 
@@ -65,6 +79,23 @@ function worst(peaks: MemoryPeak[]): Memory {
   const w = peaks.reduce((a, b) => (inc(b) > inc(a) ? b : a));
   const heap = peaks.map((m) => (m.heapPeak ?? NaN) - (m.heapBaseline ?? NaN)).filter((h) => !Number.isNaN(h));
   return { baseline: w.rssBaseline, peak: w.rssPeak, increase: inc(w), heapIncrease: heap.length ? Math.max(...heap) : undefined };
+}
+
+/** A file of `mib` MiB of random bytes, written a block at a time, and its SHA-256. */
+async function randomFile(dir: string, mib: number): Promise<{ file: string; sha256: string }> {
+  const file = path.join(dir, `source-${mib}`);
+  const h = createHash("sha256");
+  const out = await open(file, "w");
+  try {
+    for (let left = mib * MiB; left > 0; left -= 16 * MiB) {
+      const block = randomBytes(Math.min(left, 16 * MiB));
+      h.update(block);
+      await out.write(block);
+    }
+  } finally {
+    await out.close();
+  }
+  return { file, sha256: h.digest("hex") };
 }
 
 function sha256File(file: string): Promise<string> {
@@ -256,25 +287,25 @@ export async function filesBench(baseURL: string, store: string, o: FilesOptions
     // One file of random bytes per size, linked under a new name for each upload (the room lists
     // documents by name).
     const sources = new Map<number, { file: string; sha256: string }>();
-    for (const mib of new Set([WARM_UP_MIB, ...o.sizesMiB])) {
-      const bytes = randomBytes(mib * MiB);
-      const file = path.join(dir, `source-${mib}`);
-      await writeFile(file, bytes);
-      sources.set(mib, { file, sha256: createHash("sha256").update(bytes).digest("hex") });
-    }
+    for (const mib of new Set([WARM_UP_MIB, ...o.sizesMiB, ...(o.largeMiB ? [o.largeMiB] : [])])) sources.set(mib, await randomFile(dir, mib));
     let uploads = 0;
     let partSize = 0;
 
-    /** Both uploads of one file (alternating which goes first), both downloads, then both deleted. */
-    async function roundTrip(mib: number, rep: number) {
+    /**
+     * Both uploads of one file (alternating which goes first), both downloads, then both deleted;
+     * `appOnly`: the room's upload and download only.
+     */
+    async function roundTrip(mib: number, rep: number, appOnly = false) {
       const src = sources.get(mib);
       if (!src || !doctor || !patient) throw new Error(`no ${mib} MiB file`);
       const file = path.join(dir, `bench-${mib}MiB-${++uploads}-${randomBytes(3).toString("hex")}.bin`);
       await link(src.file, file);
       let app: Awaited<ReturnType<typeof appUpload>>;
-      let plain: Awaited<ReturnType<typeof plainUpload>>;
+      let plain: Awaited<ReturnType<typeof plainUpload>> | undefined;
       // The plain upload takes the app's part size, known once the app has uploaded anything.
-      if (rep % 2 === 0 || partSize === 0) {
+      if (appOnly) {
+        app = await appUpload(patient, doctor, file);
+      } else if (rep % 2 === 0 || partSize === 0) {
         app = await appUpload(patient, doctor, file);
         plain = await plainUpload(patient, consultId, file, app.partSize);
       } else {
@@ -283,15 +314,15 @@ export async function filesBench(baseURL: string, store: string, o: FilesOptions
       }
       partSize = app.partSize;
       const appDown = await appDownload(doctor, path.basename(file), src.sha256);
-      const plainDown = await plainDownload(doctor, consultId, app.fileId);
-      await remove(patient, consultId, [app.fileId, plain.fileId]);
+      const plainDown = appOnly ? undefined : await plainDownload(doctor, consultId, app.fileId);
+      await remove(patient, consultId, plain ? [app.fileId, plain.fileId] : [app.fileId]);
       await rm(file);
       o.afterDelete?.();
       const bytes = mib * MiB;
       return {
-        up: { app: mbps(bytes, app.ms), plain: mbps(bytes, plain.ms) },
-        down: { app: mbps(bytes, appDown.ms), plain: mbps(plainDown.bytes, plainDown.ms) },
-        memory: { sending: app.memory, sendingPlain: plain.memory, receiving: appDown.memory },
+        up: { app: mbps(bytes, app.ms), plain: plain ? mbps(bytes, plain.ms) : NaN },
+        down: { app: mbps(bytes, appDown.ms), plain: plainDown ? mbps(plainDown.bytes, plainDown.ms) : NaN },
+        memory: { sending: app.memory, sendingPlain: plain?.memory ?? noMemory, receiving: appDown.memory },
       };
     }
 
@@ -314,8 +345,13 @@ export async function filesBench(baseURL: string, store: string, o: FilesOptions
         },
       });
     }
+    let large: FilesResult["large"];
+    if (o.largeMiB) {
+      const r = await roundTrip(o.largeMiB, 0, true);
+      large = { mib: o.largeMiB, upload: Math.round(r.up.app * 10) / 10, download: Math.round(r.down.app * 10) / 10, sending: worst([r.memory.sending]), receiving: worst([r.memory.receiving]) };
+    }
     await doctor.page.getByTestId("end-consult").click();
-    return { store, cspBypassed: !!o.bypassCSP, partSize, parallelParts: PARALLEL_PARTS, sizes, load: [load0, loadAverage()] };
+    return { store, cspBypassed: !!o.bypassCSP, partSize, parallelParts: PARALLEL_PARTS, sizes, large, load: [load0, loadAverage()] };
   } finally {
     for (const b of browsers) await b.browser.close();
     await rm(dir, { recursive: true, force: true });
@@ -331,7 +367,8 @@ export async function cspAllowsConnect(baseURL: string, origin: string): Promise
 
 /**
  * The files part of `npm run bench`: the app on the embedded database, its documents on the
- * filesystem store, then (another server) on S3 — a throwaway Ceph RGW, when Ceph is installed.
+ * filesystem store, then (another server) on S3 — a throwaway Ceph RGW, when Ceph is installed,
+ * without the large file.
  */
 export async function filesOnStores(o: FilesOptions, stores: ("filesystem" | "s3")[]): Promise<FilesResult[]> {
   const out: FilesResult[] = [];
@@ -354,7 +391,8 @@ export async function filesOnStores(o: FilesOptions, stores: ("filesystem" | "s3
       const bypassCSP = !(await cspAllowsConnect(server.baseURL, rgw.origin));
       console.log(`… documents, S3 (Ceph RGW): server up in ${(server.startMs / 1000).toFixed(1)} s; measuring`);
       if (bypassCSP) console.log(`  (the app's CSP connect-src does not name ${rgw.origin}, so the browser could not reach the store: these pages run with Playwright's bypassCSP)`);
-      out.push(await filesBench(server.baseURL, "S3 (Ceph RGW)", { ...o, bypassCSP, afterDelete: () => rgw.collectGarbage() }));
+      // No large file: RGW's memstore keeps every object in RAM.
+      out.push(await filesBench(server.baseURL, "S3 (Ceph RGW)", { ...o, largeMiB: undefined, bypassCSP, afterDelete: () => rgw.collectGarbage() }));
     } finally {
       await server.stop();
     }

@@ -37,6 +37,8 @@ const { values } = parseArgs({
     /** files: document sizes in MiB (each sent and fetched both ways, --files-reps times) */
     "files-sizes": { type: "string", default: "8,64,256" },
     "files-reps": { type: "string", default: "3" },
+    /** files: a large file (MiB) sent and fetched once in the room, for memory; filesystem store only; 0: none */
+    "files-large": { type: "string", default: "1024" },
     /** files: the stores to measure, filesystem and/or s3 (Ceph RGW) */
     "files-stores": { type: "string", default: "filesystem,s3" },
     /** comma-separated parts to run: signal, chat, chat-browser, call, chunk-size, files (default all) */
@@ -58,7 +60,7 @@ const chatOpts = {
   durationMs: Number(values["chat-duration"]),
   reconnect: !values["chat-no-reconnect"],
 };
-const filesOpts = { sizesMiB: values["files-sizes"].split(",").map(Number), reps: Number(values["files-reps"]) };
+const filesOpts = { sizesMiB: values["files-sizes"].split(",").map(Number), reps: Number(values["files-reps"]), largeMiB: Number(values["files-large"]) || undefined };
 const filesStores = values["files-stores"].split(",").map((s) => {
   const store = s.trim();
   if (store !== "filesystem" && store !== "s3") throw new Error(`--files-stores: unknown store ${store} (filesystem, s3)`);
@@ -183,9 +185,17 @@ if (files) {
       const m = s.memory;
       line([`${f.store}, sending ${s.mib} MiB`, mib(m.sending.baseline), mib(m.sending.peak), mib(m.sending.increase), mib(m.sending.heapIncrease), mib(m.sendingPlain.increase), mib(m.receiving.increase)]);
     }
-    const [small, large] = [f.sizes[0], f.sizes[f.sizes.length - 1]];
-    if (small && large && small !== large) {
-      console.log(`  ${f.store}: a ${large.mib / small.mib}× larger file took ${(large.memory.sending.increase / small.memory.sending.increase).toFixed(2)}× the memory increase to send, ${(large.memory.receiving.increase / small.memory.receiving.increase).toFixed(2)}× to receive`);
+    const l = f.large;
+    if (l) line([`${f.store}, sending ${l.mib} MiB (once)`, mib(l.sending.baseline), mib(l.sending.peak), mib(l.sending.increase), mib(l.sending.heapIncrease), "", mib(l.receiving.increase)]);
+    const small = f.sizes[0];
+    const last = f.sizes[f.sizes.length - 1];
+    const large = l ?? (last && { mib: last.mib, sending: last.memory.sending, receiving: last.memory.receiving });
+    if (small && large && large.mib !== small.mib) {
+      console.log(
+        `  ${f.store}: a ${large.mib / small.mib}× larger file took ${(large.sending.increase / small.memory.sending.increase).toFixed(2)}× the memory increase to send, ` +
+          `${(large.receiving.increase / small.memory.receiving.increase).toFixed(2)}× to receive` +
+          (l ? `; the ${l.mib} MiB file went up at ${l.upload} MB/s and down at ${l.download} MB/s` : ""),
+      );
     }
   }
   console.log("(plain+: the increase while uploading the same file plain; receive+: the doctor's browser while downloading and decrypting it)");
