@@ -1,10 +1,9 @@
 // Call set-up: from the doctor's click on "admit" to the first decoded remote video frame on both
 // sides, in two real Chromium browsers with fake cameras (inside the private network namespace).
 // Both pages are loaded and have their local media before the click, as in a real consult.
-import { chromium, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import type { BrowserContext, Page } from "@playwright/test";
 import { summarize, type Summary } from "./lib/stats";
-import { CHROMIUM_ARGS, chromiumExecutable } from "../e2e/support/chromium";
-
+import { launchChromium, signInDoctor } from "./lib/browser";
 
 declare global {
   interface Window {
@@ -32,18 +31,10 @@ async function firstFrameAt(page: Page): Promise<number> {
   return (await handle.jsonValue()) as number;
 }
 
-async function signIn(page: Page): Promise<void> {
-  await page.goto("/sign-in");
-  await page.locator('input[name="email"]').fill("doctor@parley.test");
-  await page.locator('input[name="password"]').fill(process.env.DEMO_PASSWORD ?? "parley-demo");
-  await page.locator('button[type="submit"]').click();
-  await page.waitForURL(/\/dashboard$/);
-}
-
 export type CallSetup = { calls: number; both: Summary; doctor: Summary; patient: Summary };
 
 export async function callSetup(baseURL: string, calls: number): Promise<CallSetup> {
-  const browser: Browser = await chromium.launch({ executablePath: chromiumExecutable(), args: CHROMIUM_ARGS });
+  const { browser } = await launchChromium();
   const both: number[] = [];
   const doctorSide: number[] = [];
   const patientSide: number[] = [];
@@ -51,7 +42,7 @@ export async function callSetup(baseURL: string, calls: number): Promise<CallSet
     const doctorContext = await browser.newContext({ baseURL, permissions: ["camera", "microphone"] });
     await watchFirstRemoteFrame(doctorContext);
     const signInPage = await doctorContext.newPage();
-    await signIn(signInPage);
+    await signInDoctor(signInPage);
     await signInPage.close();
     for (let i = -1; i < calls; i++) {
       // call -1 warms the server and the browser up and is not counted

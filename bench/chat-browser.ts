@@ -4,9 +4,9 @@
 // sender stamps just before it clicks Send; a MutationObserver on the receiver stamps the moment
 // the chat-message with the marker appears. Everything between is the real path: seal into the
 // IndexedDB outbox, POST, the event log, the SSE stream, open (AES-GCM, ECDSA), React render.
-import { chromium, type Browser, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { summarize, type Summary } from "./lib/stats";
-import { CHROMIUM_ARGS, chromiumExecutable } from "../e2e/support/chromium";
+import { launchChromium, verifiedConsult } from "./lib/browser";
 
 declare global {
   interface Window {
@@ -47,27 +47,14 @@ export type ChatBrowser = { messages: number; latency: Summary };
 
 /** `videoOff`: both turn their cameras off first, so video encoding does not compete with the server for the CPU. */
 export async function chatBrowser(baseURL: string, messages: number, videoOff = false): Promise<ChatBrowser> {
-  const browser: Browser = await chromium.launch({ executablePath: chromiumExecutable(), args: CHROMIUM_ARGS });
+  const { browser } = await launchChromium();
   const samples: number[] = [];
   try {
     const doctorContext = await browser.newContext({ baseURL, permissions: ["camera", "microphone"] });
     const patientContext = await browser.newContext({ baseURL, permissions: ["camera", "microphone"] });
     const doctor = await doctorContext.newPage();
     const patient = await patientContext.newPage();
-    await doctor.goto("/sign-in");
-    await doctor.locator('input[name="email"]').fill("doctor@parley.test");
-    await doctor.locator('input[name="password"]').fill(process.env.DEMO_PASSWORD ?? "parley-demo");
-    await doctor.locator('button[type="submit"]').click();
-    await doctor.waitForURL(/\/dashboard$/);
-    await doctor.getByTestId("new-consult").click();
-    await doctor.waitForURL(/\/consults\//);
-    const inviteUrl = await doctor.getByTestId("invite-link").inputValue();
-    await patient.goto(inviteUrl);
-    await patient.getByTestId("guest-name").fill("Bench Chat Patient");
-    await patient.getByTestId("join").click();
-    await doctor.getByTestId("admit").click();
-    for (const page of [doctor, patient]) await page.getByTestId("verify-confirm").click({ timeout: 30_000 });
-    for (const page of [doctor, patient]) await page.locator('[data-testid="chat-input"]:enabled').waitFor({ timeout: 30_000 });
+    await verifiedConsult(doctor, patient, "Bench Chat Patient");
     if (videoOff) for (const page of [doctor, patient]) await page.getByTestId("toggle-camera").click();
     for (const page of [doctor, patient]) await watchArrivals(page);
     // a warm-up message each way, not counted

@@ -4,8 +4,7 @@
 // from 127.0.0.1 (WebCrypto needs a secure context) by a throwaway server started here.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { chromium } from "@playwright/test";
-import { CHROMIUM_ARGS, chromiumExecutable } from "../e2e/support/chromium";
+import { launchChromium } from "./lib/browser";
 
 export const CHUNK_CANDIDATES = [64, 256, 1024, 2048, 4096].map((k) => k * 1024);
 
@@ -17,7 +16,7 @@ export async function fileChunkSize(): Promise<ChunkSizeResult> {
     res.end("<!doctype html><title>chunk size</title>");
   }).listen(0, "127.0.0.1");
   await new Promise((r) => server.once("listening", r));
-  const browser = await chromium.launch({ executablePath: chromiumExecutable(), args: CHROMIUM_ARGS });
+  const { browser } = await launchChromium();
   try {
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);

@@ -12,8 +12,9 @@ import { callSetup, type CallSetup } from "./call-setup";
 import { chatLatency, type ChatLatency } from "./chat-latency";
 import { chatBrowser, type ChatBrowser } from "./chat-browser";
 import { fileChunkSize, type ChunkSizeResult } from "./file-chunk-size";
+import { filesBench, filesOnStores, type FilesResult } from "./files";
 
-const PARTS = ["signal", "chat", "chat-browser", "call", "chunk-size"] as const;
+const PARTS = ["signal", "chat", "chat-browser", "call", "chunk-size", "files"] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -33,7 +34,14 @@ const { values } = parseArgs({
     "chat-no-reconnect": { type: "boolean", default: false },
     /** chat-browser: messages between two real browsers in one verified consult */
     "chat-browser-n": { type: "string", default: "60" },
-    /** comma-separated parts to run: signal, chat, chat-browser, call, chunk-size (default all) */
+    /** files: document sizes in MiB (each sent and fetched both ways, --files-reps times) */
+    "files-sizes": { type: "string", default: "8,64,256" },
+    "files-reps": { type: "string", default: "3" },
+    /** files: a large file (MiB) sent and fetched once in the room, for memory; filesystem store only; 0: none */
+    "files-large": { type: "string", default: "1024" },
+    /** files: the stores to measure, filesystem and/or s3 (Ceph RGW) */
+    "files-stores": { type: "string", default: "filesystem,s3" },
+    /** comma-separated parts to run: signal, chat, chat-browser, call, chunk-size, files (default all) */
     only: { type: "string", default: PARTS.join(",") },
     "skip-postgres": { type: "boolean", default: false },
     "skip-embedded": { type: "boolean", default: false },
@@ -52,6 +60,12 @@ const chatOpts = {
   durationMs: Number(values["chat-duration"]),
   reconnect: !values["chat-no-reconnect"],
 };
+const filesOpts = { sizesMiB: values["files-sizes"].split(",").map(Number), reps: Number(values["files-reps"]), largeMiB: Number(values["files-large"]) || undefined };
+const filesStores = values["files-stores"].split(",").map((s) => {
+  const store = s.trim();
+  if (store !== "filesystem" && store !== "s3") throw new Error(`--files-stores: unknown store ${store} (filesystem, s3)`);
+  return store;
+});
 
 type Row = { database: string; startMs: number; signals?: SignalLatency; chat?: ChatLatency; chatBrowser?: ChatBrowser; chatBrowserVideoOff?: ChatBrowser; callSetup?: CallSetup };
 const rows: Row[] = [];
@@ -78,12 +92,14 @@ async function bench(database: string, port: number, env: Record<string, string>
   }
 }
 
+// The parts measured on the servers started here (documents and the chunk size bring their own).
+const onServers = (["signal", "chat", "chat-browser", "call"] as const).some(want);
 if (values.url) {
   await measure(values.url, values.url, 0, false);
-} else if (!values["skip-embedded"]) {
+} else if (onServers && !values["skip-embedded"]) {
   await bench("embedded (PGlite)", 3201, { DATABASE_URL: "" });
 }
-const pg = values["skip-postgres"] || values.url ? undefined : startPostgres(55499);
+const pg = values["skip-postgres"] || values.url || !onServers ? undefined : startPostgres(55499);
 if (pg) {
   try {
     await bench("PostgreSQL", 3202, { DATABASE_URL: pg.url, AUTH_SECRET: "bench-only-secret-0123456789-0123456789", SEED_DEMO: "true" }, () => pg.cpuMs());
@@ -91,6 +107,10 @@ if (pg) {
     pg.stop();
   }
 }
+
+// Documents: their own servers (the embedded database; the filesystem store, then S3 on Ceph RGW).
+let files: FilesResult[] | undefined;
+if (want("files")) files = values.url ? [await filesBench(values.url, values.url, filesOpts)] : await filesOnStores(filesOpts, filesStores);
 
 // Needs no server: the file chunk size is a property of the browser's WebCrypto.
 const chunkSizes: ChunkSizeResult | undefined = want("chunk-size") ? await fileChunkSize() : undefined;
@@ -145,10 +165,49 @@ if (chunkSizes) {
   console.log("\nFile chunk size: Chromium AES-256-GCM + SHA-256 per chunk over 64 MiB (MiB/s, best of 2)");
   for (const [size, rate] of Object.entries(chunkSizes.mibPerSecond)) line([size, rate]);
 }
-console.log("\nServer start with a current build, to /sign-in answering 200 (ms)");
-for (const r of rows) line([r.database, r.startMs]);
+if (files) {
+  const MiB = 1024 * 1024;
+  const mib = (b: number | undefined) => (b === undefined || Number.isNaN(b) ? "" : (b / MiB).toFixed(0));
+  const f0 = files[0];
+  console.log(
+    `\nDocuments: encrypt-and-upload in the room (choose → server's answer to complete) vs the same bytes uploaded plain, ` +
+      `same store, same API, parts of ${((f0?.partSize ?? 0) / MiB).toFixed(2)} MiB, ${f0?.parallelParts} at a time (MB/s, median of ${filesOpts.reps}; target ratio ≥ 0.70)`,
+  );
+  line(["case", "app", "plain", "ratio"]);
+  for (const f of files) for (const s of f.sizes) line([`${f.store}, ${s.mib} MiB`, s.upload.app.median, s.upload.plain.median, s.upload.ratio]);
+  console.log(`\nDocuments: download-and-decrypt to disk (Download → browser's download finished) vs a plain presigned GET of the same ciphertext (MB/s, median of ${filesOpts.reps})`);
+  line(["case", "app", "plain", "ratio"]);
+  for (const f of files) for (const s of f.sizes) line([`${f.store}, ${s.mib} MiB`, s.download.app.median, s.download.plain.median, s.download.ratio]);
+  console.log(`\nDocuments: browser memory (RSS summed over the Chromium process tree, MiB; the run with the largest increase of ${filesOpts.reps}; heap+: the page's JS heap increase)`);
+  line(["case", "baseline", "peak", "increase", "heap+", "plain+", "receive+"]);
+  for (const f of files) {
+    for (const s of f.sizes) {
+      const m = s.memory;
+      line([`${f.store}, sending ${s.mib} MiB`, mib(m.sending.baseline), mib(m.sending.peak), mib(m.sending.increase), mib(m.sending.heapIncrease), mib(m.sendingPlain.increase), mib(m.receiving.increase)]);
+    }
+    const l = f.large;
+    if (l) line([`${f.store}, sending ${l.mib} MiB (once)`, mib(l.sending.baseline), mib(l.sending.peak), mib(l.sending.increase), mib(l.sending.heapIncrease), "", mib(l.receiving.increase)]);
+    const small = f.sizes[0];
+    const last = f.sizes[f.sizes.length - 1];
+    const large = l ?? (last && { mib: last.mib, sending: last.memory.sending, receiving: last.memory.receiving });
+    if (small && large && large.mib !== small.mib) {
+      console.log(
+        `  ${f.store}: a ${large.mib / small.mib}× larger file took ${(large.sending.increase / small.memory.sending.increase).toFixed(2)}× the memory increase to send, ` +
+          `${(large.receiving.increase / small.memory.receiving.increase).toFixed(2)}× to receive` +
+          (l ? `; the ${l.mib} MiB file went up at ${l.upload} MB/s and down at ${l.download} MB/s` : ""),
+      );
+    }
+  }
+  console.log("(plain+: the increase while uploading the same file plain; receive+: the doctor's browser while downloading and decrypting it)");
+  for (const f of files) if (f.cspBypassed) console.log(`NOTE ${f.store}: pages ran with Playwright's bypassCSP, because the app's CSP connect-src does not allow the store's origin yet`);
+  for (const f of files) console.log(`load (1-minute average) during ${f.store}: ${f.load.join(" → ")}`);
+}
+if (rows.length > 0) {
+  console.log("\nServer start with a current build, to /sign-in answering 200 (ms)");
+  for (const r of rows) line([r.database, r.startMs]);
+}
 
 mkdirSync("bench/results", { recursive: true });
-const result = { at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, options: { ...opts, chat: chatOpts, only: [...only] }, rows, chunkSizes };
+const result = { at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, options: { ...opts, chat: chatOpts, files: filesOpts, only: [...only] }, rows, chunkSizes, files };
 writeFileSync("bench/results/latest.json", JSON.stringify(result, null, 2) + "\n");
 console.log("\nJSON: bench/results/latest.json");

@@ -1,5 +1,6 @@
 // CPU time used by a process tree (Linux /proc): what a benchmark case cost the server and its
-// database, a figure that holds up better than latency on a machine shared with other work.
+// database, a figure that holds up better than latency on a machine shared with other work. The
+// tree walk also serves bench/lib/memory.ts.
 import { readFileSync, readdirSync } from "node:fs";
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
@@ -15,7 +16,8 @@ function processCpuMs(pid: number): number {
   }
 }
 
-function children(pid: number): number[] {
+/** The direct children of `pid`. */
+export function children(pid: number): number[] {
   const out: number[] = [];
   try {
     for (const task of readdirSync(`/proc/${pid}/task`)) {
@@ -28,15 +30,20 @@ function children(pid: number): number[] {
   return out;
 }
 
-/** CPU ms of `pid` and all its descendants (processes that exited meanwhile are not counted). */
-export function treeCpuMs(pid: number): number {
-  let total = 0;
+/** `pid` and all its descendants, as they are now. */
+export function processTree(pid: number): number[] {
+  const out: number[] = [];
   const stack = [pid];
   for (let p = stack.pop(); p !== undefined; p = stack.pop()) {
-    total += processCpuMs(p);
+    out.push(p);
     stack.push(...children(p));
   }
-  return total;
+  return out;
+}
+
+/** CPU ms of `pid` and all its descendants (processes that exited meanwhile are not counted). */
+export function treeCpuMs(pid: number): number {
+  return processTree(pid).reduce((total, p) => total + processCpuMs(p), 0);
 }
 
 /** The machine's 1-minute load average, to show how busy it was besides the benchmark. */

@@ -66,7 +66,11 @@ function putPart(url: string, body: Blob, signal: AbortSignal, onSent: (n: numbe
     };
     xhr.onerror = () => reject(new PartError(0, "The connection to the store dropped."));
     xhr.onabort = () => reject(signal.reason as Error);
-    signal.addEventListener("abort", () => xhr.abort(), { once: true });
+    // The signal lives as long as the whole upload: a listener left on it would keep this request,
+    // and through it the part's bytes, alive until the upload ends.
+    const abort = () => xhr.abort();
+    signal.addEventListener("abort", abort, { once: true });
+    xhr.onloadend = () => signal.removeEventListener("abort", abort);
     xhr.send(body);
   });
 }

@@ -1,0 +1,403 @@
+// Documents (PROTOCOL §5) in real browsers, against the same store in the same run:
+//  - encrypt-and-upload: the patient chooses a file in the room (`file-input`); timed in the page
+//    from the input's change event to the end of the server's answer to POST …/complete (Resource
+//    Timing), i.e. read, encrypt, PUT every part, join. Against it, a plain upload of the same file
+//    from the same page: POST …/files, presigned part URLs, raw bytes PUT with XMLHttpRequest,
+//    PARALLEL_PARTS at a time, in parts of the size the app just used, POST …/complete.
+//  - download-and-decrypt: the doctor clicks `file-download` (decrypted into the download service
+//    worker and written to disk), timed until Playwright's download has finished. Against it, a
+//    plain GET of the same ciphertext through a presigned URL from the same API, read to the end.
+//  - memory: the summed RSS of the sending (and the receiving) browser's process tree, and the
+//    page's JS heap, sampled every 50 ms during each transfer, against a baseline taken just before.
+// The doctor and the patient each have their own Chromium, so each tree holds one side only. Both
+// cameras are turned off: on 2 cores, VP8 would compete with the transfers for the CPU.
+// Every document is deleted after its run (RGW keeps objects in RAM).
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { link, mkdtemp, open, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { BrowserContext, CDPSession, Page } from "@playwright/test";
+import { PARALLEL_PARTS } from "../lib/client/files/upload";
+import { allowNamedFunctions, launchChromium, verifiedConsult, type LaunchedBrowser } from "./lib/browser";
+import { loadAverage } from "./lib/cpu";
+import { watchMemory, type MemoryPeak } from "./lib/memory";
+import { startRgw } from "./lib/rgw";
+import { startServer } from "./lib/server";
+import { percentile } from "./lib/stats";
+
+declare global {
+  interface Window {
+    __benchChosenAt?: number;
+    __benchCompleted?: Record<string, number>;
+  }
+}
+
+const MiB = 1024 * 1024;
+/** Part URLs asked for at once, as lib/client/files/upload.ts does. */
+const URL_BATCH = 8;
+const TIMEOUT = 300_000;
+const WARM_UP_MIB = 1;
+
+export type FilesOptions = {
+  sizesMiB: number[];
+  reps: number;
+  /** a large file sent and fetched once through the room only, for memory (and its MB/s) */
+  largeMiB?: number;
+};
+
+/** Throughput of one path: every run's MB/s (10^6 bytes) and their median. */
+export type Rate = { runs: number[]; median: number };
+export type Memory = { baseline: number; peak: number; increase: number; heapIncrease?: number };
+export type SizeResult = {
+  mib: number;
+  upload: { app: Rate; plain: Rate; ratio: number };
+  download: { app: Rate; plain: Rate; ratio: number };
+  /** the largest increase over the runs, in bytes, while sending (app and plain paths) and receiving (app path) */
+  memory: { sending: Memory; sendingPlain: Memory; receiving: Memory };
+};
+export type FilesResult = {
+  store: string;
+  cspBypassed: boolean;
+  partSize: number;
+  parallelParts: number;
+  sizes: SizeResult[];
+  /** the large file (FilesOptions.largeMiB): app MB/s both ways and memory */
+  large?: { mib: number; upload: number; download: number; sending: Memory; receiving: Memory };
+  load: [number, number];
+};
+
+type Side = { page: Page; pid: number | undefined; cdp: CDPSession };
+
+const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
+const rate = (runs: number[]): Rate => ({ runs: runs.map((r) => Math.round(r * 10) / 10), median: Math.round(percentile([...runs].sort((a, b) => a - b), 50) * 10) / 10 });
+const ratio = (a: Rate, b: Rate) => Math.round((a.median / b.median) * 100) / 100;
+
+/** The run with the largest increase (peak − baseline). */
+function worst(peaks: MemoryPeak[]): Memory {
+  const inc = (m: MemoryPeak) => m.rssPeak - m.rssBaseline;
+  const w = peaks.reduce((a, b) => (inc(b) > inc(a) ? b : a));
+  const heap = peaks.map((m) => (m.heapPeak ?? NaN) - (m.heapBaseline ?? NaN)).filter((h) => !Number.isNaN(h));
+  return { baseline: w.rssBaseline, peak: w.rssPeak, increase: inc(w), heapIncrease: heap.length ? Math.max(...heap) : undefined };
+}
+
+/** A file of `mib` MiB of random bytes, written a block at a time, and its SHA-256. */
+async function randomFile(dir: string, mib: number): Promise<{ file: string; sha256: string }> {
+  const file = path.join(dir, `source-${mib}`);
+  const h = createHash("sha256");
+  const out = await open(file, "w");
+  try {
+    for (let left = mib * MiB; left > 0; left -= 16 * MiB) {
+      const block = randomBytes(Math.min(left, 16 * MiB));
+      h.update(block);
+      await out.write(block);
+    }
+  } finally {
+    await out.close();
+  }
+  return { file, sha256: h.digest("hex") };
+}
+
+function sha256File(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash("sha256");
+    createReadStream(file)
+      .on("data", (d) => h.update(d))
+      .on("end", () => resolve(h.digest("hex")))
+      .on("error", reject);
+  });
+}
+
+/** The sending page notes when a file is chosen and when each upload's completion was answered. */
+async function instrument(context: BrowserContext): Promise<void> {
+  await allowNamedFunctions(context);
+  await context.addInitScript(() => {
+    const w = window;
+    const completed: Record<string, number> = {};
+    w.__benchCompleted = completed;
+    document.addEventListener(
+      "change",
+      (e) => {
+        if (e.target instanceof HTMLInputElement && e.target.dataset.testid === "file-input") w.__benchChosenAt = performance.timeOrigin + performance.now();
+      },
+      true,
+    );
+    performance.setResourceTimingBufferSize(100_000);
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries() as PerformanceResourceTiming[]) {
+        const m = /\/files\/([0-9a-f-]{36})\/complete$/.exec(e.name);
+        if (m?.[1]) completed[m[1]] = performance.timeOrigin + e.responseEnd;
+      }
+    }).observe({ type: "resource" });
+  });
+}
+
+async function side(l: LaunchedBrowser, baseURL: string, bypassCSP: boolean): Promise<Side> {
+  const context = await l.browser.newContext({ baseURL, bypassCSP, permissions: ["camera", "microphone"] });
+  await instrument(context);
+  const page = await context.newPage();
+  return { page, pid: l.pid, cdp: await context.newCDPSession(page) };
+}
+
+const memoryOf = (s: Side) => (s.pid === undefined ? undefined : watchMemory(s.pid, s.cdp));
+const noMemory: MemoryPeak = { rssBaseline: NaN, rssPeak: NaN, samples: 0 };
+
+const fileItem = (page: Page, name: string) => page.getByTestId("file-item").filter({ hasText: name });
+
+/** The room's path: choose the file, encrypt and upload; returns when both sides list it as ready. */
+async function appUpload(patient: Side, doctor: Side, file: string) {
+  const { page } = patient;
+  const created = page.waitForRequest((r) => r.method() === "POST" && /\/api\/consults\/[^/]+\/files$/.test(new URL(r.url()).pathname), { timeout: TIMEOUT });
+  const watch = await memoryOf(patient);
+  await page.getByTestId("file-input").setInputFiles(file);
+  const { fileId, partSize } = (await created).postDataJSON() as { fileId: string; partSize: number };
+  const took = await page.waitForFunction((id) => {
+    const end = window.__benchCompleted?.[id];
+    return end && window.__benchChosenAt ? end - window.__benchChosenAt : undefined;
+  }, fileId, { timeout: TIMEOUT, polling: 50 });
+  const ms = (await took.jsonValue()) as number;
+  const memory = (await watch?.stop()) ?? noMemory;
+  const name = path.basename(file);
+  for (const s of [patient, doctor]) await fileItem(s.page, name).and(s.page.locator('[data-state="ready"]')).waitFor({ timeout: TIMEOUT });
+  return { ms, fileId, partSize, memory };
+}
+
+/** The same bytes, unencrypted, the same way: same API, part size, parallelism and XMLHttpRequest PUTs. */
+async function plainUpload(patient: Side, consultId: string, file: string, partSize: number) {
+  const { page } = patient;
+  await page.evaluate(() => {
+    if (document.getElementById("bench-plain-file")) return;
+    const input = document.createElement("input");
+    input.type = "file";
+    input.id = "bench-plain-file";
+    input.hidden = true;
+    document.body.append(input);
+  });
+  await page.locator("#bench-plain-file").setInputFiles(file);
+  const watch = await memoryOf(patient);
+  const r = await page.evaluate(
+    async ({ consultId, partSize, parallel, urlBatch }) => {
+      const input = document.getElementById("bench-plain-file") as HTMLInputElement;
+      const chosen = input.files?.[0];
+      if (!chosen) throw new Error("no file chosen");
+      const file: File = chosen;
+      const t0 = performance.now();
+      const base = `/api/consults/${consultId}/files`;
+      async function post<T>(url: string, body: unknown): Promise<T> {
+        const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+        if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+        return (await res.json()) as T;
+      }
+      function put(url: string, body: Blob): Promise<string> {
+        return new Promise((resolve, reject) => {
+          const xhr = new XMLHttpRequest();
+          xhr.open("PUT", url);
+          xhr.upload.onprogress = () => undefined; // as the app does (it shows progress)
+          xhr.onload = () => (xhr.status < 300 ? resolve(xhr.getResponseHeader("etag") ?? "") : reject(new Error(`PUT: ${xhr.status}`)));
+          xhr.onerror = () => reject(new Error("PUT failed"));
+          xhr.send(body);
+        });
+      }
+      const fileId = crypto.randomUUID();
+      await post(base, { fileId, size: file.size, partSize });
+      const partCount = Math.ceil(file.size / partSize);
+      const urls = new Map<number, string>();
+      const done: { partNumber: number; etag: string }[] = [];
+      let next = 1;
+      async function worker(): Promise<void> {
+        for (let part = next++; part <= partCount; part = next++) {
+          if (!urls.has(part)) {
+            const wanted: number[] = [];
+            for (let n = part; n <= Math.min(partCount, part + urlBatch - 1); n++) if (!urls.has(n)) wanted.push(n);
+            const answer = await post<{ urls: { partNumber: number; url: string }[] }>(`${base}/${fileId}/parts`, { parts: wanted });
+            for (const u of answer.urls) urls.set(u.partNumber, u.url);
+          }
+          const body = file.slice((part - 1) * partSize, Math.min(file.size, part * partSize));
+          done.push({ partNumber: part, etag: await put(urls.get(part) ?? "", body) });
+        }
+      }
+      await Promise.all(Array.from({ length: parallel }, () => worker()));
+      await post(`${base}/${fileId}/complete`, { parts: done });
+      return { ms: performance.now() - t0, fileId };
+    },
+    { consultId, partSize, parallel: PARALLEL_PARTS, urlBatch: URL_BATCH },
+  );
+  return { ...r, memory: (await watch?.stop()) ?? noMemory };
+}
+
+/** The room's path: Download → decrypted into the service worker → written to disk by the browser. */
+async function appDownload(doctor: Side, name: string, sha256: string) {
+  const button = fileItem(doctor.page, name).getByTestId("file-download");
+  await button.waitFor({ timeout: TIMEOUT });
+  const watch = await memoryOf(doctor);
+  const t0 = performance.now();
+  const [download] = await Promise.all([doctor.page.waitForEvent("download", { timeout: TIMEOUT }), button.evaluate((b: HTMLButtonElement) => b.click())]);
+  const saved = await download.path();
+  const ms = performance.now() - t0;
+  const memory = (await watch?.stop()) ?? noMemory;
+  if ((await sha256File(saved)) !== sha256) throw new Error(`the downloaded ${name} differs from the file sent`);
+  await download.delete();
+  return { ms, memory };
+}
+
+/** The same ciphertext object through a presigned GET from the same API, read to its end in the page. */
+async function plainDownload(doctor: Side, consultId: string, fileId: string) {
+  return doctor.page.evaluate(
+    async ({ consultId, fileId }) => {
+      const t0 = performance.now();
+      const link = (await (await fetch(`/api/consults/${consultId}/files/${fileId}`)).json()) as { url: string };
+      const res = await fetch(link.url, { cache: "no-store" });
+      if (!res.ok || !res.body) throw new Error(`GET: ${res.status}`);
+      const reader = res.body.getReader();
+      let bytes = 0;
+      for (let r = await reader.read(); !r.done; r = await reader.read()) bytes += r.value.length;
+      return { ms: performance.now() - t0, bytes };
+    },
+    { consultId, fileId },
+  );
+}
+
+async function remove(patient: Side, consultId: string, fileIds: string[]): Promise<void> {
+  await patient.page.evaluate(
+    async ({ consultId, fileIds }) => {
+      for (const id of fileIds) {
+        const res = await fetch(`/api/consults/${consultId}/files/${id}`, { method: "DELETE" });
+        if (!res.ok) throw new Error(`DELETE ${id}: ${res.status}`);
+      }
+    },
+    { consultId, fileIds },
+  );
+}
+
+/**
+ * Measures one server (its store as configured). `bypassCSP` when the app's CSP does not allow
+ * the store's origin yet; `afterDelete` frees the store's space between runs.
+ */
+export async function filesBench(baseURL: string, store: string, o: FilesOptions & { bypassCSP?: boolean; afterDelete?: () => void }): Promise<FilesResult> {
+  const load0 = loadAverage();
+  const dir = await mkdtemp(path.join(os.tmpdir(), "parley-bench-files-"));
+  const browsers = [await launchChromium(), await launchChromium()] as const;
+  try {
+    const [doctor, patient] = await Promise.all(browsers.map((b) => side(b, baseURL, !!o.bypassCSP)));
+    if (!doctor || !patient) throw new Error("no browser");
+    const consultId = await verifiedConsult(doctor.page, patient.page, "Bench Files Patient");
+    await patient.page.locator('[data-testid="file-input"]:enabled').waitFor({ timeout: 30_000 });
+    for (const s of [doctor, patient]) await s.page.getByTestId("toggle-camera").click();
+
+    // One file of random bytes per size, linked under a new name for each upload (the room lists
+    // documents by name).
+    const sources = new Map<number, { file: string; sha256: string }>();
+    for (const mib of new Set([WARM_UP_MIB, ...o.sizesMiB, ...(o.largeMiB ? [o.largeMiB] : [])])) sources.set(mib, await randomFile(dir, mib));
+    let uploads = 0;
+    let partSize = 0;
+
+    /**
+     * Both uploads of one file (alternating which goes first), both downloads, then both deleted;
+     * `appOnly`: the room's upload and download only.
+     */
+    async function roundTrip(mib: number, rep: number, appOnly = false) {
+      const src = sources.get(mib);
+      if (!src || !doctor || !patient) throw new Error(`no ${mib} MiB file`);
+      const file = path.join(dir, `bench-${mib}MiB-${++uploads}-${randomBytes(3).toString("hex")}.bin`);
+      await link(src.file, file);
+      let app: Awaited<ReturnType<typeof appUpload>>;
+      let plain: Awaited<ReturnType<typeof plainUpload>> | undefined;
+      // The plain upload takes the app's part size, known once the app has uploaded anything.
+      if (appOnly) {
+        app = await appUpload(patient, doctor, file);
+      } else if (rep % 2 === 0 || partSize === 0) {
+        app = await appUpload(patient, doctor, file);
+        plain = await plainUpload(patient, consultId, file, app.partSize);
+      } else {
+        plain = await plainUpload(patient, consultId, file, partSize);
+        app = await appUpload(patient, doctor, file);
+      }
+      partSize = app.partSize;
+      const appDown = await appDownload(doctor, path.basename(file), src.sha256);
+      const plainDown = appOnly ? undefined : await plainDownload(doctor, consultId, app.fileId);
+      await remove(patient, consultId, plain ? [app.fileId, plain.fileId] : [app.fileId]);
+      await rm(file);
+      o.afterDelete?.();
+      const bytes = mib * MiB;
+      return {
+        up: { app: mbps(bytes, app.ms), plain: plain ? mbps(bytes, plain.ms) : NaN },
+        down: { app: mbps(bytes, appDown.ms), plain: plainDown ? mbps(plainDown.bytes, plainDown.ms) : NaN },
+        memory: { sending: app.memory, sendingPlain: plain?.memory ?? noMemory, receiving: appDown.memory },
+      };
+    }
+
+    // A warm-up round, not counted: registers the download worker, warms the JITs and the server.
+    await roundTrip(WARM_UP_MIB, 0);
+    const sizes: SizeResult[] = [];
+    for (const mib of o.sizesMiB) {
+      const runs = [];
+      for (let rep = 0; rep < o.reps; rep++) runs.push(await roundTrip(mib, rep));
+      const upload = { app: rate(runs.map((r) => r.up.app)), plain: rate(runs.map((r) => r.up.plain)) };
+      const download = { app: rate(runs.map((r) => r.down.app)), plain: rate(runs.map((r) => r.down.plain)) };
+      sizes.push({
+        mib,
+        upload: { ...upload, ratio: ratio(upload.app, upload.plain) },
+        download: { ...download, ratio: ratio(download.app, download.plain) },
+        memory: {
+          sending: worst(runs.map((r) => r.memory.sending)),
+          sendingPlain: worst(runs.map((r) => r.memory.sendingPlain)),
+          receiving: worst(runs.map((r) => r.memory.receiving)),
+        },
+      });
+    }
+    let large: FilesResult["large"];
+    if (o.largeMiB) {
+      const r = await roundTrip(o.largeMiB, 0, true);
+      large = { mib: o.largeMiB, upload: Math.round(r.up.app * 10) / 10, download: Math.round(r.down.app * 10) / 10, sending: worst([r.memory.sending]), receiving: worst([r.memory.receiving]) };
+    }
+    await doctor.page.getByTestId("end-consult").click();
+    return { store, cspBypassed: !!o.bypassCSP, partSize, parallelParts: PARALLEL_PARTS, sizes, large, load: [load0, loadAverage()] };
+  } finally {
+    for (const b of browsers) await b.browser.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Whether the app's pages may connect to `origin` (their CSP's connect-src names it). */
+export async function cspAllowsConnect(baseURL: string, origin: string): Promise<boolean> {
+  const csp = (await fetch(`${baseURL}/sign-in`)).headers.get("content-security-policy") ?? "";
+  const connect = /(?:^|;)\s*connect-src([^;]*)/.exec(csp)?.[1]?.trim().split(/\s+/) ?? [];
+  return csp === "" || connect.includes(origin) || connect.includes("*");
+}
+
+/**
+ * The files part of `npm run bench`: the app on the embedded database, its documents on the
+ * filesystem store, then (another server) on S3 — a throwaway Ceph RGW, when Ceph is installed,
+ * without the large file.
+ */
+export async function filesOnStores(o: FilesOptions, stores: ("filesystem" | "s3")[]): Promise<FilesResult[]> {
+  const out: FilesResult[] = [];
+  if (stores.includes("filesystem")) {
+    const server = await startServer(3203, { DATABASE_URL: "" });
+    try {
+      console.log(`… documents, filesystem store: server up in ${(server.startMs / 1000).toFixed(1)} s; measuring`);
+      out.push(await filesBench(server.baseURL, "filesystem store", o));
+    } finally {
+      await server.stop();
+    }
+  }
+  if (!stores.includes("s3")) return out;
+  const port = 3204;
+  const rgw = await startRgw(57580, [`http://127.0.0.1:${port}`]);
+  if (!rgw) return out;
+  try {
+    const server = await startServer(port, { DATABASE_URL: "", ...rgw.env });
+    try {
+      const bypassCSP = !(await cspAllowsConnect(server.baseURL, rgw.origin));
+      console.log(`… documents, S3 (Ceph RGW): server up in ${(server.startMs / 1000).toFixed(1)} s; measuring`);
+      if (bypassCSP) console.log(`  (the app's CSP connect-src does not name ${rgw.origin}, so the browser could not reach the store: these pages run with Playwright's bypassCSP)`);
+      // No large file: RGW's memstore keeps every object in RAM.
+      out.push(await filesBench(server.baseURL, "S3 (Ceph RGW)", { ...o, largeMiB: undefined, bypassCSP, afterDelete: () => rgw.collectGarbage() }));
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rgw.stop();
+  }
+  return out;
+}
