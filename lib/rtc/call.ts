@@ -16,6 +16,7 @@ import { ProtocolError, equal, parseDtlsFingerprint, type ConsultKey } from "@/l
 import { channelMessage, type CallMessage, type ChainHeadMessage, type ChannelMessage, type PeerSignal } from "./messages";
 import { Handshake, type DeviceKeys, type VerifiedPeer } from "./handshake";
 import { qualityOf, sampleOf, type Quality, type StatsSample } from "./quality";
+import { receivedBytes, StallWatch, STALL_POLL_MS } from "./stall";
 
 export type CallState = "waiting" | "connecting" | "connected" | "reconnecting" | "failed" | "ended";
 
@@ -135,6 +136,9 @@ export class CallSession {
   /** the current peer's ICE is disconnected (media stalled) */
   private iceDown = false;
   private iceTimers: ReturnType<typeof setTimeout>[] = [];
+  /** media from the other side stopped arriving before ICE noticed (lib/rtc/stall.ts) */
+  private stalled = false;
+  private stallTimer: ReturnType<typeof setInterval> | undefined;
   /** the peer session of the connection that dropped: its bye still means the person left */
   private droppedSid: string | undefined;
   private snap: CallSnapshot = { state: "waiting", e2ee: INITIAL_E2EE };
@@ -547,6 +551,7 @@ export class CallSession {
       if (this.screen) void this.sendTrack("video", this.screen); // a new connection after a drop: still sharing
       this.sendChannel(this.mediaMessage());
       this.update();
+      this.watchStall(peer);
       this.enqueue(() => this.checkDtls(peer));
     });
     peer.on("data", (raw: unknown) => {
@@ -570,7 +575,9 @@ export class CallSession {
     peer.on("iceStateChange", (ice: RTCIceConnectionState) => {
       if (!mine()) return;
       if (ice === "disconnected") this.onIceDown(peer);
-      else if (ice === "connected" || ice === "completed") this.onIceUp();
+      // While media is stalled an ICE "connected" (the old pair, mid-restart) is not the call back:
+      // the stall watch says so once bytes arrive again.
+      else if ((ice === "connected" || ice === "completed") && !this.stalled) this.onIceUp();
       else if (ice === "failed") this.connectionLost();
     });
     // The channel closed without a bye: the connection broke (or the other side is starting over).
@@ -636,8 +643,41 @@ export class CallSession {
     );
   }
 
+  /**
+   * Samples the bytes arriving from the other side (while it sends media): when they stop for
+   * STALL_AFTER_MS, recovery starts as for ICE "disconnected", seconds before ICE says so; when
+   * they flow again on a connected ICE transport, the call is back.
+   */
+  private watchStall(peer: SimplePeer.Instance): void {
+    const pc = (peer as unknown as { _pc?: RTCPeerConnection })._pc;
+    if (!pc) return;
+    const watch = new StallWatch();
+    clearInterval(this.stallTimer);
+    this.stallTimer = setInterval(() => {
+      const m = this.snap.remoteMedia;
+      if (this.peer !== peer || !this.channelOpen || !m || !(m.hasAudio || m.hasVideo)) {
+        watch.reset();
+        return;
+      }
+      void pc
+        .getStats()
+        .then((report) => {
+          if (this.peer !== peer) return;
+          const stalled = watch.sample(receivedBytes(report.values() as Iterable<Record<string, unknown> & { type: string }>), Date.now());
+          if (stalled && !this.iceDown) {
+            this.stalled = true;
+            this.onIceDown(peer);
+          } else if (!stalled && this.stalled && (pc.iceConnectionState === "connected" || pc.iceConnectionState === "completed")) {
+            this.onIceUp();
+          }
+        })
+        .catch(() => undefined);
+    }, STALL_POLL_MS);
+  }
+
   private onIceUp(): void {
     this.iceDown = false;
+    this.stalled = false;
     this.clearIceTimers();
     this.update();
   }
@@ -732,6 +772,9 @@ export class CallSession {
     this.clearTimeout();
     this.clearIceTimers();
     this.iceDown = false;
+    this.stalled = false;
+    clearInterval(this.stallTimer);
+    this.stallTimer = undefined;
     const peer = this.peer;
     this.peer = undefined;
     this.channelOpen = false;
