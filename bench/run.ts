@@ -3,6 +3,7 @@
 // bench/results/latest.json. Figures are recorded in docs/benchmarks.md.
 //   npm run bench -- --n 300 --consults 20 --per-consult 20
 //   npm run bench -- --only chat --chat-consults 50          just the chat benchmark
+//   npm run bench -- --only relay --relay-drops 5            relay-only calls and recovery (coturn)
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
@@ -13,8 +14,9 @@ import { chatLatency, type ChatLatency } from "./chat-latency";
 import { chatBrowser, type ChatBrowser } from "./chat-browser";
 import { fileChunkSize, type ChunkSizeResult } from "./file-chunk-size";
 import { filesBench, filesOnStores, type FilesResult } from "./files";
+import { relayBench, type RelayResult } from "./call-relay";
 
-const PARTS = ["signal", "chat", "chat-browser", "call", "chunk-size", "files"] as const;
+const PARTS = ["signal", "chat", "chat-browser", "call", "chunk-size", "files", "relay"] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -41,7 +43,10 @@ const { values } = parseArgs({
     "files-large": { type: "string", default: "1024" },
     /** files: the stores to measure, filesystem and/or s3 (Ceph RGW) */
     "files-stores": { type: "string", default: "filesystem,s3" },
-    /** comma-separated parts to run: signal, chat, chat-browser, call, chunk-size, files (default all) */
+    /** relay: relay-only calls set up, and drops of the relay mid-call recovered from */
+    "relay-calls": { type: "string", default: "8" },
+    "relay-drops": { type: "string", default: "5" },
+    /** comma-separated parts to run: signal, chat, chat-browser, call, chunk-size, files, relay (default all) */
     only: { type: "string", default: PARTS.join(",") },
     "skip-postgres": { type: "boolean", default: false },
     "skip-embedded": { type: "boolean", default: false },
@@ -112,6 +117,9 @@ if (pg) {
 let files: FilesResult[] | undefined;
 if (want("files")) files = values.url ? [await filesBench(values.url, values.url, filesOpts)] : await filesOnStores(filesOpts, filesStores);
 
+// Relay-only calls: their own server (embedded database) and coturn.
+const relay: RelayResult | undefined = want("relay") && !values.url ? await relayBench({ calls: Number(values["relay-calls"]), drops: Number(values["relay-drops"]) }) : undefined;
+
 // Needs no server: the file chunk size is a property of the browser's WebCrypto.
 const chunkSizes: ChunkSizeResult | undefined = want("chunk-size") ? await fileChunkSize() : undefined;
 
@@ -161,6 +169,17 @@ if (rows.some((r) => r.callSetup)) {
     }
   }
 }
+if (relay) {
+  console.log("\nRelay-only calls (ICE_TRANSPORT_POLICY=relay, coturn on 127.0.0.1; ms)");
+  line(["case", "n", "p50", "p95", "max"]);
+  for (const [name, sum] of [
+    ["set-up: admit → first frame, both sides", relay.setup.both],
+    ["relay stopped → both show reconnecting", relay.detect],
+    ["relay back → both connected and verified", relay.recovery],
+  ] as const) {
+    line([name, sum.n, sum.p50, sum.p95, sum.max]);
+  }
+}
 if (chunkSizes) {
   console.log("\nFile chunk size: Chromium AES-256-GCM + SHA-256 per chunk over 64 MiB (MiB/s, best of 2)");
   for (const [size, rate] of Object.entries(chunkSizes.mibPerSecond)) line([size, rate]);
@@ -208,6 +227,6 @@ if (rows.length > 0) {
 }
 
 mkdirSync("bench/results", { recursive: true });
-const result = { at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, options: { ...opts, chat: chatOpts, files: filesOpts, only: [...only] }, rows, chunkSizes, files };
+const result = { at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, options: { ...opts, chat: chatOpts, files: filesOpts, only: [...only] }, rows, chunkSizes, files, relay };
 writeFileSync("bench/results/latest.json", JSON.stringify(result, null, 2) + "\n");
 console.log("\nJSON: bench/results/latest.json");

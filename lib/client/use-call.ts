@@ -38,17 +38,25 @@ export function useSignalBus(): SignalBus {
  * five minutes before it expires.
  */
 export function iceConfigFor(consultId: string, settings: ClientSettings): { current(): Promise<RTCConfiguration> } {
-  let cached: { config: RTCConfiguration; until: number } | undefined;
+  // A request in flight is shared: the session asks once when it starts (so the credential is at
+  // hand when the peer is created after the handshake) and again for each peer and ICE restart.
+  let cached: { config: Promise<RTCConfiguration>; until: number } | undefined;
   return {
-    async current() {
+    current() {
       if (!settings.turnEnabled) {
-        return { iceServers: settings.stunUrls.length > 0 ? [{ urls: settings.stunUrls }] : [], iceTransportPolicy: settings.iceTransportPolicy };
+        return Promise.resolve({ iceServers: settings.stunUrls.length > 0 ? [{ urls: settings.stunUrls }] : [], iceTransportPolicy: settings.iceTransportPolicy });
       }
       if (cached && Date.now() < cached.until) return cached.config;
-      const a = await consultActions.iceServers(consultId);
-      const config: RTCConfiguration = { iceServers: a.iceServers, iceTransportPolicy: a.iceTransportPolicy };
-      cached = { config, until: a.expiresAt ? Date.parse(a.expiresAt) - 5 * 60_000 : Number.POSITIVE_INFINITY };
-      return config;
+      const pending = consultActions.iceServers(consultId).then((a) => {
+        const config: RTCConfiguration = { iceServers: a.iceServers, iceTransportPolicy: a.iceTransportPolicy };
+        cached = { config: Promise.resolve(config), until: a.expiresAt ? Date.parse(a.expiresAt) - 5 * 60_000 : Number.POSITIVE_INFINITY };
+        return config;
+      });
+      cached = { config: pending, until: Number.POSITIVE_INFINITY };
+      pending.catch(() => {
+        if (cached?.config === pending) cached = undefined; // the next peer or restart asks again
+      });
+      return pending;
     },
   };
 }
@@ -95,6 +103,7 @@ export function useCall({ consultId, userId, keys, other, initiator, settings, l
     }
     hadOther.current = true;
     const ice = iceConfigFor(consultId, settings);
+    ice.current().catch(() => undefined); // early; a failure is retried when the peer needs it
     const call = new CallSession({
       initiator,
       consultId,
