@@ -8,6 +8,7 @@ import { bytesToUuid, cleanFileName, DEFAULT_CHUNK_SIZE, encryptedSize, encryptF
 import { FILE_PART } from "@/lib/shared/api";
 import { ClientApiError } from "../api";
 import { fileActions } from "../consults";
+import { throttleProgress } from "./progress";
 
 export const PARALLEL_PARTS = 3;
 const TARGET_PART_BYTES = 8 * 1024 * 1024;
@@ -165,7 +166,8 @@ export async function uploadFile(o: UploadOptions): Promise<FileNotice> {
   o.onStarted?.(fileId);
   try {
     const enc = encryptFileStream({ key, fileId: idBytes, consultId: uuidBytes(o.consultId), chunkSize });
-    const queue = new PartQueue(o.consultId, fileId, partCount, o.signal, (sent) => o.onProgress({ sent, total }));
+    const shown = throttleProgress((sent) => o.onProgress({ sent, total }));
+    const queue = new PartQueue(o.consultId, fileId, partCount, o.signal, (sent) => shown(sent, total));
     const reader = o.file.stream().pipeThrough(enc.stream).getReader();
     let held: Uint8Array<ArrayBuffer>[] = [];
     let heldBytes = 0;

@@ -17,6 +17,7 @@ import { formatBytes } from "../chat/message-body";
 import { downloadFile, downloadToBlob, DownloadError } from "./download";
 import { openSaveTarget } from "./save-file";
 import { uploadFile } from "./upload";
+import { throttleProgress } from "./progress";
 
 /** Previews are decrypted into memory: only for types the browser shows safely, and not too large. */
 const PREVIEW_TYPES = /^(image\/(png|jpeg|gif|webp|avif|bmp)|application\/pdf)$/;
@@ -202,7 +203,8 @@ export function useFiles(o: UseFilesOptions) {
       setDownload(id, { progress: 0, controller });
       try {
         const target = await openSaveTarget(n.file.name, n.file.type, n.file.size);
-        await downloadFile({ consultId, notice: n.file, sink: target.writable, signal: controller.signal, onProgress: (p) => setDownload(id, { progress: p.received / p.total, controller }) });
+        const shown = throttleProgress((received, total) => setDownload(id, { progress: received / total, controller }));
+        await downloadFile({ consultId, notice: n.file, sink: target.writable, signal: controller.signal, onProgress: (p) => shown(p.received, p.total) });
         setDownload(id, undefined);
       } catch (err) {
         setDownload(id, { progress: 0, problem: err instanceof DownloadError || err instanceof ClientApiError ? err.message : reasonOf(err) });
@@ -219,7 +221,8 @@ export function useFiles(o: UseFilesOptions) {
       const controller = new AbortController();
       setDownload(id, { progress: 0, controller });
       try {
-        const blob = await downloadToBlob({ consultId, notice: n.file, signal: controller.signal, onProgress: (p) => setDownload(id, { progress: p.received / p.total, controller }) });
+        const shown = throttleProgress((received, total) => setDownload(id, { progress: received / total, controller }));
+        const blob = await downloadToBlob({ consultId, notice: n.file, signal: controller.signal, onProgress: (p) => shown(p.received, p.total) });
         setDownload(id, undefined);
         return { url: URL.createObjectURL(blob), type: n.file.type, name: n.file.name };
       } catch (err) {
