@@ -7,6 +7,10 @@
 //  - download-and-decrypt: the doctor clicks `file-download` (decrypted into the download service
 //    worker and written to disk), timed until Playwright's download has finished. Against it, a
 //    plain GET of the same ciphertext through a presigned URL from the same API, read to the end.
+//  - CPU: what each upload cost the sending browser's process tree and the app server (and, on
+//    the filesystem store, the store, which is the server), from /proc. With both browsers, the
+//    server and the store on one small machine, the uploads are CPU-bound, and the CPU ratio is
+//    what bounds the throughput ratio.
 //  - memory: the summed RSS of the sending (and the receiving) browser's process tree, and the
 //    page's JS heap, sampled every 50 ms during each transfer, against a baseline taken just before.
 // The doctor and the patient each have their own Chromium, so each tree holds one side only. Both
@@ -20,7 +24,7 @@ import path from "node:path";
 import type { BrowserContext, CDPSession, Page } from "@playwright/test";
 import { PARALLEL_PARTS } from "../lib/client/files/upload";
 import { allowNamedFunctions, launchChromium, verifiedConsult, type LaunchedBrowser } from "./lib/browser";
-import { loadAverage } from "./lib/cpu";
+import { loadAverage, treeCpuMs } from "./lib/cpu";
 import { watchMemory, type MemoryPeak } from "./lib/memory";
 import { startRgw } from "./lib/rgw";
 import { startServer } from "./lib/server";
@@ -45,6 +49,10 @@ export type FilesOptions = {
   /** a large file sent and fetched once through the room only, for memory (and its MB/s) */
   largeMiB?: number;
 };
+type BenchOptions = FilesOptions & { bypassCSP?: boolean; afterDelete?: () => void; /** CPU ms used so far by the app server */ serverCpuMs?: () => number };
+
+/** CPU ms of one upload: the sending browser's process tree and the app server. */
+export type UploadCpu = { sender: number; server: number };
 
 /** Throughput of one path: every run's MB/s (10^6 bytes) and their median. */
 export type Rate = { runs: number[]; median: number };
@@ -55,6 +63,8 @@ export type SizeResult = {
   download: { app: Rate; plain: Rate; ratio: number };
   /** the largest increase over the runs, in bytes, while sending (app and plain paths) and receiving (app path) */
   memory: { sending: Memory; sendingPlain: Memory; receiving: Memory };
+  /** median CPU ms per upload */
+  cpu: { app: UploadCpu; plain: UploadCpu };
 };
 export type FilesResult = {
   store: string;
@@ -67,10 +77,11 @@ export type FilesResult = {
   load: [number, number];
 };
 
-type Side = { page: Page; pid: number | undefined; cdp: CDPSession };
+type Side = { page: Page; pid: number | undefined; cdp: CDPSession; serverCpuMs: () => number };
 
 const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
 const rate = (runs: number[]): Rate => ({ runs: runs.map((r) => Math.round(r * 10) / 10), median: Math.round(percentile([...runs].sort((a, b) => a - b), 50) * 10) / 10 });
+const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
 const ratio = (a: Rate, b: Rate) => Math.round((a.median / b.median) * 100) / 100;
 
 /** The run with the largest increase (peak − baseline). */
@@ -132,14 +143,20 @@ async function instrument(context: BrowserContext): Promise<void> {
   });
 }
 
-async function side(l: LaunchedBrowser, baseURL: string, bypassCSP: boolean): Promise<Side> {
+async function side(l: LaunchedBrowser, baseURL: string, bypassCSP: boolean, serverCpuMs: () => number): Promise<Side> {
   const context = await l.browser.newContext({ baseURL, bypassCSP, permissions: ["camera", "microphone"] });
   await instrument(context);
   const page = await context.newPage();
-  return { page, pid: l.pid, cdp: await context.newCDPSession(page) };
+  return { page, pid: l.pid, cdp: await context.newCDPSession(page), serverCpuMs };
 }
 
 const memoryOf = (s: Side) => (s.pid === undefined ? undefined : watchMemory(s.pid, s.cdp));
+/** Starts counting CPU for one upload; the returned function gives what it used. */
+function cpuFrom(s: Side): () => UploadCpu {
+  const sender = s.pid === undefined ? NaN : treeCpuMs(s.pid);
+  const server = s.serverCpuMs();
+  return () => ({ sender: s.pid === undefined ? NaN : treeCpuMs(s.pid) - sender, server: s.serverCpuMs() - server });
+}
 const noMemory: MemoryPeak = { rssBaseline: NaN, rssPeak: NaN, samples: 0 };
 
 const fileItem = (page: Page, name: string) => page.getByTestId("file-item").filter({ hasText: name });
@@ -149,6 +166,7 @@ async function appUpload(patient: Side, doctor: Side, file: string) {
   const { page } = patient;
   const created = page.waitForRequest((r) => r.method() === "POST" && /\/api\/consults\/[^/]+\/files$/.test(new URL(r.url()).pathname), { timeout: TIMEOUT });
   const watch = await memoryOf(patient);
+  const cpu = cpuFrom(patient);
   await page.getByTestId("file-input").setInputFiles(file);
   const { fileId, partSize } = (await created).postDataJSON() as { fileId: string; partSize: number };
   const took = await page.waitForFunction((id) => {
@@ -156,10 +174,11 @@ async function appUpload(patient: Side, doctor: Side, file: string) {
     return end && window.__benchChosenAt ? end - window.__benchChosenAt : undefined;
   }, fileId, { timeout: TIMEOUT, polling: 50 });
   const ms = (await took.jsonValue()) as number;
+  const used = cpu();
   const memory = (await watch?.stop()) ?? noMemory;
   const name = path.basename(file);
   for (const s of [patient, doctor]) await fileItem(s.page, name).and(s.page.locator('[data-state="ready"]')).waitFor({ timeout: TIMEOUT });
-  return { ms, fileId, partSize, memory };
+  return { ms, fileId, partSize, memory, cpu: used };
 }
 
 /** The same bytes, unencrypted, the same way: same API, part size, parallelism and XMLHttpRequest PUTs. */
@@ -175,6 +194,7 @@ async function plainUpload(patient: Side, consultId: string, file: string, partS
   });
   await page.locator("#bench-plain-file").setInputFiles(file);
   const watch = await memoryOf(patient);
+  const cpu = cpuFrom(patient);
   const r = await page.evaluate(
     async ({ consultId, partSize, parallel, urlBatch }) => {
       const input = document.getElementById("bench-plain-file") as HTMLInputElement;
@@ -222,7 +242,8 @@ async function plainUpload(patient: Side, consultId: string, file: string, partS
     },
     { consultId, partSize, parallel: PARALLEL_PARTS, urlBatch: URL_BATCH },
   );
-  return { ...r, memory: (await watch?.stop()) ?? noMemory };
+  const used = cpu();
+  return { ...r, memory: (await watch?.stop()) ?? noMemory, cpu: used };
 }
 
 /** The room's path: Download → decrypted into the service worker → written to disk by the browser. */
@@ -273,12 +294,12 @@ async function remove(patient: Side, consultId: string, fileIds: string[]): Prom
  * Measures one server (its store as configured). `bypassCSP` when the app's CSP does not allow
  * the store's origin yet; `afterDelete` frees the store's space between runs.
  */
-export async function filesBench(baseURL: string, store: string, o: FilesOptions & { bypassCSP?: boolean; afterDelete?: () => void }): Promise<FilesResult> {
+export async function filesBench(baseURL: string, store: string, o: BenchOptions): Promise<FilesResult> {
   const load0 = loadAverage();
   const dir = await mkdtemp(path.join(os.tmpdir(), "parley-bench-files-"));
   const browsers = [await launchChromium(), await launchChromium()] as const;
   try {
-    const [doctor, patient] = await Promise.all(browsers.map((b) => side(b, baseURL, !!o.bypassCSP)));
+    const [doctor, patient] = await Promise.all(browsers.map((b) => side(b, baseURL, !!o.bypassCSP, o.serverCpuMs ?? (() => NaN))));
     if (!doctor || !patient) throw new Error("no browser");
     const consultId = await verifiedConsult(doctor.page, patient.page, "Bench Files Patient");
     await patient.page.locator('[data-testid="file-input"]:enabled').waitFor({ timeout: 30_000 });
@@ -323,6 +344,7 @@ export async function filesBench(baseURL: string, store: string, o: FilesOptions
         up: { app: mbps(bytes, app.ms), plain: plain ? mbps(bytes, plain.ms) : NaN },
         down: { app: mbps(bytes, appDown.ms), plain: plainDown ? mbps(plainDown.bytes, plainDown.ms) : NaN },
         memory: { sending: app.memory, sendingPlain: plain?.memory ?? noMemory, receiving: appDown.memory },
+        cpu: { app: app.cpu, plain: plain?.cpu ?? { sender: NaN, server: NaN } },
       };
     }
 
@@ -342,6 +364,10 @@ export async function filesBench(baseURL: string, store: string, o: FilesOptions
           sending: worst(runs.map((r) => r.memory.sending)),
           sendingPlain: worst(runs.map((r) => r.memory.sendingPlain)),
           receiving: worst(runs.map((r) => r.memory.receiving)),
+        },
+        cpu: {
+          app: { sender: median(runs.map((r) => r.cpu.app.sender)), server: median(runs.map((r) => r.cpu.app.server)) },
+          plain: { sender: median(runs.map((r) => r.cpu.plain.sender)), server: median(runs.map((r) => r.cpu.plain.server)) },
         },
       });
     }
@@ -376,7 +402,7 @@ export async function filesOnStores(o: FilesOptions, stores: ("filesystem" | "s3
     const server = await startServer(3203, { DATABASE_URL: "" });
     try {
       console.log(`… documents, filesystem store: server up in ${(server.startMs / 1000).toFixed(1)} s; measuring`);
-      out.push(await filesBench(server.baseURL, "filesystem store", o));
+      out.push(await filesBench(server.baseURL, "filesystem store", { ...o, serverCpuMs: () => server.cpuMs() }));
     } finally {
       await server.stop();
     }
@@ -392,7 +418,7 @@ export async function filesOnStores(o: FilesOptions, stores: ("filesystem" | "s3
       console.log(`… documents, S3 (Ceph RGW): server up in ${(server.startMs / 1000).toFixed(1)} s; measuring`);
       if (bypassCSP) console.log(`  (the app's CSP connect-src does not name ${rgw.origin}, so the browser could not reach the store: these pages run with Playwright's bypassCSP)`);
       // No large file: RGW's memstore keeps every object in RAM.
-      out.push(await filesBench(server.baseURL, "S3 (Ceph RGW)", { ...o, largeMiB: undefined, bypassCSP, afterDelete: () => rgw.collectGarbage() }));
+      out.push(await filesBench(server.baseURL, "S3 (Ceph RGW)", { ...o, largeMiB: undefined, bypassCSP, afterDelete: () => rgw.collectGarbage(), serverCpuMs: () => server.cpuMs() }));
     } finally {
       await server.stop();
     }

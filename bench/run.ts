@@ -123,7 +123,7 @@ const relay: RelayResult | undefined = want("relay") && !values.url ? await rela
 // Needs no server: the file chunk size is a property of the browser's WebCrypto.
 const chunkSizes: ChunkSizeResult | undefined = want("chunk-size") ? await fileChunkSize() : undefined;
 
-const line = (cells: (string | number)[]) => console.log(cells.map((c, i) => String(c).padEnd(i === 0 ? 44 : 10)).join(""));
+const line = (cells: (string | number)[]) => console.log(cells.map((c, i) => `${c} `.padEnd(i === 0 ? 44 : 10)).join(""));
 if (rows.some((r) => r.signals)) {
   console.log("\nSignal relay: POST /signals → the peer's event stream (ms)");
   line(["case", "n", "p50", "p95", "p99", "max"]);
@@ -194,6 +194,15 @@ if (files) {
   );
   line(["case", "app", "plain", "ratio"]);
   for (const f of files) for (const s of f.sizes) line([`${f.store}, ${s.mib} MiB`, s.upload.app.median, s.upload.plain.median, s.upload.ratio]);
+  console.log(`\nDocuments: CPU per upload (s, median of ${filesOpts.reps}): the sending browser's process tree and the app server (on S3 the store's own CPU is not counted)`);
+  line(["case", "browser:app", "plain", "server:app", "plain", "app/plain"]);
+  const s1 = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : "–");
+  for (const f of files) {
+    for (const s of f.sizes) {
+      const { app, plain } = s.cpu;
+      line([`${f.store}, ${s.mib} MiB`, s1(app.sender), s1(plain.sender), s1(app.server), s1(plain.server), ((app.sender + app.server) / (plain.sender + plain.server)).toFixed(2)]);
+    }
+  }
   console.log(`\nDocuments: download-and-decrypt to disk (Download → browser's download finished) vs a plain presigned GET of the same ciphertext (MB/s, median of ${filesOpts.reps})`);
   line(["case", "app", "plain", "ratio"]);
   for (const f of files) for (const s of f.sizes) line([`${f.store}, ${s.mib} MiB`, s.download.app.median, s.download.plain.median, s.download.ratio]);
