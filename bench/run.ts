@@ -15,6 +15,7 @@ import { chatBrowser, type ChatBrowser } from "./chat-browser";
 import { fileChunkSize, type ChunkSizeResult } from "./file-chunk-size";
 import { filesBench, filesOnStores, type FilesResult } from "./files";
 import { relayBench, type RelayResult } from "./call-relay";
+import { shapeLoopback } from "./lib/link";
 
 const PARTS = ["signal", "chat", "chat-browser", "call", "chunk-size", "files", "relay"] as const;
 type Part = (typeof PARTS)[number];
@@ -43,6 +44,8 @@ const { values } = parseArgs({
     "files-large": { type: "string", default: "1024" },
     /** files: the stores to measure, filesystem and/or s3 (Ceph RGW) */
     "files-stores": { type: "string", default: "filesystem,s3" },
+    /** files: shape the namespace's loopback to this rate for the run (tc syntax, e.g. 100mbit); default: unshaped */
+    "files-link": { type: "string", default: "" },
     /** relay: relay-only calls set up, and drops of the relay mid-call recovered from */
     "relay-calls": { type: "string", default: "8" },
     "relay-drops": { type: "string", default: "5" },
@@ -65,7 +68,7 @@ const chatOpts = {
   durationMs: Number(values["chat-duration"]),
   reconnect: !values["chat-no-reconnect"],
 };
-const filesOpts = { sizesMiB: values["files-sizes"].split(",").map(Number), reps: Number(values["files-reps"]), largeMiB: Number(values["files-large"]) || undefined };
+const filesOpts = { sizesMiB: values["files-sizes"].split(",").map(Number), reps: Number(values["files-reps"]), largeMiB: Number(values["files-large"]) || undefined, link: values["files-link"] || undefined };
 const filesStores = values["files-stores"].split(",").map((s) => {
   const store = s.trim();
   if (store !== "filesystem" && store !== "s3") throw new Error(`--files-stores: unknown store ${store} (filesystem, s3)`);
@@ -115,7 +118,15 @@ if (pg) {
 
 // Documents: their own servers (the embedded database; the filesystem store, then S3 on Ceph RGW).
 let files: FilesResult[] | undefined;
-if (want("files")) files = values.url ? [await filesBench(values.url, values.url, filesOpts)] : await filesOnStores(filesOpts, filesStores);
+if (want("files")) {
+  const unshape = filesOpts.link ? shapeLoopback(filesOpts.link) : undefined;
+  if (filesOpts.link && !unshape) filesOpts.link = undefined;
+  try {
+    files = values.url ? [await filesBench(values.url, values.url, filesOpts)] : await filesOnStores(filesOpts, filesStores);
+  } finally {
+    unshape?.();
+  }
+}
 
 // Relay-only calls: their own server (embedded database) and coturn.
 const relay: RelayResult | undefined = want("relay") && !values.url ? await relayBench({ calls: Number(values["relay-calls"]), drops: Number(values["relay-drops"]) }) : undefined;
@@ -190,7 +201,8 @@ if (files) {
   const f0 = files[0];
   console.log(
     `\nDocuments: encrypt-and-upload in the room (choose → server's answer to complete) vs the same bytes uploaded plain, ` +
-      `same store, same API, parts of ${((f0?.partSize ?? 0) / MiB).toFixed(2)} MiB, ${f0?.parallelParts} at a time (MB/s, median of ${filesOpts.reps}; target ratio ≥ 0.70)`,
+      `same store, same API, parts of ${((f0?.partSize ?? 0) / MiB).toFixed(2)} MiB, ${f0?.parallelParts} at a time (MB/s, median of ${filesOpts.reps}; target ratio ≥ 0.70)` +
+      (filesOpts.link ? `, every byte over a ${filesOpts.link} link (tc tbf on lo)` : ""),
   );
   line(["case", "app", "plain", "ratio"]);
   for (const f of files) for (const s of f.sizes) line([`${f.store}, ${s.mib} MiB`, s.upload.app.median, s.upload.plain.median, s.upload.ratio]);
