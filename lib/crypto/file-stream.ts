@@ -82,11 +82,20 @@ class ChunkHashes {
   }
 }
 
-/** Re-cuts a byte stream into pieces of exactly `size` (the caller handles the rest at the end). */
+/**
+ * Re-cuts a byte stream into pieces of exactly `size` (the caller handles the rest at the end).
+ * Pieces are cut into two buffers in turn: a piece stays intact while the next one is cut, and no
+ * longer. (WebCrypto copies its input when called, so a piece needs to live only until its chunk's
+ * work has been started and finished; a new buffer per piece was garbage for the collector.)
+ */
 class Cutter {
   private buf: Uint8Array[] = [];
   private held = 0;
-  constructor(private readonly size: number) {}
+  private readonly scratch: [Bytes, Bytes];
+  private turn = 0;
+  constructor(private readonly size: number) {
+    this.scratch = [new Uint8Array(size), new Uint8Array(size)];
+  }
   push(b: Uint8Array): void {
     if (b.length === 0) return;
     this.buf.push(b);
@@ -99,7 +108,8 @@ class Cutter {
    */
   take(): Bytes | undefined {
     if (this.held < this.size) return undefined;
-    const piece = new Uint8Array(this.size);
+    const piece = this.scratch[this.turn] as Bytes;
+    this.turn ^= 1;
     for (let at = 0; at < this.size; ) {
       const first = this.buf[0] as Uint8Array;
       const n = Math.min(first.length, this.size - at);

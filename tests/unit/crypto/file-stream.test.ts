@@ -74,6 +74,22 @@ describe("round trips", () => {
     });
   }
 
+  it("the same ciphertext whether the input comes in one read of many chunks or in small reads", async () => {
+    // Pieces are cut into two buffers in turn: a read holding several chunks must not overwrite
+    // one whose encryption has not finished.
+    const plain = bytesOf(7 * CHUNK + 999);
+    const fk = newFileKey();
+    const ctx: FileContext = { key: fk.key, fileId: fk.fileId, consultId, chunkSize: CHUNK };
+    const whole = encryptFileStream(ctx);
+    const inOneRead = join(await run(whole.stream, plain, false));
+    const small = encryptFileStream(ctx);
+    const inSmallReads = join(await run(small.stream, plain));
+    expect(toHex(inOneRead)).toBe(toHex(inSmallReads));
+    expect(whole.digest()).toEqual(small.digest());
+    const opened = join(await run(decryptFileStream(ctx, whole.digest()), inOneRead, false));
+    expect(toHex(opened)).toBe(toHex(plain));
+  });
+
   it("chunk sizes outside 64 KiB–4 MiB are refused", () => {
     const fk = newFileKey();
     for (const chunkSize of [1024, 4 * 1024 * 1024 + 1, 65536.5]) expect(() => encryptFileStream({ ...fk, consultId, chunkSize })).toThrow(ProtocolError);
