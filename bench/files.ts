@@ -56,7 +56,7 @@ export type UploadCpu = { sender: number; server: number };
 
 /** Throughput of one path: every run's MB/s (10^6 bytes) and their median. */
 export type Rate = { runs: number[]; median: number };
-export type Memory = { baseline: number; peak: number; increase: number; heapIncrease?: number };
+export type Memory = { baseline: number; peak: number; increase: number; heapIncrease?: number; /** at the peak, by kind of process */ byKind?: Record<string, number> };
 export type SizeResult = {
   mib: number;
   upload: { app: Rate; plain: Rate; ratio: number };
@@ -89,7 +89,7 @@ function worst(peaks: MemoryPeak[]): Memory {
   const inc = (m: MemoryPeak) => m.rssPeak - m.rssBaseline;
   const w = peaks.reduce((a, b) => (inc(b) > inc(a) ? b : a));
   const heap = peaks.map((m) => (m.heapPeak ?? NaN) - (m.heapBaseline ?? NaN)).filter((h) => !Number.isNaN(h));
-  return { baseline: w.rssBaseline, peak: w.rssPeak, increase: inc(w), heapIncrease: heap.length ? Math.max(...heap) : undefined };
+  return { baseline: w.rssBaseline, peak: w.rssPeak, increase: inc(w), heapIncrease: heap.length ? Math.max(...heap) : undefined, byKind: w.peakIncreaseByKind };
 }
 
 /** A file of `mib` MiB of random bytes, written a block at a time, and its SHA-256. */

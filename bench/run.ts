@@ -238,6 +238,17 @@ if (files) {
       );
     }
   }
+  const kinds = (m: { byKind?: Record<string, number> }) =>
+    Object.entries(m.byKind ?? {})
+      .filter(([, v]) => Math.abs(v) >= MiB)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v > 0 ? "+" : ""}${mib(v)}`)
+      .join(", ");
+  for (const f of files) {
+    const big = f.large ?? f.sizes[f.sizes.length - 1];
+    if (big && "memory" in big) console.log(`  ${f.store}, ${big.mib} MiB, by process at the peak: sending ${kinds(big.memory.sending)}; receiving ${kinds(big.memory.receiving)}`);
+    else if (big) console.log(`  ${f.store}, ${big.mib} MiB, by process at the peak: sending ${kinds(big.sending)}; receiving ${kinds(big.receiving)}`);
+  }
   console.log("(plain+: the increase while uploading the same file plain; receive+: the doctor's browser while downloading and decrypting it)");
   for (const f of files) if (f.cspBypassed) console.log(`NOTE ${f.store}: pages ran with Playwright's bypassCSP, because the app's CSP connect-src does not allow the store's origin yet`);
   for (const f of files) console.log(`load (1-minute average) during ${f.store}: ${f.load.join(" → ")}`);

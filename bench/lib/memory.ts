@@ -21,13 +21,44 @@ export function treeRssBytes(pid: number): number {
   return processTree(pid).reduce((total, p) => total + rssBytes(p), 0);
 }
 
+/** Chromium's kind of process: renderer, gpu-process, a utility's service (NetworkService, …) or browser. */
+function processKind(pid: number): string {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    const type = /--type=([\w-]+)/.exec(cmd)?.[1];
+    if (!type) return "browser";
+    const service = /--utility-sub-type=[\w.]*?(\w+)\0/.exec(cmd)?.[1];
+    return type === "utility" && service ? service : type;
+  } catch {
+    return "gone";
+  }
+}
+
+/** Summed VmRSS of the tree by kind of process, in bytes. */
+function treeRssByKind(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of processTree(pid)) {
+    const kind = processKind(p);
+    out[kind] = (out[kind] ?? 0) + rssBytes(p);
+  }
+  return out;
+}
+
 async function jsHeapUsed(cdp: CDPSession): Promise<number> {
   const { metrics } = await cdp.send("Performance.getMetrics");
   return metrics.find((m) => m.name === "JSHeapUsedSize")?.value ?? NaN;
 }
 
 /** Baseline and peak of one operation, in bytes. */
-export type MemoryPeak = { rssBaseline: number; rssPeak: number; heapBaseline?: number; heapPeak?: number; samples: number };
+export type MemoryPeak = {
+  rssBaseline: number;
+  rssPeak: number;
+  heapBaseline?: number;
+  heapPeak?: number;
+  samples: number;
+  /** at the peak: each kind of process's increase over its baseline, in bytes */
+  peakIncreaseByKind?: Record<string, number>;
+};
 
 export type MemoryWatch = { stop(): Promise<MemoryPeak> };
 
@@ -41,13 +72,19 @@ export async function watchMemory(pid: number, cdp?: CDPSession, everyMs = 50): 
     await cdp.send("Performance.enable");
     await cdp.send("HeapProfiler.collectGarbage");
   }
-  const peak: MemoryPeak = { rssBaseline: treeRssBytes(pid), rssPeak: 0, samples: 0 };
+  const baseByKind = treeRssByKind(pid);
+  const peak: MemoryPeak = { rssBaseline: Object.values(baseByKind).reduce((a, b) => a + b, 0), rssPeak: 0, samples: 0 };
   if (cdp) peak.heapBaseline = peak.heapPeak = await jsHeapUsed(cdp);
   peak.rssPeak = peak.rssBaseline;
   let heapPending = false;
   const sample = () => {
     peak.samples++;
-    peak.rssPeak = Math.max(peak.rssPeak, treeRssBytes(pid));
+    const byKind = treeRssByKind(pid);
+    const rss = Object.values(byKind).reduce((a, b) => a + b, 0);
+    if (rss > peak.rssPeak) {
+      peak.rssPeak = rss;
+      peak.peakIncreaseByKind = Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, v - (baseByKind[k] ?? 0)]));
+    }
     // One CDP request at a time: a busy renderer answers late, and requests must not pile up.
     if (cdp && !heapPending) {
       heapPending = true;
