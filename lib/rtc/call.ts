@@ -109,6 +109,11 @@ const ICE_RESTART_AFTER_MS = 1_000;
 /** Still not back this long after the drop (ICE restarts did not help): a new peer and handshake. */
 const RECREATE_AFTER_MS = 5_000;
 
+/** simple-peer's RTCPeerConnection (its `_pc`, which its types do not show). */
+function connectionOf(peer: SimplePeer.Instance | undefined): RTCPeerConnection | undefined {
+  return (peer as unknown as { _pc?: RTCPeerConnection } | undefined)?._pc;
+}
+
 const INITIAL_E2EE: E2ee = { status: "handshaking", confirmedByMe: false, confirmedByPeer: false, dtlsChecked: false };
 
 export class CallSession {
@@ -200,7 +205,7 @@ export class CallSession {
   /** The connection's quality now (from getStats, against the previous call of this); undefined without a connection. */
   async quality(): Promise<Quality | undefined> {
     const peer = this.peer;
-    const pc = (peer as unknown as { _pc?: RTCPeerConnection } | undefined)?._pc;
+    const pc = connectionOf(peer);
     if (!peer || !pc || !this.channelOpen) return undefined;
     const report = await pc.getStats();
     const sample = sampleOf(report.values() as Iterable<Record<string, unknown> & { type: string; id: string }>, Date.now());
@@ -227,7 +232,7 @@ export class CallSession {
   }
 
   private async sendTrack(kind: "audio" | "video", track: MediaStreamTrack): Promise<void> {
-    const pc = (this.peer as unknown as { _pc?: RTCPeerConnection } | undefined)?._pc;
+    const pc = connectionOf(this.peer);
     const sender = pc?.getSenders().find((s) => s.track?.kind === kind);
     await sender?.replaceTrack(track).catch(() => undefined);
     this.sendChannel(this.mediaMessage());
@@ -479,7 +484,7 @@ export class CallSession {
   /** Compares the DTLS peer's certificate (getStats) with the one in the verified hello. */
   private async checkDtls(peer: SimplePeer.Instance): Promise<void> {
     const expected = this.hs?.peer?.dtls;
-    const pc = (peer as unknown as { _pc?: RTCPeerConnection })._pc;
+    const pc = connectionOf(peer);
     if (!expected || !pc) return;
     const stats = await pc.getStats();
     let remote: string | undefined;
@@ -597,7 +602,7 @@ export class CallSession {
    * candidate, say why at once rather than after the connect timeout.
    */
   private watchRelay(peer: SimplePeer.Instance, config: RTCConfiguration): void {
-    const pc = (peer as unknown as { _pc?: RTCPeerConnection })._pc;
+    const pc = connectionOf(peer);
     if (!pc) return;
     let refused = false;
     let gathered = 0;
@@ -649,7 +654,7 @@ export class CallSession {
    * they flow again on a connected ICE transport, the call is back.
    */
   private watchStall(peer: SimplePeer.Instance): void {
-    const pc = (peer as unknown as { _pc?: RTCPeerConnection })._pc;
+    const pc = connectionOf(peer);
     if (!pc) return;
     const watch = new StallWatch();
     clearInterval(this.stallTimer);
@@ -684,7 +689,7 @@ export class CallSession {
 
   private restartIce(peer: SimplePeer.Instance): void {
     if (this.peer !== peer || !this.iceDown) return;
-    const pc = (peer as unknown as { _pc?: RTCPeerConnection })._pc;
+    const pc = connectionOf(peer);
     if (!pc || pc.signalingState === "closed") return;
     void this.opts
       .rtcConfig()

@@ -30,8 +30,9 @@ export function receivedBytes(stats: Iterable<Stat>): number {
 }
 
 /**
- * Fed the received-bytes counter now and then; says whether it has not grown for STALL_AFTER_MS. Samples taken far apart (a throttled background tab) with the counter moving in
- * between are not a stall.
+ * Fed the received-bytes counter now and then; says whether it has not grown for STALL_AFTER_MS.
+ * Samples taken far apart (a throttled background tab) with the counter moving in between are not
+ * a stall.
  */
 export class StallWatch {
   private last: { bytes: number; since: number } | undefined;
