@@ -68,17 +68,42 @@ export type FileContext = { key: Uint8Array; fileId: Uint8Array; consultId: Uint
 /** What the sender announces (in the signed `file` chat message) once encryption is done. */
 export type FileDigest = { size: number; chunkCount: number; hash: Bytes };
 
-/** Collects the SHA-256 of each ciphertext chunk; M is the SHA-256 of their concatenation. */
+/**
+ * Collects the SHA-256 of each ciphertext chunk, in chunk order, as they are worked out (a chunk's
+ * hash may be under way while later chunks are sealed); M is the SHA-256 of their concatenation.
+ */
 class ChunkHashes {
-  private readonly parts: Bytes[] = [];
-  async add(chunk: Uint8Array): Promise<void> {
-    this.parts.push(await sha256(chunk));
+  private readonly parts: Promise<Bytes>[] = [];
+  /** `hash`: the chunk's SHA-256 under way */
+  add(hash: Promise<Bytes>): void {
+    hash.catch(() => undefined); // the chunk's own failure is reported where it is awaited in turn
+    this.parts.push(hash);
   }
   get count(): number {
     return this.parts.length;
   }
-  digest(): Promise<Bytes> {
-    return sha256(concat(...this.parts));
+  async digest(): Promise<Bytes> {
+    return sha256(concat(...(await Promise.all(this.parts))));
+  }
+}
+
+/**
+ * Chunks whose crypto is under way, at most `size` at once, handed on in their order. Calling
+ * WebCrypto for the next chunk before the previous one is back keeps its thread busy while this
+ * one cuts, copies and sends (one chunk at a time left each idle half the time). WebCrypto copies
+ * its input when called, so a piece can be reused as soon as its call is made.
+ */
+export const CHUNKS_IN_FLIGHT = 4;
+class InOrder {
+  private readonly queue: Promise<Bytes>[] = [];
+  constructor(private readonly size: number) {}
+  async push(chunk: Promise<Bytes>, out: TransformStreamDefaultController<Uint8Array>): Promise<void> {
+    chunk.catch(() => undefined); // awaited below in turn; a later chunk may fail before it
+    this.queue.push(chunk);
+    while (this.queue.length >= this.size) out.enqueue(await (this.queue.shift()));
+  }
+  async drain(out: TransformStreamDefaultController<Uint8Array>): Promise<void> {
+    while (this.queue.length > 0) out.enqueue(await (this.queue.shift()));
   }
 }
 
@@ -134,7 +159,11 @@ class Cutter {
  * whether it is the last: a full piece is held back until more data (or the end) says so. At the
  * end the rest (possibly empty) is the last piece, unless it is empty and a full piece is held.
  */
-function lastAwarePieces(size: number, handle: (piece: Bytes, last: boolean, out: TransformStreamDefaultController<Uint8Array>) => Promise<void>, finish: () => Promise<void>): TransformStream<Uint8Array, Uint8Array> {
+function lastAwarePieces(
+  size: number,
+  handle: (piece: Bytes, last: boolean, out: TransformStreamDefaultController<Uint8Array>) => Promise<void>,
+  finish: (out: TransformStreamDefaultController<Uint8Array>) => Promise<void>,
+): TransformStream<Uint8Array, Uint8Array> {
   const cutter = new Cutter(size);
   let pending: Bytes | undefined;
   return new TransformStream<Uint8Array, Uint8Array>({
@@ -153,9 +182,70 @@ function lastAwarePieces(size: number, handle: (piece: Bytes, last: boolean, out
         if (pending) await handle(pending, false, out);
         await handle(rest, true, out);
       }
-      await finish();
+      await finish(out);
     },
   });
+}
+
+/**
+ * Seals one file's chunks in order (the nonce counter lives here, so no index is ever sealed
+ * twice). `seal` starts WebCrypto at once, which copies the plaintext then: the caller may reuse
+ * its buffer as soon as `seal` returns, and may start the next chunk before this one is back.
+ */
+export class FileSealer {
+  private readonly hashes = new ChunkHashes();
+  private index = 0;
+  private size = 0;
+  private ended = false;
+
+  private constructor(
+    private readonly ctx: FileContext,
+    private readonly key: AeadKey,
+    private readonly aad: Bytes,
+  ) {}
+
+  static async create(ctx: FileContext): Promise<FileSealer> {
+    checkChunkSize(ctx.chunkSize);
+    return new FileSealer(ctx, await importAeadKey(ctx.key), chunkAad(ctx.consultId, ctx.fileId, ctx.chunkSize));
+  }
+
+  /** The next chunk's ciphertext; every chunk but the last holds exactly chunkSize bytes. */
+  seal(plain: Uint8Array, last: boolean): Promise<Bytes> {
+    if (this.ended) throw new ProtocolError("the file's final chunk has been sealed");
+    if (plain.length > this.ctx.chunkSize || (!last && plain.length !== this.ctx.chunkSize)) throw new ProtocolError("only the final chunk may be shorter than the chunk size");
+    const chunk = seal(this.key, plain, this.aad, chunkNonce(this.index, last)).then((s) => s.ciphertext);
+    this.hashes.add(chunk.then(sha256));
+    this.index++;
+    this.size += plain.length;
+    this.ended = last;
+    return chunk;
+  }
+
+  /** Size, chunk count and M for the announcement, once the final chunk is sealed. */
+  async digest(): Promise<FileDigest> {
+    if (!this.ended) throw new ProtocolError("the file has not been read to its end");
+    return { size: this.size, chunkCount: this.hashes.count, hash: await this.hashes.digest() };
+  }
+}
+
+/**
+ * Sealed chunks, in order, of plaintext pieces (each exactly chunkSize but the last), with up to
+ * CHUNKS_IN_FLIGHT under way at once. A piece may be a view of a buffer the source fills again
+ * once it is asked for the next piece.
+ */
+export async function* sealPieces(sealer: FileSealer, pieces: AsyncIterable<{ piece: Uint8Array; last: boolean }>): AsyncGenerator<Bytes> {
+  const queue: Promise<Bytes>[] = [];
+  try {
+    for await (const { piece, last } of pieces) {
+      const chunk = sealer.seal(piece, last);
+      chunk.catch(() => undefined); // awaited below in turn; a later chunk may fail before it
+      queue.push(chunk);
+      if (queue.length >= CHUNKS_IN_FLIGHT) yield await (queue.shift() as Promise<Bytes>);
+    }
+    while (queue.length > 0) yield await (queue.shift() as Promise<Bytes>);
+  } finally {
+    queue.length = 0;
+  }
 }
 
 /**
@@ -165,24 +255,19 @@ function lastAwarePieces(size: number, handle: (piece: Bytes, last: boolean, out
  */
 export function encryptFileStream(ctx: FileContext): { stream: TransformStream<Uint8Array, Uint8Array>; digest: () => FileDigest } {
   checkChunkSize(ctx.chunkSize);
-  const aad = chunkAad(ctx.consultId, ctx.fileId, ctx.chunkSize);
-  const hashes = new ChunkHashes();
-  let key: AeadKey | undefined;
-  let index = 0;
-  let size = 0;
+  const sealed = new InOrder(CHUNKS_IN_FLIGHT);
+  let sealer: FileSealer | undefined;
   let result: FileDigest | undefined;
   const stream = lastAwarePieces(
     ctx.chunkSize,
     async (plain, last, out) => {
-      key ??= await importAeadKey(ctx.key);
-      const { ciphertext } = await seal(key, plain, aad, chunkNonce(index, last));
-      index++;
-      size += plain.length;
-      await hashes.add(ciphertext);
-      out.enqueue(ciphertext);
+      sealer ??= await FileSealer.create(ctx);
+      await sealed.push(sealer.seal(plain, last), out);
     },
-    async () => {
-      result = { size, chunkCount: hashes.count, hash: await hashes.digest() };
+    async (out) => {
+      await sealed.drain(out);
+      if (!sealer) throw new ProtocolError("the file ended without its final chunk"); // the final chunk is always handled
+      result = await sealer.digest();
     },
   );
   return {
@@ -203,6 +288,7 @@ export function decryptFileStream(ctx: FileContext, expected: FileDigest): Trans
   checkChunkSize(ctx.chunkSize);
   const aad = chunkAad(ctx.consultId, ctx.fileId, ctx.chunkSize);
   const hashes = new ChunkHashes();
+  const opened = new InOrder(CHUNKS_IN_FLIGHT);
   let key: AeadKey | undefined;
   let index = 0;
   let size = 0;
@@ -211,13 +297,15 @@ export function decryptFileStream(ctx: FileContext, expected: FileDigest): Trans
     async (chunk, last, out) => {
       if (index >= expected.chunkCount) throw new ProtocolError("more chunks than the file has");
       key ??= await importAeadKey(ctx.key);
-      const plain = await open(key, chunkNonce(index, last), chunk, aad); // refuses a chunk shorter than its tag
+      // Both calls copy `chunk` now: the piece's buffer is cut into again two chunks later.
+      const plain = open(key, chunkNonce(index, last), chunk, aad); // refuses a chunk shorter than its tag
+      hashes.add(sha256(chunk));
       index++;
-      size += plain.length;
-      await hashes.add(chunk);
-      out.enqueue(plain);
+      size += chunk.length - SIZES.tag;
+      await opened.push(plain, out);
     },
-    async () => {
+    async (out) => {
+      await opened.drain(out);
       if (index !== expected.chunkCount) throw new ProtocolError("the file has fewer chunks than announced");
       if (size !== expected.size) throw new ProtocolError("the file's size differs from the announcement");
       if (!equal(await hashes.digest(), expected.hash)) throw new ProtocolError("the file's hash differs from the announcement");

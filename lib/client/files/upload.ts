@@ -1,19 +1,21 @@
 "use client";
-// Sending a document (PROTOCOL §5): a fresh data key and file id per attempt; the file is read as
-// a stream, encrypted chunk by chunk (lib/crypto/file-stream.ts) and cut into multipart parts that
+// Sending a document (PROTOCOL §5): a fresh data key and file id per attempt; the file is read in
+// chunk-sized pieces into one reused buffer (read-pieces.ts), sealed chunk by chunk, a few under
+// way at once (FileSealer and sealPieces in lib/crypto/file-stream.ts), and cut into multipart parts that
 // go straight to the store through presigned URLs, a few at a time, each retried on its own. Memory
 // holds at most PARALLEL_PARTS + 1 parts, whatever the file's size. The server then joins the
 // parts and checks their size; the returned notice is what the sealed `file` message announces.
-import { bytesToUuid, cleanFileName, DEFAULT_CHUNK_SIZE, encryptedSize, encryptFileStream, newFileKey, SIZES, uuidBytes, type FileNotice } from "@/lib/crypto";
+import { bytesToUuid, cleanFileName, DEFAULT_CHUNK_SIZE, encryptedSize, FileSealer, newFileKey, sealPieces, SIZES, uuidBytes, type FileNotice } from "@/lib/crypto";
 import { FILE_PART } from "@/lib/shared/api";
 import { ClientApiError } from "../api";
 import { fileActions } from "../consults";
+import { PartUrls } from "./part-urls";
 import { throttleProgress } from "./progress";
+import { readPieces } from "./read-pieces";
 
 export const PARALLEL_PARTS = 3;
 const TARGET_PART_BYTES = 8 * 1024 * 1024;
 const ATTEMPTS = 5;
-const URL_BATCH = 8;
 
 /** A part size that holds whole chunks (so parts end on chunk boundaries) and S3 accepts. */
 export function partSizeFor(chunkSize: number): number {
@@ -80,14 +82,11 @@ function putPart(url: string, body: Blob, signal: AbortSignal, onSent: (n: numbe
 class PartQueue {
   private readonly running = new Set<Promise<void>>();
   private readonly done: { partNumber: number; etag: string }[] = [];
-  private readonly urls = new Map<number, string>();
   private readonly sentByPart = new Map<number, number>();
   private failure: Error | undefined;
 
   constructor(
-    private readonly consultId: string,
-    private readonly fileId: string,
-    private readonly partCount: number,
+    private readonly urls: PartUrls,
     private readonly signal: AbortSignal,
     private readonly progress: (sent: number) => void,
   ) {}
@@ -99,23 +98,11 @@ class PartQueue {
     this.progress(total);
   }
 
-  private async url(part: number, fresh: boolean): Promise<string> {
-    if (fresh || !this.urls.has(part)) {
-      const wanted = [];
-      for (let n = part; n <= Math.min(this.partCount, part + URL_BATCH - 1); n++) if (fresh ? n === part : !this.urls.has(n)) wanted.push(n);
-      const { urls } = await fileActions.partUrls(this.consultId, this.fileId, wanted);
-      for (const u of urls) this.urls.set(u.partNumber, u.url);
-    }
-    const url = this.urls.get(part);
-    if (!url) throw new Error(`The server gave no URL for part ${part}.`);
-    return url;
-  }
-
   private async upload(part: number, body: Blob): Promise<void> {
     let fresh = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        const etag = await putPart(await this.url(part, fresh), body, this.signal, (n) => this.report(part, n));
+        const etag = await putPart(await this.urls.get(part, fresh), body, this.signal, (n) => this.report(part, n));
         this.report(part, body.size);
         this.done.push({ partNumber: part, etag });
         return;
@@ -165,32 +152,29 @@ export async function uploadFile(o: UploadOptions): Promise<FileNotice> {
   await fileActions.create(o.consultId, { fileId, size: total, partSize });
   o.onStarted?.(fileId);
   try {
-    const enc = encryptFileStream({ key, fileId: idBytes, consultId: uuidBytes(o.consultId), chunkSize });
+    const sealer = await FileSealer.create({ key, fileId: idBytes, consultId: uuidBytes(o.consultId), chunkSize });
     const shown = throttleProgress((sent) => o.onProgress({ sent, total }));
-    const queue = new PartQueue(o.consultId, fileId, partCount, o.signal, (sent) => shown(sent, total));
-    const reader = o.file.stream().pipeThrough(enc.stream).getReader();
+    const urls = new PartUrls(partCount, async (parts) => (await fileActions.partUrls(o.consultId, fileId, parts)).urls);
+    const queue = new PartQueue(urls, o.signal, (sent) => shown(sent, total));
     let held: Uint8Array<ArrayBuffer>[] = [];
     let heldBytes = 0;
     let part = 0;
-    for (;;) {
+    // Chunks are chunkSize + 16 bytes (the last one shorter) and partSize is a multiple of that,
+    // so a part fills exactly; the last part is whatever is left.
+    for await (const chunk of sealPieces(sealer, readPieces(o.file, chunkSize))) {
       o.signal.throwIfAborted();
-      const { done, value } = await reader.read();
-      if (value) {
-        held.push(value as Uint8Array<ArrayBuffer>);
-        heldBytes += value.length;
-      }
-      // Chunks are chunkSize + 16 bytes (the last one shorter) and partSize is a multiple of that,
-      // so a part fills exactly; the last part is whatever is left.
-      if (heldBytes >= partSize || (done && heldBytes > 0)) {
+      held.push(chunk);
+      heldBytes += chunk.length;
+      if (heldBytes >= partSize) {
         await queue.add(++part, new Blob(held));
         held = [];
         heldBytes = 0;
       }
-      if (done) break;
     }
+    if (heldBytes > 0) await queue.add(++part, new Blob(held));
     const parts = await queue.finish();
     if (part !== partCount) throw new Error(`The file changed while it was being read (${part} parts, not ${partCount}). Choose it again.`);
-    const digest = enc.digest();
+    const digest = await sealer.digest();
     await fileActions.complete(o.consultId, fileId, parts);
     return { fileId: idBytes, key, name: cleanFileName(o.file.name), type: cleanType(o.file.type), size: digest.size, chunkSize, chunkCount: digest.chunkCount, hash: digest.hash };
   } catch (err) {
