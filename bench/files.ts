@@ -18,13 +18,14 @@
 // Every document is deleted after its run (RGW keeps objects in RAM).
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { link, mkdtemp, open, rm } from "node:fs/promises";
+import { link, mkdtemp, open, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { BrowserContext, CDPSession, Page } from "@playwright/test";
+import { URL_BATCH } from "../lib/client/files/part-urls";
 import { PARALLEL_PARTS } from "../lib/client/files/upload";
 import { allowNamedFunctions, launchChromium, verifiedConsult, type LaunchedBrowser } from "./lib/browser";
-import { loadAverage, treeCpuMs } from "./lib/cpu";
+import { loadAverage, machineTicks, threadCpuDelta, treeCpuMs, treeMinorFaults, treeThreadCpuMs } from "./lib/cpu";
 import { watchMemory, type MemoryPeak } from "./lib/memory";
 import { startRgw } from "./lib/rgw";
 import { startServer } from "./lib/server";
@@ -38,8 +39,6 @@ declare global {
 }
 
 const MiB = 1024 * 1024;
-/** Part URLs asked for at once, as lib/client/files/upload.ts does. */
-const URL_BATCH = 8;
 const TIMEOUT = 300_000;
 const WARM_UP_MIB = 1;
 
@@ -52,7 +51,7 @@ export type FilesOptions = {
 type BenchOptions = FilesOptions & { bypassCSP?: boolean; afterDelete?: () => void; /** CPU ms used so far by the app server */ serverCpuMs?: () => number };
 
 /** CPU ms of one upload: the sending browser's process tree and the app server. */
-export type UploadCpu = { sender: number; server: number };
+export type UploadCpu = { sender: number; server: number; /** share of the machine's CPU time that was busy */ busy?: number; /** the sending browser's minor page faults (first touches of fresh memory pages) */ faults?: number; /** the sending browser's busiest threads, "process kind/thread": ms */ threads?: [string, number][] };
 
 /** Throughput of one path: every run's MB/s (10^6 bytes) and their median. */
 export type Rate = { runs: number[]; median: number };
@@ -150,12 +149,37 @@ async function side(l: LaunchedBrowser, baseURL: string, bypassCSP: boolean, ser
   return { page, pid: l.pid, cdp: await context.newCDPSession(page), serverCpuMs };
 }
 
+/**
+ * With BENCH_PAGE_PROF=<dir>, samples the page's main thread (CDP Profiler) until the returned
+ * function is called, which writes <dir>/<name>.cpuprofile (read by bench/lib/profile-top.mjs).
+ */
+async function pageProfile(s: Side): Promise<(name: string) => Promise<void>> {
+  const dir = process.env.BENCH_PAGE_PROF;
+  if (!dir) return () => Promise.resolve();
+  await s.cdp.send("Profiler.enable");
+  await s.cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+  await s.cdp.send("Profiler.start");
+  return async (name) => {
+    const { profile } = await s.cdp.send("Profiler.stop");
+    await writeFile(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+  };
+}
+
 const memoryOf = (s: Side) => (s.pid === undefined ? undefined : watchMemory(s.pid, s.cdp));
 /** Starts counting CPU for one upload; the returned function gives what it used. */
 function cpuFrom(s: Side): () => UploadCpu {
   const sender = s.pid === undefined ? NaN : treeCpuMs(s.pid);
+  const threads = s.pid === undefined ? new Map<string, number>() : treeThreadCpuMs(s.pid);
   const server = s.serverCpuMs();
-  return () => ({ sender: s.pid === undefined ? NaN : treeCpuMs(s.pid) - sender, server: s.serverCpuMs() - server });
+  const ticks = machineTicks();
+  const faults = s.pid === undefined ? NaN : treeMinorFaults(s.pid);
+  return () => ({
+    faults: s.pid === undefined ? NaN : treeMinorFaults(s.pid) - faults,
+    busy: ((t) => 1 - (t.idle - ticks.idle) / (t.total - ticks.total))(machineTicks()),
+    sender: s.pid === undefined ? NaN : treeCpuMs(s.pid) - sender,
+    server: s.serverCpuMs() - server,
+    threads: s.pid === undefined ? [] : threadCpuDelta(threads, treeThreadCpuMs(s.pid)),
+  });
 }
 const noMemory: MemoryPeak = { rssBaseline: NaN, rssPeak: NaN, samples: 0 };
 
@@ -167,6 +191,7 @@ async function appUpload(patient: Side, doctor: Side, file: string) {
   const created = page.waitForRequest((r) => r.method() === "POST" && /\/api\/consults\/[^/]+\/files$/.test(new URL(r.url()).pathname), { timeout: TIMEOUT });
   const watch = await memoryOf(patient);
   const cpu = cpuFrom(patient);
+  const profile = await pageProfile(patient);
   await page.getByTestId("file-input").setInputFiles(file);
   const { fileId, partSize } = (await created).postDataJSON() as { fileId: string; partSize: number };
   const took = await page.waitForFunction((id) => {
@@ -175,6 +200,17 @@ async function appUpload(patient: Side, doctor: Side, file: string) {
   }, fileId, { timeout: TIMEOUT, polling: 50 });
   const ms = (await took.jsonValue()) as number;
   const used = cpu();
+  await profile(`upload-${path.basename(file)}`);
+  // BENCH_TIMELINE=1: each request of the upload, from when the file was chosen (ms)
+  if (process.env.BENCH_TIMELINE) {
+    const t = await page.evaluate(() => {
+      const start = window.__benchChosenAt ?? 0;
+      return (performance.getEntriesByType("resource") as PerformanceResourceTiming[])
+        .filter((e) => performance.timeOrigin + e.startTime >= start - 1)
+        .map((e) => `${Math.round(performance.timeOrigin + e.startTime - start)}→${Math.round(performance.timeOrigin + e.responseEnd - start)} ${new URL(e.name).pathname.slice(-40)}`);
+    });
+    console.log(t.join("\n"));
+  }
   const memory = (await watch?.stop()) ?? noMemory;
   const name = path.basename(file);
   for (const s of [patient, doctor]) await fileItem(s.page, name).and(s.page.locator('[data-state="ready"]')).waitFor({ timeout: TIMEOUT });
@@ -221,19 +257,24 @@ async function plainUpload(patient: Side, consultId: string, file: string, partS
       const fileId = crypto.randomUUID();
       await post(base, { fileId, size: file.size, partSize });
       const partCount = Math.ceil(file.size / partSize);
-      const urls = new Map<number, string>();
+      // Part URLs the way lib/client/files/part-urls.ts asks for them: one request per batch,
+      // shared by parts sent at once, the next batch asked for half a batch ahead.
+      const urls = new Map<number, Promise<string>>();
+      function urlFor(part: number): Promise<string> {
+        const wanted: number[] = [];
+        for (let n = part; n < part + urlBatch && n <= partCount; n++) if (!urls.has(n)) wanted.push(n);
+        if (wanted[0] === part || wanted.length >= urlBatch / 2) {
+          const answer = post<{ urls: { partNumber: number; url: string }[] }>(`${base}/${fileId}/parts`, { parts: wanted });
+          for (const n of wanted) urls.set(n, answer.then((a) => a.urls.find((u) => u.partNumber === n)?.url ?? ""));
+        }
+        return urls.get(part) ?? Promise.resolve("");
+      }
       const done: { partNumber: number; etag: string }[] = [];
       let next = 1;
       async function worker(): Promise<void> {
         for (let part = next++; part <= partCount; part = next++) {
-          if (!urls.has(part)) {
-            const wanted: number[] = [];
-            for (let n = part; n <= Math.min(partCount, part + urlBatch - 1); n++) if (!urls.has(n)) wanted.push(n);
-            const answer = await post<{ urls: { partNumber: number; url: string }[] }>(`${base}/${fileId}/parts`, { parts: wanted });
-            for (const u of answer.urls) urls.set(u.partNumber, u.url);
-          }
           const body = file.slice((part - 1) * partSize, Math.min(file.size, part * partSize));
-          done.push({ partNumber: part, etag: await put(urls.get(part) ?? "", body) });
+          done.push({ partNumber: part, etag: await put(await urlFor(part), body) });
         }
       }
       await Promise.all(Array.from({ length: parallel }, () => worker()));
@@ -366,8 +407,8 @@ export async function filesBench(baseURL: string, store: string, o: BenchOptions
           receiving: worst(runs.map((r) => r.memory.receiving)),
         },
         cpu: {
-          app: { sender: median(runs.map((r) => r.cpu.app.sender)), server: median(runs.map((r) => r.cpu.app.server)) },
-          plain: { sender: median(runs.map((r) => r.cpu.plain.sender)), server: median(runs.map((r) => r.cpu.plain.server)) },
+          app: { sender: median(runs.map((r) => r.cpu.app.sender)), server: median(runs.map((r) => r.cpu.app.server)), threads: runs.at(-1)?.cpu.app.threads, busy: median(runs.map((r) => r.cpu.app.busy ?? NaN)), faults: median(runs.map((r) => r.cpu.app.faults ?? NaN)) },
+          plain: { sender: median(runs.map((r) => r.cpu.plain.sender)), server: median(runs.map((r) => r.cpu.plain.server)), threads: runs.at(-1)?.cpu.plain.threads, busy: median(runs.map((r) => r.cpu.plain.busy ?? NaN)), faults: median(runs.map((r) => r.cpu.plain.faults ?? NaN)) },
         },
       });
     }

@@ -207,13 +207,18 @@ if (files) {
   line(["case", "app", "plain", "ratio"]);
   for (const f of files) for (const s of f.sizes) line([`${f.store}, ${s.mib} MiB`, s.upload.app.median, s.upload.plain.median, s.upload.ratio]);
   console.log(`\nDocuments: CPU per upload (s, median of ${filesOpts.reps}): the sending browser's process tree and the app server (on S3 the store's own CPU is not counted)`);
-  line(["case", "browser:app", "plain", "server:app", "plain", "app/plain"]);
+  line(["case", "browser:app", "plain", "server:app", "plain", "app/plain", "busy:app", "plain", "faults/MiB:app", "plain"]);
+  const perMiB = (x: number | undefined, mib: number) => (x !== undefined && Number.isFinite(x) ? Math.round(x / mib) : "–");
+  const pct = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? `${Math.round(x * 100)}%` : "–");
   const s1 = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : "–");
   for (const f of files) {
     for (const s of f.sizes) {
       const { app, plain } = s.cpu;
-      line([`${f.store}, ${s.mib} MiB`, s1(app.sender), s1(plain.sender), s1(app.server), s1(plain.server), ((app.sender + app.server) / (plain.sender + plain.server)).toFixed(2)]);
+      line([`${f.store}, ${s.mib} MiB`, s1(app.sender), s1(plain.sender), s1(app.server), s1(plain.server), ((app.sender + app.server) / (plain.sender + plain.server)).toFixed(2), pct(app.busy), pct(plain.busy), perMiB(app.faults, s.mib), perMiB(plain.faults, s.mib)]);
     }
+    const last = f.sizes.at(-1);
+    const top = (t: [string, number][] | undefined) => (t ?? []).slice(0, 6).map(([k, v]) => `${k} ${s1(v)}`).join(", ");
+    if (last) console.log(`  ${f.store}, ${last.mib} MiB, busiest browser threads (last run, s): app: ${top(last.cpu.app.threads)}; plain: ${top(last.cpu.plain.threads)}`);
   }
   console.log(`\nDocuments: download-and-decrypt to disk (Download → browser's download finished) vs a plain presigned GET of the same ciphertext (MB/s, median of ${filesOpts.reps})`);
   line(["case", "app", "plain", "ratio"]);

@@ -5,7 +5,7 @@
 // so absolute figures are high; the increase over the baseline is what a benchmark compares.
 import { readFileSync } from "node:fs";
 import type { CDPSession } from "@playwright/test";
-import { processTree } from "./cpu";
+import { processKind, processTree } from "./cpu";
 
 function rssBytes(pid: number): number {
   try {
@@ -19,19 +19,6 @@ function rssBytes(pid: number): number {
 /** Summed VmRSS of `pid` and its descendants, in bytes. */
 export function treeRssBytes(pid: number): number {
   return processTree(pid).reduce((total, p) => total + rssBytes(p), 0);
-}
-
-/** Chromium's kind of process: renderer, gpu-process, a utility's service (NetworkService, …) or browser. */
-function processKind(pid: number): string {
-  try {
-    const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    const type = /--type=([\w-]+)/.exec(cmd)?.[1];
-    if (!type) return "browser";
-    const service = /--utility-sub-type=[\w.]*?(\w+)\0/.exec(cmd)?.[1];
-    return type === "utility" && service ? service : type;
-  } catch {
-    return "gone";
-  }
 }
 
 /** Summed VmRSS of the tree by kind of process, in bytes. */
