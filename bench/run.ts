@@ -194,6 +194,17 @@ if (relay) {
 if (chunkSizes) {
   console.log("\nFile chunk size: Chromium AES-256-GCM + SHA-256 per chunk over 64 MiB (MiB/s, best of 2)");
   for (const [size, rate] of Object.entries(chunkSizes.mibPerSecond)) line([size, rate]);
+  const t = chunkSizes.touch;
+  if (t) {
+    console.log("\nWhat the page's memory costs per 256 MiB (ms, best of 2): fresh pages vs reused ones, and WebCrypto's input copies (on the calling thread)");
+    line(["copy into one reused buffer", t.copyWarm]);
+    line(["copy into a fresh buffer each time", t.copyFresh]);
+    line(["read a Blob, default reader", t.readDefault]);
+    line(["read a Blob, BYOB into one buffer", t.readByob]);
+    line(["256 KiB chunks: encrypt() returning", t.cryptoCalls.encryptSync]);
+    line(["256 KiB chunks: digest() returning", t.cryptoCalls.digestSync]);
+    line(["256 KiB chunks: encrypt + digest, all", t.cryptoCalls.total]);
+  }
 }
 if (files) {
   const MiB = 1024 * 1024;
