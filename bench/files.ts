@@ -146,6 +146,10 @@ async function side(l: LaunchedBrowser, baseURL: string, bypassCSP: boolean, ser
   const context = await l.browser.newContext({ baseURL, bypassCSP, permissions: ["camera", "microphone"] });
   await instrument(context);
   const page = await context.newPage();
+  page.on("pageerror", (err) => console.error(`[page error] ${err.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") console.error(`[page console] ${m.text()}`);
+  });
   return { page, pid: l.pid, cdp: await context.newCDPSession(page), serverCpuMs };
 }
 
@@ -194,10 +198,25 @@ async function appUpload(patient: Side, doctor: Side, file: string) {
   const profile = await pageProfile(patient);
   await page.getByTestId("file-input").setInputFiles(file);
   const { fileId, partSize } = (await created).postDataJSON() as { fileId: string; partSize: number };
-  const took = await page.waitForFunction((id) => {
-    const end = window.__benchCompleted?.[id];
-    return end && window.__benchChosenAt ? end - window.__benchChosenAt : undefined;
-  }, fileId, { timeout: TIMEOUT, polling: 50 });
+  const name = path.basename(file);
+  // A failed upload shows so in the room; say what it said rather than wait for the timeout.
+  const failed = fileItem(page, name)
+    .and(page.locator('[data-state="failed"]'))
+    .waitFor({ timeout: TIMEOUT })
+    .then(async () => {
+      throw new Error(`the room's upload of ${name} failed: ${await fileItem(page, name).innerText()}`);
+    });
+  failed.catch(() => undefined);
+  const took = await Promise.race([
+    page.waitForFunction((id) => {
+      const end = window.__benchCompleted?.[id];
+      return end && window.__benchChosenAt ? end - window.__benchChosenAt : undefined;
+    }, fileId, { timeout: TIMEOUT, polling: 50 }),
+    failed,
+  ]).catch(async (err: unknown) => {
+    const state = await fileItem(page, name).innerText({ timeout: 1000 }).catch(() => "(no file item)");
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\nthe file's item in the room: ${state}`);
+  });
   const ms = (await took.jsonValue()) as number;
   const used = cpu();
   await profile(`upload-${path.basename(file)}`);
@@ -212,7 +231,6 @@ async function appUpload(patient: Side, doctor: Side, file: string) {
     console.log(t.join("\n"));
   }
   const memory = (await watch?.stop()) ?? noMemory;
-  const name = path.basename(file);
   for (const s of [patient, doctor]) await fileItem(s.page, name).and(s.page.locator('[data-state="ready"]')).waitFor({ timeout: TIMEOUT });
   return { ms, fileId, partSize, memory, cpu: used };
 }
