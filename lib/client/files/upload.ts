@@ -156,6 +156,9 @@ export async function uploadFile(o: UploadOptions): Promise<FileNotice> {
     const shown = throttleProgress((sent) => o.onProgress({ sent, total }));
     const urls = new PartUrls(partCount, async (parts) => (await fileActions.partUrls(o.consultId, fileId, parts)).urls);
     const queue = new PartQueue(urls, o.signal, (sent) => shown(sent, total));
+    // The first batch of URLs comes back while the first part is read and sealed (a failure here
+    // is asked again when the part is sent).
+    urls.get(1).catch(() => undefined);
     let held: Uint8Array<ArrayBuffer>[] = [];
     let heldBytes = 0;
     let part = 0;
