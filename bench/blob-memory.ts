@@ -3,7 +3,9 @@
 // sink that discards them; the peak RSS increase of each kind of Chromium process is sampled every
 // 50 ms. "gc" runs Chromium with --expose-gc and collects the page's garbage after every part, to
 // tell garbage waiting for the collector from memory that stays anyway.
-//   node --import tsx bench/blob-memory.ts [parts, default 128 (1 GiB)]
+//   node --import tsx bench/blob-memory.ts [parts, default 128]
+// Settings (environment): PART_MIB (8), CHUNKS (32 buffers per part), JOINED=1 (copy each part's
+// buffers into one before making its Blob), MODES ("as is,gc,as is,gc").
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,6 +15,7 @@ import { allowNamedFunctions } from "./lib/browser";
 import { children, processKind, processTree } from "./lib/cpu";
 
 const parts = Number(process.argv[2] ?? 128);
+const partMiB = Number(process.env.PART_MIB ?? 8);
 const MiB = 1024 * 1024;
 
 function rss(pid: number): number {
@@ -35,7 +38,7 @@ const sink = createServer((req, res) => {
 await new Promise((r) => sink.once("listening", r));
 const origin = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
 
-for (const mode of ["as is", "gc", "as is", "gc"]) {
+for (const mode of (process.env.MODES ?? "as is,gc,as is,gc").split(",")) {
   const before = new Set(children(process.pid));
   const browser = await chromium.launch({ executablePath: chromiumExecutable(), args: [...CHROMIUM_ARGS, ...(mode === "gc" ? ["--js-flags=--expose-gc"] : [])] });
   const pid = children(process.pid).find((p) => !before.has(p));
@@ -52,7 +55,7 @@ for (const mode of ["as is", "gc", "as is", "gc"]) {
       for (const [kind, now] of Object.entries(rssByKind(pid))) peak[kind] = Math.max(peak[kind] ?? 0, now - (base[kind] ?? 0));
     }, 50);
     const ms = await page.evaluate(
-      async ({ url, gc, parts }) => {
+      async ({ url, gc, parts, partMiB, chunkCount, joined }) => {
         const put = (body: Blob) =>
           new Promise<void>((resolve, reject) => {
             const xhr = new XMLHttpRequest();
@@ -65,8 +68,13 @@ for (const mode of ["as is", "gc", "as is", "gc"]) {
         const running = new Set<Promise<void>>();
         const t0 = performance.now();
         for (let part = 0; part < parts; part++) {
-          const chunks: Uint8Array<ArrayBuffer>[] = [];
-          for (let i = 0; i < 32; i++) chunks.push(new Uint8Array(256 * 1024).fill(part + i + 1));
+          let chunks: Uint8Array<ArrayBuffer>[] = [];
+          for (let i = 0; i < chunkCount; i++) chunks.push(new Uint8Array((partMiB * 1024 * 1024) / chunkCount).fill(part + i + 1));
+          if (joined) {
+            const one = new Uint8Array(partMiB * 1024 * 1024);
+            chunks.forEach((c, i) => one.set(c, i * c.length));
+            chunks = [one];
+          }
           while (running.size >= 3) await Promise.race(running);
           const sent: Promise<void> = put(new Blob(chunks)).then(() => {
             running.delete(sent);
@@ -77,14 +85,14 @@ for (const mode of ["as is", "gc", "as is", "gc"]) {
         await Promise.all(running);
         return performance.now() - t0;
       },
-      { url: `${origin}/sink`, gc: mode === "gc", parts },
+      { url: `${origin}/sink`, gc: mode === "gc", parts, partMiB, chunkCount: Number(process.env.CHUNKS ?? 32), joined: process.env.JOINED === "1" },
     );
     clearInterval(timer);
     const shown = Object.entries(peak)
       .filter(([, v]) => v > MiB)
       .map(([k, v]) => `${k} +${Math.round(v / MiB)}`)
       .join(", ");
-    console.log(`${parts * 8} MiB, ${mode}: ${Math.round(ms)} ms; peak increase (MiB): ${shown}`);
+    console.log(`${parts * partMiB} MiB, ${mode}: ${Math.round(ms)} ms; peak increase (MiB): ${shown}`);
   } finally {
     await browser.close();
   }
