@@ -583,7 +583,7 @@ export class CallSession {
       // While media is stalled an ICE "connected" (the old pair, mid-restart) is not the call back:
       // the stall watch says so once bytes arrive again.
       else if ((ice === "connected" || ice === "completed") && !this.stalled) this.onIceUp();
-      else if (ice === "failed") this.connectionLost();
+      else if (ice === "failed") this.onIceFailed(peer);
     });
     // The channel closed without a bye: the connection broke (or the other side is starting over).
     peer.on("close", () => {
@@ -646,6 +646,19 @@ export class CallSession {
         if (this.peer === peer && this.iceDown) this.connectionLost();
       }, RECREATE_AFTER_MS),
     );
+  }
+
+  /**
+   * ICE "failed" on a call that was up is recovered like "disconnected": ICE restarts first (a
+   * restart revives a failed transport), a new handshake only if the call is not back within
+   * RECREATE_AFTER_MS. A relay that restarted and lost the call's allocations makes ICE fail at
+   * once, and a new handshake for that was slower than a restart and dropped verified. Before the
+   * call was ever up, or while a new session is being set up, the connection is lost.
+   */
+  private onIceFailed(peer: SimplePeer.Instance): void {
+    const up = this.snap.state === "connected" || this.snap.state === "reconnecting";
+    if (up && !this.recovering) this.onIceDown(peer);
+    else this.connectionLost();
   }
 
   /**
