@@ -145,13 +145,15 @@ test("a short drop of the relay: ICE restart brings the same connection back, st
     const peerCount = (page: Page) => page.evaluate(() => window.__testPeerConnections?.length ?? 0);
     const before = await Promise.all([peerCount(call.doctor), peerCount(call.patient)]);
     const states = await Promise.all([recordStates(call.doctor), recordStates(call.patient)]);
+    // The relay restarts at once: it comes back without the calls' allocations, so both sides'
+    // media stops all the same, and the relay is up again before either side has noticed (a
+    // stall takes 2.5 s). Restarting it only once a side showed reconnecting left the second
+    // ICE restart too little of its 5 s on a busy machine, and a new handshake took over.
     turn("stop");
-    try {
-      await expect(call.patient.getByTestId("connection-state")).toHaveAttribute("data-state", "reconnecting", { timeout: 5_000 });
-    } finally {
-      turn("start"); // back well within the 5 s an ICE restart is given before a new handshake
-    }
+    turn("start");
     const back = Date.now();
+    const bothReconnecting = async () => (await Promise.all(states.map((get) => get()))).every((s) => s.connection.includes("reconnecting"));
+    await expect.poll(bothReconnecting, { timeout: 10_000, message: "both sides notice the drop" }).toBe(true);
     for (const page of [call.doctor, call.patient]) await expect(page.getByTestId("connection-state")).toHaveAttribute("data-state", "connected", { timeout: 15_000 });
     console.log(`[relay blip] connected again ${Date.now() - back} ms after the relay came back`);
     for (const page of [call.doctor, call.patient]) {
