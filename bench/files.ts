@@ -24,7 +24,7 @@ import path from "node:path";
 import type { BrowserContext, CDPSession, Page } from "@playwright/test";
 import { URL_BATCH } from "../lib/client/files/part-urls";
 import { PARALLEL_PARTS } from "../lib/client/files/upload";
-import { allowNamedFunctions, launchChromium, verifiedConsult, type LaunchedBrowser } from "./lib/browser";
+import { allowNamedFunctions, launchWithProfile, verifiedConsult, type LaunchedContext } from "./lib/browser";
 import { loadAverage, machineTicks, threadCpuDelta, treeCpuMs, treeMinorFaults, treeThreadCpuMs } from "./lib/cpu";
 import { watchMemory, type MemoryPeak } from "./lib/memory";
 import { startRgw } from "./lib/rgw";
@@ -47,6 +47,8 @@ export type FilesOptions = {
   reps: number;
   /** a large file sent and fetched once through the room only, for memory (and its MB/s) */
   largeMiB?: number;
+  /** the sending page is denied the origin-private file system, so it seals in memory (spool.ts's fallback) */
+  sealInMemory?: boolean;
 };
 type BenchOptions = FilesOptions & { bypassCSP?: boolean; afterDelete?: () => void; /** CPU ms used so far by the app server */ serverCpuMs?: () => number };
 
@@ -142,10 +144,10 @@ async function instrument(context: BrowserContext): Promise<void> {
   });
 }
 
-async function side(l: LaunchedBrowser, baseURL: string, bypassCSP: boolean, serverCpuMs: () => number): Promise<Side> {
-  const context = await l.browser.newContext({ baseURL, bypassCSP, permissions: ["camera", "microphone"] });
+async function side(l: LaunchedContext, serverCpuMs: () => number): Promise<Side> {
+  const context = l.context;
   await instrument(context);
-  const page = await context.newPage();
+  const page = context.pages()[0] ?? (await context.newPage());
   page.on("pageerror", (err) => console.error(`[page error] ${err.message}`));
   page.on("console", (m) => {
     if (m.type() === "error") console.error(`[page console] ${m.text()}`);
@@ -356,11 +358,13 @@ async function remove(patient: Side, consultId: string, fileIds: string[]): Prom
 export async function filesBench(baseURL: string, store: string, o: BenchOptions): Promise<FilesResult> {
   const load0 = loadAverage();
   const dir = await mkdtemp(path.join(os.tmpdir(), "parley-bench-files-"));
-  const browsers = [await launchChromium(), await launchChromium()] as const;
+  const launch = () => launchWithProfile({ baseURL, bypassCSP: !!o.bypassCSP, permissions: ["camera", "microphone"] });
+  const browsers = [await launch(), await launch()] as const;
   try {
-    const [doctor, patient] = await Promise.all(browsers.map((b) => side(b, baseURL, !!o.bypassCSP, o.serverCpuMs ?? (() => NaN))));
+    const [doctor, patient] = await Promise.all(browsers.map((b) => side(b, o.serverCpuMs ?? (() => NaN))));
     if (!doctor || !patient) throw new Error("no browser");
     const consultId = await verifiedConsult(doctor.page, patient.page, "Bench Files Patient");
+    if (o.sealInMemory) await patient.page.evaluate(() => Object.defineProperty(StorageManager.prototype, "getDirectory", { value: undefined, configurable: true }));
     await patient.page.locator('[data-testid="file-input"]:enabled').waitFor({ timeout: 30_000 });
     for (const s of [doctor, patient]) await s.page.getByTestId("toggle-camera").click();
 
@@ -438,7 +442,7 @@ export async function filesBench(baseURL: string, store: string, o: BenchOptions
     await doctor.page.getByTestId("end-consult").click();
     return { store, cspBypassed: !!o.bypassCSP, partSize, parallelParts: PARALLEL_PARTS, sizes, large, load: [load0, loadAverage()] };
   } finally {
-    for (const b of browsers) await b.browser.close();
+    for (const b of browsers) await b.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -46,6 +46,8 @@ const { values } = parseArgs({
     "files-stores": { type: "string", default: "filesystem,s3" },
     /** files: shape the namespace's loopback to this rate for the run (tc syntax, e.g. 100mbit); default: unshaped */
     "files-link": { type: "string", default: "" },
+    /** files: "memory" seals in the sending page as where the browser has no origin-private file system; default: what the room does (a worker spooling to disk) */
+    "files-sealing": { type: "string", default: "" },
     /** relay: relay-only calls set up, and drops of the relay mid-call recovered from */
     "relay-calls": { type: "string", default: "8" },
     "relay-drops": { type: "string", default: "5" },
@@ -68,7 +70,7 @@ const chatOpts = {
   durationMs: Number(values["chat-duration"]),
   reconnect: !values["chat-no-reconnect"],
 };
-const filesOpts = { sizesMiB: values["files-sizes"].split(",").map(Number), reps: Number(values["files-reps"]), largeMiB: Number(values["files-large"]) || undefined, link: values["files-link"] || undefined };
+const filesOpts = { sizesMiB: values["files-sizes"].split(",").map(Number), reps: Number(values["files-reps"]), largeMiB: Number(values["files-large"]) || undefined, link: values["files-link"] || undefined, sealInMemory: values["files-sealing"] === "memory" };
 const filesStores = values["files-stores"].split(",").map((s) => {
   const store = s.trim();
   if (store !== "filesystem" && store !== "s3") throw new Error(`--files-stores: unknown store ${store} (filesystem, s3)`);

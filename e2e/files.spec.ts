@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { expect, test, type Route } from "@playwright/test";
 import { admitPatient, type TwoParty } from "./flows/consult";
-import { downloadOf, fileItem, makeFiles, pdfBytes, randomFile, sha256, verifyCall, watchUploadProgress, type TestFile } from "./flows/files";
+import { countWorkers, downloadOf, fileItem, makeFiles, pdfBytes, randomFile, sha256, spoolEntries, verifyCall, watchUploadProgress, type TestFile } from "./flows/files";
 import { admittedConsult, send, signInStaff, dispose } from "./support/api";
 import { dumpContains, TestDb, type StaffAccount } from "./support/db";
 import { plaintextRuns, TestStore } from "./support/store";
@@ -41,10 +41,14 @@ test("the patient sends a 20 MB file and a PDF; the doctor downloads both, byte 
   await expect(call.patient.getByTestId("file-input")).toBeDisabled(); // not before the call is verified
   await verifyCall(call);
   const sawProgress = await watchUploadProgress(call.patient);
+  const workers = countWorkers(call.patient);
   await call.patient.getByTestId("file-input").setInputFiles([big.path, pdf.path]);
 
   for (const f of [big, pdf]) await expect(fileItem(call.patient, f.name)).toHaveAttribute("data-state", "ready", { timeout: 90_000 });
   expect(await sawProgress()).toBe(true);
+  // Each file was sealed by its own worker into the origin-private spool, which is empty again.
+  expect(workers()).toBe(2);
+  expect(await spoolEntries(call.patient)).toEqual([]);
   await expect(call.patient.getByTestId("file-item")).toHaveCount(2);
   await expect(call.doctor.getByTestId("file-item")).toHaveCount(2);
   for (const f of [big, pdf]) expect(sha256(await downloadOf(call.doctor, f)), f.name).toBe(sha256(f.bytes));
@@ -137,8 +141,19 @@ test("an upload in flight shows its progress and can be cancelled; nothing of it
     // The client withdrew the upload: its row (and its parts in the store) are gone.
     await expect.poll(async () => (await db.filesOf(call.consultId)).map((f) => f.id).sort()).toEqual(stored.map((f) => f.id).sort());
     await expect(fileItem(call.doctor, file.name)).toHaveCount(0);
+    await expect.poll(() => spoolEntries(call.patient)).toEqual([]);
   } finally {
     await call.patient.unroute(everything, hold);
     for (const r of held) await r.abort().catch(() => undefined);
   }
+});
+
+test("where the browser has no origin-private file system, the page seals in memory and the doctor still gets the same bytes", async () => {
+  const [file] = (await makeFiles([randomFile(`in-memory-${tag}.bin`, 9 * MiB + 7)])) as [TestFile];
+  const workers = countWorkers(call.patient);
+  await call.patient.evaluate(() => Object.defineProperty(StorageManager.prototype, "getDirectory", { value: undefined, configurable: true }));
+  await call.patient.getByTestId("file-input").setInputFiles(file.path);
+  await expect(fileItem(call.patient, file.name)).toHaveAttribute("data-state", "ready", { timeout: 60_000 });
+  expect(workers()).toBe(0);
+  expect(sha256(await downloadOf(call.doctor, file))).toBe(sha256(file.bytes));
 });

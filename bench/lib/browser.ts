@@ -3,6 +3,9 @@
 // set it up in the room — the demo doctor signs in and opens a consult, a guest patient joins from
 // the invite link, the doctor admits, both confirm the call code.
 import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { CHROMIUM_ARGS, chromiumExecutable } from "../../e2e/support/chromium";
 import { children } from "./cpu";
@@ -23,6 +26,28 @@ export async function launchChromium(): Promise<LaunchedBrowser> {
   const browser = await chromium.launch({ executablePath: chromiumExecutable(), args: CHROMIUM_ARGS });
   const pid = children(process.pid).find((p) => !before.has(p) && /chrom/i.test(commOf(p)));
   return { browser, pid };
+}
+
+export type LaunchedContext = { context: BrowserContext; pid: number | undefined; /** closes the browser and removes its profile */ close: () => Promise<void> };
+
+/**
+ * Launches Chromium with a profile of its own on disk (a temporary directory), as people's
+ * browsers run: an incognito context (what launch() + newContext() give) keeps the origin-private
+ * file system in memory, which would hide what a page spooling to disk saves.
+ */
+export async function launchWithProfile(options: Parameters<typeof chromium.launchPersistentContext>[1] = {}): Promise<LaunchedContext> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "parley-bench-profile-"));
+  const before = new Set(children(process.pid));
+  const context = await chromium.launchPersistentContext(dir, { ...options, executablePath: chromiumExecutable(), args: CHROMIUM_ARGS });
+  const pid = children(process.pid).find((p) => !before.has(p) && /chrom/i.test(commOf(p)));
+  return {
+    context,
+    pid,
+    close: async () => {
+      await context.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /**

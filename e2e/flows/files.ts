@@ -80,3 +80,31 @@ export async function downloadOf(page: Page, file: TestFile): Promise<Buffer> {
   expect(await download.failure()).toBeNull();
   return readFile(await download.path());
 }
+
+/**
+ * What the page's spool (lib/client/files/spool.ts) holds: the names of the files under the
+ * origin-private `parley-spool` directory, at any depth. Empty once every upload has ended.
+ */
+export function spoolEntries(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    type Dir = FileSystemDirectoryHandle & { entries(): AsyncIterable<[string, FileSystemHandle]> };
+    const names: string[] = [];
+    const walk = async (dir: Dir, at: string): Promise<void> => {
+      for await (const [name, h] of dir.entries()) {
+        names.push(`${at}${name}`);
+        if (h.kind === "directory") await walk(h as Dir, `${at}${name}/`);
+      }
+    };
+    const root = (await navigator.storage.getDirectory()) as Dir;
+    const spool = await root.getDirectoryHandle("parley-spool").catch(() => undefined);
+    if (spool) await walk(spool as Dir, "");
+    return names;
+  });
+}
+
+/** Counts the dedicated workers `page` starts from now on (the sealing worker is one per upload). */
+export function countWorkers(page: Page): () => number {
+  let n = 0;
+  page.on("worker", () => n++);
+  return () => n;
+}

@@ -209,7 +209,11 @@ export class FileSealer {
     return new FileSealer(ctx, await importAeadKey(ctx.key), chunkAad(ctx.consultId, ctx.fileId, ctx.chunkSize));
   }
 
-  /** The next chunk's ciphertext; every chunk but the last holds exactly chunkSize bytes. */
+  /**
+   * The next chunk's ciphertext; every chunk but the last holds exactly chunkSize bytes. The
+   * chunk's SHA-256 is started (WebCrypto copies its input then) before the returned promise's
+   * other callbacks run, so whoever receives the chunk may overwrite or free it.
+   */
   seal(plain: Uint8Array, last: boolean): Promise<Bytes> {
     if (this.ended) throw new ProtocolError("the file's final chunk has been sealed");
     if (plain.length > this.ctx.chunkSize || (!last && plain.length !== this.ctx.chunkSize)) throw new ProtocolError("only the final chunk may be shorter than the chunk size");

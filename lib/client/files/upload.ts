@@ -1,17 +1,19 @@
 "use client";
 // Sending a document (PROTOCOL §5): a fresh data key and file id per attempt; the file is read in
-// chunk-sized pieces into one reused buffer (read-pieces.ts), sealed chunk by chunk, a few under
-// way at once (FileSealer and sealPieces in lib/crypto/file-stream.ts), and cut into multipart parts that
-// go straight to the store through presigned URLs, a few at a time, each retried on its own. Memory
-// holds at most PARALLEL_PARTS + 1 parts, whatever the file's size. The server then joins the
-// parts and checks their size; the returned notice is what the sealed `file` message announces.
-import { bytesToUuid, cleanFileName, DEFAULT_CHUNK_SIZE, encryptedSize, FileSealer, newFileKey, sealPieces, SIZES, uuidBytes, type FileNotice } from "@/lib/crypto";
+// chunk-sized pieces (read-pieces.ts), sealed chunk by chunk, a few under way at once (FileSealer
+// and sealPieces in lib/crypto/file-stream.ts), and cut into multipart parts: by a worker into part
+// files in the origin-private file system where the browser allows, else in the page into Blobs
+// (spool.ts). The parts go straight to the store through presigned URLs, a few at a time, each
+// retried on its own. At most PARALLEL_PARTS + 1 parts exist at once, whatever the file's size.
+// The server then joins the parts and checks their size; the returned notice is what the sealed
+// `file` message announces.
+import { bytesToUuid, cleanFileName, DEFAULT_CHUNK_SIZE, encryptedSize, newFileKey, SIZES, uuidBytes, type FileNotice } from "@/lib/crypto";
 import { FILE_PART } from "@/lib/shared/api";
 import { ClientApiError } from "../api";
 import { fileActions } from "../consults";
 import { PartUrls } from "./part-urls";
 import { throttleProgress } from "./progress";
-import { readPieces } from "./read-pieces";
+import { sealInPage, spoolParts, type PartSource } from "./spool";
 
 export const PARALLEL_PARTS = 3;
 const TARGET_PART_BYTES = 8 * 1024 * 1024;
@@ -89,6 +91,8 @@ class PartQueue {
     private readonly urls: PartUrls,
     private readonly signal: AbortSignal,
     private readonly progress: (sent: number) => void,
+    /** a part's upload has ended, stored or given up */
+    private readonly settled: (part: number) => void,
   ) {}
 
   private report(part: number, sent: number) {
@@ -126,7 +130,10 @@ class PartQueue {
       .catch((err: unknown) => {
         this.failure ??= err instanceof Error ? err : new Error(String(err));
       })
-      .finally(() => this.running.delete(p));
+      .finally(() => {
+        this.running.delete(p);
+        this.settled(part);
+      });
     this.running.add(p);
   }
 
@@ -151,38 +158,32 @@ export async function uploadFile(o: UploadOptions): Promise<FileNotice> {
 
   await fileActions.create(o.consultId, { fileId, size: total, partSize });
   o.onStarted?.(fileId);
+  let source: PartSource | undefined;
   try {
-    const sealer = await FileSealer.create({ key, fileId: idBytes, consultId: uuidBytes(o.consultId), chunkSize });
-    const shown = throttleProgress((sent) => o.onProgress({ sent, total }));
+    const seal = { file: o.file, key, fileId: idBytes, consultId: uuidBytes(o.consultId), chunkSize, partSize, signal: o.signal };
     const urls = new PartUrls(partCount, async (parts) => (await fileActions.partUrls(o.consultId, fileId, parts)).urls);
-    const queue = new PartQueue(urls, o.signal, (sent) => shown(sent, total));
     // The first batch of URLs comes back while the first part is read and sealed (a failure here
     // is asked again when the part is sent).
     urls.get(1).catch(() => undefined);
-    let held: Uint8Array<ArrayBuffer>[] = [];
-    let heldBytes = 0;
-    let part = 0;
-    // Chunks are chunkSize + 16 bytes (the last one shorter) and partSize is a multiple of that,
-    // so a part fills exactly; the last part is whatever is left.
-    for await (const chunk of sealPieces(sealer, readPieces(o.file, chunkSize))) {
+    source = (await spoolParts({ ...seal, name: fileId, ahead: PARALLEL_PARTS + 1 })) ?? sealInPage(seal);
+    const shown = throttleProgress((sent) => o.onProgress({ sent, total }));
+    const queue = new PartQueue(urls, o.signal, (sent) => shown(sent, total), source.settled);
+    let count = 0;
+    for await (const { part, body } of source.parts) {
       o.signal.throwIfAborted();
-      held.push(chunk);
-      heldBytes += chunk.length;
-      if (heldBytes >= partSize) {
-        await queue.add(++part, new Blob(held));
-        held = [];
-        heldBytes = 0;
-      }
+      await queue.add(part, body);
+      count = part;
     }
-    if (heldBytes > 0) await queue.add(++part, new Blob(held));
     const parts = await queue.finish();
-    if (part !== partCount) throw new Error(`The file changed while it was being read (${part} parts, not ${partCount}). Choose it again.`);
-    const digest = await sealer.digest();
+    if (count !== partCount) throw new Error(`The file changed while it was being read (${count} parts, not ${partCount}). Choose it again.`);
+    const digest = await source.digest();
     await fileActions.complete(o.consultId, fileId, parts);
     return { fileId: idBytes, key, name: cleanFileName(o.file.name), type: cleanType(o.file.type), size: digest.size, chunkSize, chunkCount: digest.chunkCount, hash: digest.hash };
   } catch (err) {
     // Whatever reached the store goes: nothing half-uploaded stays behind.
     await fileActions.remove(o.consultId, fileId).catch(() => undefined);
     throw err;
+  } finally {
+    await source?.close();
   }
 }

@@ -1,0 +1,82 @@
+// The sealing worker (a dedicated worker started per upload by spool.ts): reads the chosen file in
+// chunk-sized pieces, seals them (lib/crypto's FileSealer) and writes each multipart part, as
+// ciphertext, to its own file in the origin-private file system through a sync access handle. The
+// page sends those files: the browser's network service reads them from disk as it does any chosen
+// file, so neither the page nor the browser process holds the parts in memory (memory-backed Blobs
+// cost the browser process ~200 MiB per large upload, docs/benchmarks.md). Only ciphertext is
+// written; each part file goes once the store has it, the directory when the upload ends.
+import { FileSealer, sealPieces } from "@/lib/crypto";
+import { FileChangedError, readPieces } from "./read-pieces";
+import { SPOOL_DIR, spoolLock, type FromSealer, type ToSealer } from "./spool-messages";
+
+/** FileSystemSyncAccessHandle, as far as this worker uses it (not in TypeScript's DOM library). */
+type SyncHandle = { write(data: Uint8Array, options: { at: number }): number; flush(): void; close(): void };
+type SyncFileHandle = FileSystemFileHandle & { createSyncAccessHandle(): Promise<SyncHandle> };
+
+const post = (m: FromSealer) => postMessage(m);
+
+let credits = 0;
+let wake: (() => void) | undefined;
+
+async function credit(): Promise<void> {
+  while (credits === 0) await new Promise<void>((r) => (wake = r));
+  credits--;
+}
+
+async function seal(job: Extract<ToSealer, { type: "start" }>): Promise<void> {
+  const root = await navigator.storage.getDirectory();
+  if (!("createSyncAccessHandle" in FileSystemFileHandle.prototype)) return post({ type: "unsupported", reason: "no sync access handles" });
+  const spool = await root.getDirectoryHandle(SPOOL_DIR, { create: true });
+  // The lock first, the directory second: a sweep (spool.ts) removes only unlocked directories.
+  await navigator.locks.request(spoolLock(job.name), async () => {
+    const dir = await spool.getDirectoryHandle(job.name, { create: true });
+    // Before any part: a browser that has the API but cannot use it here (some private windows)
+    // fails now, and the page seals in memory instead.
+    const probe = (await dir.getFileHandle("probe", { create: true })) as SyncFileHandle;
+    (await probe.createSyncAccessHandle()).close();
+    await dir.removeEntry("probe");
+    post({ type: "ready" });
+    const sealer = await FileSealer.create({ key: job.key, fileId: job.fileId, consultId: job.consultId, chunkSize: job.chunkSize });
+    let part = 0;
+    let open: { fh: SyncFileHandle; handle: SyncHandle; at: number } | undefined;
+    const close = async () => {
+      if (!open) return;
+      open.handle.flush();
+      open.handle.close();
+      post({ type: "part", part, file: await open.fh.getFile() });
+      open = undefined;
+    };
+    for await (const chunk of sealPieces(sealer, readPieces(job.file, job.chunkSize))) {
+      if (!open) {
+        await credit();
+        part++;
+        const fh = (await dir.getFileHandle(String(part), { create: true })) as SyncFileHandle;
+        open = { fh, handle: await fh.createSyncAccessHandle(), at: 0 };
+      }
+      const written = open.handle.write(chunk, { at: open.at });
+      if (written !== chunk.length) throw new Error("The browser's storage is full: free some space and try again.");
+      open.at += written;
+      if (open.at >= job.partSize) await close();
+    }
+    await close();
+    post({ type: "done", digest: await sealer.digest() });
+  });
+}
+
+onmessage = (e: MessageEvent<ToSealer>) => {
+  const m = e.data;
+  if (m.type === "credit") {
+    credits += m.count;
+    wake?.();
+    wake = undefined;
+    return;
+  }
+  seal(m).catch((err: unknown) => {
+    const full = err instanceof DOMException && err.name === "QuotaExceededError";
+    const message = full ? "The browser's storage is full: free some space and try again." : err instanceof Error ? err.message : String(err);
+    // No origin-private file system here (e.g. a private window in some browsers): the page seals instead.
+    // (After "ready" the page takes this as a failure.)
+    if (err instanceof DOMException && !full && ["SecurityError", "NotSupportedError", "InvalidStateError", "NotAllowedError"].includes(err.name)) return post({ type: "unsupported", reason: message });
+    post({ type: "error", message, fileChanged: err instanceof FileChangedError });
+  });
+};
