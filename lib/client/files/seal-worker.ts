@@ -10,7 +10,7 @@ import { FileChangedError, readPieces } from "./read-pieces";
 import { SPOOL_DIR, spoolLock, type FromSealer, type ToSealer } from "./spool-messages";
 
 /** FileSystemSyncAccessHandle, as far as this worker uses it (not in TypeScript's DOM library). */
-type SyncHandle = { write(data: Uint8Array, options: { at: number }): number; flush(): void; close(): void };
+type SyncHandle = { write(data: Uint8Array, options: { at: number }): number; close(): void };
 type SyncFileHandle = FileSystemFileHandle & { createSyncAccessHandle(): Promise<SyncHandle> };
 
 const post = (m: FromSealer) => postMessage(m);
@@ -41,8 +41,7 @@ async function seal(job: Extract<ToSealer, { type: "start" }>): Promise<void> {
     let open: { fh: SyncFileHandle; handle: SyncHandle; at: number } | undefined;
     const close = async () => {
       if (!open) return;
-      open.handle.flush();
-      open.handle.close();
+      open.handle.close(); // no flush(): a spool file needs no fsync, only to be complete when read
       post({ type: "part", part, file: await open.fh.getFile() });
       open = undefined;
     };
