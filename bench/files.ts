@@ -39,7 +39,7 @@ declare global {
 }
 
 const MiB = 1024 * 1024;
-const TIMEOUT = 300_000;
+const TIMEOUT = Number(process.env.BENCH_FILES_TIMEOUT_MS ?? 300_000);
 const WARM_UP_MIB = 1;
 
 export type FilesOptions = {
@@ -150,7 +150,7 @@ async function side(l: LaunchedContext, serverCpuMs: () => number): Promise<Side
   const page = context.pages()[0] ?? (await context.newPage());
   page.on("pageerror", (err) => console.error(`[page error] ${err.message}`));
   page.on("console", (m) => {
-    if (m.type() === "error") console.error(`[page console] ${m.text()}`);
+    if (m.type() === "error" || m.type() === "warning") console.error(`[page ${m.type()}] ${m.text()}`);
   });
   return { page, pid: l.pid, cdp: await context.newCDPSession(page), serverCpuMs };
 }
@@ -217,6 +217,11 @@ async function appUpload(patient: Side, doctor: Side, file: string) {
     failed,
   ]).catch(async (err: unknown) => {
     const state = await fileItem(page, name).innerText({ timeout: 1000 }).catch(() => "(no file item)");
+    if (process.env.BENCH_BLOB_INTERNALS) {
+      const p2 = await page.context().newPage();
+      await p2.goto("chrome://blob-internals").catch(() => undefined);
+      console.error((await p2.locator("body").innerText().catch(() => "")).slice(0, 6000));
+    }
     throw new Error(`${err instanceof Error ? err.message : String(err)}\nthe file's item in the room: ${state}`);
   });
   const ms = (await took.jsonValue()) as number;

@@ -47,7 +47,8 @@ export const fileActions = {
   list: (id: string) => api.get(`${base(id)}/files`, filesAnswer),
   create: (id: string, body: { fileId: string; size: number; partSize: number }) => api.post(`${base(id)}/files`, body, fileAnswer),
   partUrls: (id: string, fileId: string, parts: number[]) => api.post(`${base(id)}/files/${fileId}/parts`, { parts }, filePartsAnswer),
-  complete: (id: string, fileId: string, parts: { partNumber: number; etag: string }[]) => api.post(`${base(id)}/files/${fileId}/complete`, { parts }, fileAnswer),
+  // Joining a 2 GiB upload's parts can take the store a while.
+  complete: (id: string, fileId: string, parts: { partNumber: number; etag: string }[]) => api.post(`${base(id)}/files/${fileId}/complete`, { parts }, fileAnswer, { timeoutMs: 10 * 60_000 }),
   remove: (id: string, fileId: string) => api.delete(`${base(id)}/files/${fileId}`),
   downloadUrl: (id: string, fileId: string) => api.get(`${base(id)}/files/${fileId}`, fileDownloadAnswer),
 };

@@ -57,12 +57,30 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener("abort", () => (clearTimeout(t), reject(signal.reason as Error)), { once: true });
   });
 
+/**
+ * A part whose request has sent nothing for this long is given up and retried: a connection that
+ * stalls without an error would otherwise hold the upload forever.
+ */
+export const PART_STALL_MS = 30_000;
+
 /** PUTs one part; resolves with its ETag. XMLHttpRequest, because fetch reports no upload progress. */
 function putPart(url: string, body: Blob, signal: AbortSignal, onSent: (n: number) => void): Promise<string> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
+    let stalled = false;
+    let lastProgress = Date.now();
+    const watchdog = setInterval(() => {
+      if (Date.now() - lastProgress < PART_STALL_MS) return;
+      stalled = true;
+      xhr.abort();
+    }, 1000);
     xhr.open("PUT", url);
-    xhr.upload.onprogress = (e) => onSent(e.loaded);
+    xhr.upload.onprogress = (e) => {
+      lastProgress = Date.now();
+      onSent(e.loaded);
+    };
+    // Once the body is sent, the store's answer is what is awaited; that counts as progress too.
+    xhr.upload.onload = () => (lastProgress = Date.now());
     xhr.onload = () => {
       if (xhr.status < 200 || xhr.status >= 300) return reject(new PartError(xhr.status, `The store refused a part (${xhr.status}).`));
       const etag = xhr.getResponseHeader("etag");
@@ -70,12 +88,20 @@ function putPart(url: string, body: Blob, signal: AbortSignal, onSent: (n: numbe
       resolve(etag);
     };
     xhr.onerror = () => reject(new PartError(0, "The connection to the store dropped."));
-    xhr.onabort = () => reject(signal.reason as Error);
+    xhr.onabort = () => {
+      if (stalled) {
+        console.warn(`[parley] a part's upload made no progress for ${PART_STALL_MS / 1000} s; sending it again`);
+        reject(new PartError(0, "The connection to the store stalled."));
+      } else reject(signal.reason as Error);
+    };
     // The signal lives as long as the whole upload: a listener left on it would keep this request,
     // and through it the part's bytes, alive until the upload ends.
     const abort = () => xhr.abort();
     signal.addEventListener("abort", abort, { once: true });
-    xhr.onloadend = () => signal.removeEventListener("abort", abort);
+    xhr.onloadend = () => {
+      clearInterval(watchdog);
+      signal.removeEventListener("abort", abort);
+    };
     xhr.send(body);
   });
 }
