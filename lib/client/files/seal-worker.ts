@@ -14,6 +14,7 @@ type SyncHandle = { write(data: Uint8Array, options: { at: number }): number; cl
 type SyncFileHandle = FileSystemFileHandle & { createSyncAccessHandle(): Promise<SyncHandle> };
 
 const post = (m: FromSealer) => postMessage(m);
+const STORAGE_FULL = "The browser's storage is full: free some space and try again.";
 
 let credits = 0;
 let wake: (() => void) | undefined;
@@ -53,7 +54,7 @@ async function seal(job: Extract<ToSealer, { type: "start" }>): Promise<void> {
         open = { fh, handle: await fh.createSyncAccessHandle(), at: 0 };
       }
       const written = open.handle.write(chunk, { at: open.at });
-      if (written !== chunk.length) throw new Error("The browser's storage is full: free some space and try again.");
+      if (written !== chunk.length) throw new Error(STORAGE_FULL);
       open.at += written;
       if (open.at >= job.partSize) await close();
     }
@@ -72,7 +73,7 @@ onmessage = (e: MessageEvent<ToSealer>) => {
   }
   seal(m).catch((err: unknown) => {
     const full = err instanceof DOMException && err.name === "QuotaExceededError";
-    const message = full ? "The browser's storage is full: free some space and try again." : err instanceof Error ? err.message : String(err);
+    const message = full ? STORAGE_FULL : err instanceof Error ? err.message : String(err);
     // No origin-private file system here (e.g. a private window in some browsers): the page seals instead.
     // (After "ready" the page takes this as a failure.)
     if (err instanceof DOMException && !full && ["SecurityError", "NotSupportedError", "InvalidStateError", "NotAllowedError"].includes(err.name)) return post({ type: "unsupported", reason: message });
