@@ -17,8 +17,6 @@ import { SPOOL_DIR, spoolLock, type FromSealer, type ToSealer } from "./spool-me
 export type SealedPart = { part: number; body: Blob };
 
 export type PartSource = {
-  /** "disk": parts spooled by the worker; "memory": sealed in the page */
-  kind: "disk" | "memory";
   /** the parts in order, 1-based; each ends on a chunk boundary */
   parts: AsyncIterable<SealedPart>;
   /** the upload of `part` has ended (stored or given up): its bytes may go */
@@ -54,7 +52,6 @@ export function sealInPage(o: SealOptions): PartSource {
     if (heldBytes > 0) yield { part: ++part, body: new Blob(held) };
   }
   return {
-    kind: "memory",
     parts: parts(),
     settled: () => undefined,
     digest: async () => {
@@ -70,7 +67,7 @@ async function spoolRoot(): Promise<FileSystemDirectoryHandle> {
 }
 
 /** Removes spool directories no running upload holds (left by a tab closed mid-upload). */
-export async function sweepSpools(): Promise<void> {
+async function sweepSpools(): Promise<void> {
   const root = await spoolRoot();
   for await (const name of (root as unknown as { keys(): AsyncIterable<string> }).keys()) {
     await navigator.locks.request(spoolLock(name), { ifAvailable: true }, async (lock) => {
@@ -155,7 +152,6 @@ export async function spoolParts(o: SealOptions & { name: string; ahead: number 
     }
   }
   return {
-    kind: "disk",
     parts: parts(),
     settled: (part) => {
       dir.removeEntry(String(part)).catch(() => undefined);
