@@ -57,9 +57,14 @@ test("mute and camera off are shown to the other side", async ({ browser, baseUR
     await expect(call.doctor.getByText("Toggle Patient muted")).toBeVisible();
     await call.patient.getByTestId("toggle-camera").click();
     await expect(call.doctor.getByText("Toggle Patient turned the camera off")).toBeVisible();
+    // The black frames of a camera turned off are not drawn, on either side.
+    await expect(call.doctor.getByTestId("remote-video")).toBeHidden();
+    await expect(call.patient.getByTestId("local-video")).toBeHidden();
     await call.patient.getByTestId("toggle-mic").click();
     await call.patient.getByTestId("toggle-camera").click();
     await expect(call.doctor.getByText("Toggle Patient muted")).toBeHidden();
+    await expect(call.doctor.getByTestId("remote-video")).toBeVisible();
+    await expect(call.patient.getByTestId("local-video")).toBeVisible();
     await expectConnected(call.doctor);
   } finally {
     await call.close();

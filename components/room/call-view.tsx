@@ -42,7 +42,8 @@ export function CallView({ local, snapshot, otherName, muted, cameraOff, onToggl
   return (
     <section className="space-y-3">
       <div className="relative aspect-[4/3] overflow-hidden rounded-2xl bg-slate-900 sm:aspect-video">
-        <video ref={remoteVideo} data-testid="remote-video" autoPlay playsInline muted className="h-full w-full object-contain" />
+        {/* A camera turned off still sends black frames: hidden, they cost no compositing (~⅓ of a core, docs/benchmarks.md). */}
+        <video ref={remoteVideo} data-testid="remote-video" autoPlay playsInline muted className={`h-full w-full object-contain ${remoteCameraOff ? "invisible" : ""}`} />
         <audio ref={remoteAudio} data-testid="remote-audio" autoPlay />
         {(!snapshot.remoteStream || remoteCameraOff) && (
           <p className="absolute inset-0 grid place-items-center px-6 text-center text-sm text-slate-300">
@@ -69,7 +70,7 @@ export function CallView({ local, snapshot, otherName, muted, cameraOff, onToggl
         )}
         {remoteMuted && <span className="absolute left-3 top-3 rounded-full bg-black/60 px-3 py-1 text-xs text-white">{otherName ?? "They"} muted</span>}
         <div className="absolute bottom-3 right-3 aspect-video w-28 overflow-hidden rounded-xl border border-white/20 bg-slate-800 shadow-lg sm:w-44">
-          <video ref={localVideo} data-testid="local-video" autoPlay playsInline muted className="h-full w-full -scale-x-100 object-cover" />
+          <video ref={localVideo} data-testid="local-video" autoPlay playsInline muted className={`h-full w-full -scale-x-100 object-cover ${!hasVideo || cameraOff ? "invisible" : ""}`} />
           {(!hasVideo || cameraOff) && <p className="absolute inset-0 grid place-items-center text-xs text-slate-300">{hasVideo ? "Camera off" : "No camera"}</p>}
         </div>
         {sound.blocked && (
