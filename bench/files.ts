@@ -76,6 +76,8 @@ export type FilesResult = {
   /** the large file (FilesOptions.largeMiB): app MB/s both ways and memory */
   large?: { mib: number; upload: number; download: number; sending: Memory; receiving: Memory };
   load: [number, number];
+  /** the sending browser at rest in the room (call up, cameras off) for 3 s: share of one core, busiest threads */
+  atRest?: { cores: number; threads: [string, number][] };
 };
 
 type Side = { page: Page; pid: number | undefined; cdp: CDPSession; serverCpuMs: () => number };
@@ -186,6 +188,17 @@ function cpuFrom(s: Side): () => UploadCpu {
     server: s.serverCpuMs() - server,
     threads: s.pid === undefined ? [] : threadCpuDelta(threads, treeThreadCpuMs(s.pid)),
   });
+}
+/**
+ * What the sending browser costs with nothing to send, the room open (the call's audio, the
+ * cameras' black frames, page timers): costs by the second, which a slower upload pays longer.
+ */
+async function restingCpu(s: Side, ms = 3000): Promise<FilesResult["atRest"]> {
+  if (s.pid === undefined) return undefined;
+  const cpu = cpuFrom(s);
+  await new Promise((r) => setTimeout(r, ms));
+  const used = cpu();
+  return { cores: used.sender / ms, threads: used.threads ?? [] };
 }
 const noMemory: MemoryPeak = { rssBaseline: NaN, rssPeak: NaN, samples: 0 };
 
@@ -418,6 +431,7 @@ export async function filesBench(baseURL: string, store: string, o: BenchOptions
 
     // A warm-up round, not counted: registers the download worker, warms the JITs and the server.
     await roundTrip(WARM_UP_MIB, 0);
+    const atRest = await restingCpu(patient);
     const sizes: SizeResult[] = [];
     for (const mib of o.sizesMiB) {
       const runs = [];
@@ -445,7 +459,7 @@ export async function filesBench(baseURL: string, store: string, o: BenchOptions
       large = { mib: o.largeMiB, upload: Math.round(r.up.app * 10) / 10, download: Math.round(r.down.app * 10) / 10, sending: worst([r.memory.sending]), receiving: worst([r.memory.receiving]) };
     }
     await doctor.page.getByTestId("end-consult").click();
-    return { store, cspBypassed: !!o.bypassCSP, partSize, parallelParts: PARALLEL_PARTS, sizes, large, load: [load0, loadAverage()] };
+    return { store, cspBypassed: !!o.bypassCSP, partSize, parallelParts: PARALLEL_PARTS, sizes, large, atRest, load: [load0, loadAverage()] };
   } finally {
     for (const b of browsers) await b.close();
     await rm(dir, { recursive: true, force: true });

@@ -270,6 +270,7 @@ if (files) {
   console.log("(plain+: the increase while uploading the same file plain; receive+: the doctor's browser while downloading and decrypting it)");
   for (const f of files) if (f.cspBypassed) console.log(`NOTE ${f.store}: pages ran with Playwright's bypassCSP, because the app's CSP connect-src does not allow the store's origin yet`);
   for (const f of files) console.log(`load (1-minute average) during ${f.store}: ${f.load.join(" → ")}`);
+  for (const f of files) if (f.atRest) console.log(`sending browser at rest in the room (${f.store}): ${(f.atRest.cores * 100).toFixed(0)} % of a core; ${f.atRest.threads.slice(0, 5).map(([k, v]) => `${k} ${v} ms`).join(", ")} (per 3 s)`);
 }
 if (rows.length > 0) {
   console.log("\nServer start with a current build, to /sign-in answering 200 (ms)");
