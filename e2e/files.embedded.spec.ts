@@ -6,7 +6,9 @@ import { downloadOf, fileItem, makeFiles, randomFile, sha256, verifyCall, type T
 
 test("embedded default: a document goes from the patient to the doctor through the filesystem store", async ({ browser, baseURL }) => {
   test.setTimeout(120_000);
-  const [file] = (await makeFiles([randomFile("x-ray.bin", 6 * 1024 * 1024 + 3)])) as [TestFile];
+  // Six 8 MiB parts, the last one short: more parts than the sender's spool has part files
+  // (PARALLEL_PARTS + 1), so later parts are written over earlier ones, the last over a full one.
+  const [file] = (await makeFiles([randomFile("x-ray.bin", 45 * 1024 * 1024 + 3)])) as [TestFile];
   const call = await admitPatient(browser, baseURL, "Embedded Eve");
   try {
     await verifyCall(call);

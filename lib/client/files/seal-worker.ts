@@ -4,24 +4,37 @@
 // page sends those files: the browser's network service reads them from disk as it does any chosen
 // file, so neither the page nor the browser process holds the parts in memory (memory-backed Blobs
 // cost the browser process ~200 MiB per large upload, docs/benchmarks.md). Only ciphertext is
-// written; each part file goes once the store has it, the directory when the upload ends.
+// written. The page hands a part file back once the store has it, and the next part is written
+// over it (a new file per part cost ~10 % more CPU and time, docs/benchmarks.md); the directory
+// goes when the upload ends.
 import { FileSealer, sealPieces } from "@/lib/crypto";
 import { FileChangedError, readPieces } from "./read-pieces";
 import { SPOOL_DIR, spoolLock, type FromSealer, type ToSealer } from "./spool-messages";
 
 /** FileSystemSyncAccessHandle, as far as this worker uses it (not in TypeScript's DOM library). */
-type SyncHandle = { write(data: Uint8Array, options: { at: number }): number; close(): void };
+type SyncHandle = { write(data: Uint8Array, options: { at: number }): number; truncate(size: number): void; close(): void };
 type SyncFileHandle = FileSystemFileHandle & { createSyncAccessHandle(): Promise<SyncHandle> };
 
 const post = (m: FromSealer) => postMessage(m);
 const STORAGE_FULL = "The browser's storage is full: free some space and try again.";
 
+/** Part files that may be written: never made yet (`credits`), or sent and handed back (`free`). */
 let credits = 0;
+let made = 0;
+const free: number[] = [];
 let wake: (() => void) | undefined;
 
-async function credit(): Promise<void> {
-  while (credits === 0) await new Promise<void>((r) => (wake = r));
-  credits--;
+/** A part file to write the next part to: one handed back, else a new one. */
+async function slot(): Promise<number> {
+  for (;;) {
+    const reused = free.shift();
+    if (reused !== undefined) return reused;
+    if (credits > 0) {
+      credits--;
+      return ++made;
+    }
+    await new Promise<void>((r) => (wake = r));
+  }
 }
 
 async function seal(job: Extract<ToSealer, { type: "start" }>): Promise<void> {
@@ -39,19 +52,20 @@ async function seal(job: Extract<ToSealer, { type: "start" }>): Promise<void> {
     post({ type: "ready" });
     const sealer = await FileSealer.create({ key: job.key, fileId: job.fileId, consultId: job.consultId, chunkSize: job.chunkSize });
     let part = 0;
-    let open: { fh: SyncFileHandle; handle: SyncHandle; at: number } | undefined;
+    let open: { fh: SyncFileHandle; handle: SyncHandle; slot: number; at: number } | undefined;
     const close = async () => {
       if (!open) return;
+      open.handle.truncate(open.at); // a shorter last part written over a full one
       open.handle.close(); // no flush(): a spool file needs no fsync, only to be complete when read
-      post({ type: "part", part, file: await open.fh.getFile() });
+      post({ type: "part", part, slot: open.slot, file: await open.fh.getFile() });
       open = undefined;
     };
     for await (const chunk of sealPieces(sealer, readPieces(job.file, job.chunkSize))) {
       if (!open) {
-        await credit();
+        const n = await slot();
         part++;
-        const fh = (await dir.getFileHandle(String(part), { create: true })) as SyncFileHandle;
-        open = { fh, handle: await fh.createSyncAccessHandle(), at: 0 };
+        const fh = (await dir.getFileHandle(String(n), { create: true })) as SyncFileHandle;
+        open = { fh, handle: await fh.createSyncAccessHandle(), slot: n, at: 0 };
       }
       const written = open.handle.write(chunk, { at: open.at });
       if (written !== chunk.length) throw new Error(STORAGE_FULL);
@@ -65,8 +79,9 @@ async function seal(job: Extract<ToSealer, { type: "start" }>): Promise<void> {
 
 onmessage = (e: MessageEvent<ToSealer>) => {
   const m = e.data;
-  if (m.type === "credit") {
-    credits += m.count;
+  if (m.type === "credit" || m.type === "free") {
+    if (m.type === "credit") credits += m.count;
+    else free.push(m.slot);
     wake?.();
     wake = undefined;
     return;

@@ -20,15 +20,17 @@ export type ToSealer =
       chunkSize: number;
       partSize: number;
     }
-  /** room for `count` more parts on disk */
-  | { type: "credit"; count: number };
+  /** room for `count` more parts on disk: new part files, at the start */
+  | { type: "credit"; count: number }
+  /** part file `slot` has been sent (or given up): it may be written again */
+  | { type: "free"; slot: number };
 
 export type FromSealer =
   /** the spool is open: parts will follow */
   | { type: "ready" }
   /** this browser cannot spool (no origin-private file system or no sync access handles) */
   | { type: "unsupported"; reason: string }
-  /** part `part` is sealed and closed; `file` is it on disk */
-  | { type: "part"; part: number; file: File }
+  /** part `part` is sealed and closed; `file` is it on disk, in part file `slot` */
+  | { type: "part"; part: number; slot: number; file: File }
   | { type: "done"; digest: FileDigest }
   | { type: "error"; message: string; fileChanged: boolean };

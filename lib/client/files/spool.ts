@@ -5,10 +5,10 @@
 // browser has no origin-private file system with sync access handles, or the worker does not
 // start, the page seals in memory and sends each part as a Blob (sealInPage).
 //
-// At most `ahead` part files exist at once: the worker writes a part only with a credit, and a
-// credit comes back when a part's upload ends (stored or failed). A part file goes once the store
-// has it; the upload's directory goes when the upload ends, and directories that no running upload
-// holds a Web Lock on (a tab closed mid-upload) are swept before the next upload starts.
+// At most `ahead` part files exist at once: the worker makes that many at most, and writes a part
+// over a file only once the page has handed it back, when that part's upload has ended (stored or
+// given up). The upload's directory goes when the upload ends, and directories that no running
+// upload holds a Web Lock on (a tab closed mid-upload) are swept before the next upload starts.
 import { FileSealer, sealPieces, type FileContext, type FileDigest } from "@/lib/crypto";
 import { FileChangedError, readPieces } from "./read-pieces";
 import { startSealWorker } from "./seal-worker-start";
@@ -138,14 +138,17 @@ export async function spoolParts(o: SealOptions & { name: string; ahead: number 
     if (first !== "timeout" && first.type === "error" && first.fileChanged) throw new FileChangedError();
     return undefined;
   }
-  const dir = await (await spoolRoot()).getDirectoryHandle(o.name);
   send({ type: "credit", count: o.ahead });
+  const slots = new Map<number, number>();
   let digest: FileDigest | undefined;
   async function* parts(): AsyncGenerator<SealedPart> {
     for (;;) {
       const m = await inbox.next(o.signal);
       if (m === "timeout" || m.type === "ready") continue;
-      if (m.type === "part") yield { part: m.part, body: m.file };
+      if (m.type === "part") {
+        slots.set(m.part, m.slot);
+        yield { part: m.part, body: m.file };
+      }
       else if (m.type === "done") return void (digest = m.digest);
       else if (m.type === "error") throw m.fileChanged ? new FileChangedError() : new Error(m.message);
       else throw new Error(`The encryption worker could not go on (${m.reason}).`);
@@ -154,8 +157,9 @@ export async function spoolParts(o: SealOptions & { name: string; ahead: number 
   return {
     parts: parts(),
     settled: (part) => {
-      dir.removeEntry(String(part)).catch(() => undefined);
-      if (!closed) send({ type: "credit", count: 1 });
+      const slot = slots.get(part);
+      slots.delete(part);
+      if (slot !== undefined && !closed) send({ type: "free", slot });
     },
     digest: () => (digest ? Promise.resolve(digest) : Promise.reject(new Error("the file has not been sealed"))),
     close,
