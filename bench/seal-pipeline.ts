@@ -1,0 +1,83 @@
+// What each stage of the sender's sealing worker costs (lib/client/files/seal-worker.ts), outside
+// the room: a file chosen from disk, read, encrypted, hashed and spooled in a dedicated worker in
+// headless Chromium (persistent profile: an incognito context keeps OPFS in memory), one stage
+// more per mode (bench/lib/seal-pipeline-worker.ts lists them). Nothing is uploaded. Per mode: the
+// worker's wall time and the browser's process-tree CPU, median of the repetitions.
+//   node --import tsx bench/seal-pipeline.ts [MiB, default 256]
+//   MODES=read,gcm,seal,spool-new,spool-reuse  CHUNKS=256 (KiB, comma-separated)  REPS=3
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { build } from "esbuild";
+import { partSizeFor } from "../lib/client/files/upload";
+import type { Answer } from "./lib/seal-pipeline-worker";
+import { allowNamedFunctions, launchWithProfile } from "./lib/browser";
+import { treeCpuMs } from "./lib/cpu";
+import { percentile } from "./lib/stats";
+
+const MiB = 1024 * 1024;
+const size = Number(process.argv[2] ?? 256) * MiB;
+const modes = (process.env.MODES ?? "read,gcm,seal,spool-new,spool-reuse").split(",");
+const chunks = (process.env.CHUNKS ?? "256").split(",").map((k) => Number(k) * 1024);
+const reps = Number(process.env.REPS ?? 3);
+const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "seal-pipeline-"));
+const source = path.join(dir, "source.bin");
+writeFileSync(source, randomBytes(size));
+const bundle = await build({ entryPoints: [path.join(import.meta.dirname, "lib/seal-pipeline-worker.ts")], bundle: true, format: "esm", write: false, alias: { "@": path.join(import.meta.dirname, "..") }, logLevel: "warning" });
+const worker = bundle.outputFiles[0]?.contents ?? new Uint8Array();
+const server = createServer((req, res) => {
+  res.setHeader("content-type", req.url === "/worker.js" ? "text/javascript" : "text/html");
+  res.end(req.url === "/worker.js" ? worker : "<!doctype html><title>seal pipeline</title><input type=file>");
+}).listen(0, "127.0.0.1");
+await new Promise((r) => server.once("listening", r));
+
+const browser = await launchWithProfile();
+try {
+  await allowNamedFunctions(browser.context);
+  const page = await browser.context.newPage();
+  await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+  await page.setInputFiles("input", source);
+  const runs = new Map<string, { ms: number[]; cpu: number[] }>();
+  for (let rep = 0; rep < reps; rep++) {
+    for (const chunkSize of chunks) {
+      for (const mode of modes) {
+        const cpu0 = browser.pid === undefined ? NaN : treeCpuMs(browser.pid);
+        const answer = await page.evaluate(
+          (job) =>
+            new Promise<Answer>((resolve) => {
+              const file = document.querySelector("input")?.files?.[0];
+              if (!file) return resolve({ error: "no file chosen" });
+              const w = new Worker("/worker.js", { type: "module" });
+              w.onmessage = (e: MessageEvent<Answer>) => (w.terminate(), resolve(e.data));
+              w.onerror = (e) => (w.terminate(), resolve({ error: e.message }));
+              w.postMessage({ ...job, file });
+            }),
+          { chunkSize, partSize: partSizeFor(chunkSize), mode },
+        );
+        if ("error" in answer) throw new Error(`${mode}: ${answer.error}`);
+        await new Promise((r) => setTimeout(r, 300)); // let the browser's own work for it settle
+        const cpu = browser.pid === undefined ? NaN : treeCpuMs(browser.pid) - cpu0;
+        const key = `${mode}, ${chunkSize / 1024} KiB chunks`;
+        const r = runs.get(key) ?? { ms: [], cpu: [] };
+        r.ms.push(answer.ms);
+        r.cpu.push(cpu);
+        runs.set(key, r);
+      }
+    }
+  }
+  console.log(`Sealing worker, stage by stage, ${size / MiB} MiB from disk (median of ${reps}; load ${os.loadavg()[0]?.toFixed(1)})`);
+  console.log(`${"mode".padEnd(34)}${"ms".padStart(8)}${"MiB/s".padStart(8)}${"browser CPU s".padStart(15)}`);
+  for (const [key, r] of runs) {
+    const ms = median(r.ms);
+    console.log(`${key.padEnd(34)}${ms.toFixed(0).padStart(8)}${(size / MiB / (ms / 1000)).toFixed(0).padStart(8)}${(median(r.cpu) / 1000).toFixed(2).padStart(15)}`);
+  }
+} finally {
+  await browser.close();
+  server.close();
+  rmSync(dir, { recursive: true, force: true });
+}
