@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from "node:fs";
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
 /** utime + stime of one process, in ms (0 when it is gone). */
-function processCpuMs(pid: number): number {
+export function processCpuMs(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
