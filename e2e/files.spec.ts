@@ -6,6 +6,7 @@
 // download fail its integrity check instead of being saved; an upload can be cancelled mid-way.
 import { randomBytes } from "node:crypto";
 import { expect, test, type Route } from "@playwright/test";
+import { SEAL_STALL_MS } from "../lib/client/files/upload";
 import { admitPatient, type TwoParty } from "./flows/consult";
 import { countWorkers, downloadOf, fileItem, makeFiles, pdfBytes, randomFile, sha256, spoolEntries, verifyCall, watchUploadProgress, type TestFile } from "./flows/files";
 import { admittedConsult, send, signInStaff, dispose } from "./support/api";
@@ -156,4 +157,31 @@ test("where the browser has no origin-private file system, the page seals in mem
   await expect(fileItem(call.patient, file.name)).toHaveAttribute("data-state", "ready", { timeout: 60_000 });
   expect(workers()).toBe(0);
   expect(sha256(await downloadOf(call.doctor, file))).toBe(sha256(file.bytes));
+});
+
+test("an upload whose file stops being read fails with a message instead of hanging", async () => {
+  const [file] = (await makeFiles([randomFile(`stuck-${tag}.bin`, 2 * MiB)])) as [TestFile];
+  // A read that never returns (the symptom of the hangs in docs/benchmarks.md): the file's stream
+  // gives nothing. The page seals in memory here (the test above took OPFS away), so the wait for
+  // a sealed part runs on the page's clock, which the test moves on.
+  await call.patient.clock.install();
+  await call.patient.evaluate(() => {
+    Blob.prototype.stream = () => new ReadableStream({ type: "bytes" });
+  });
+  await call.patient.getByTestId("file-input").setInputFiles(file.path);
+  const item = fileItem(call.patient, file.name);
+  await expect(item).toHaveAttribute("data-state", "uploading");
+  // In steps shorter than an API call's 60 s timeout, with real time between them for the calls
+  // under way (the room's others too) to end, so only the stuck upload is overdue.
+  const step = async (ms: number) => {
+    await call.patient.clock.fastForward(ms);
+    await call.patient.waitForTimeout(300);
+  };
+  for (let t = 0; t < SEAL_STALL_MS - 20_000; t += 20_000) await step(20_000);
+  await expect(item).toHaveAttribute("data-state", "uploading");
+  await step(20_000);
+  await step(20_000);
+  await expect(item).toHaveAttribute("data-state", "failed");
+  await expect(item).toContainText("made no progress");
+  await expect(fileItem(call.doctor, file.name)).toHaveCount(0);
 });

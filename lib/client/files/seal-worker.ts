@@ -10,6 +10,7 @@
 import { FileSealer, sealPieces } from "@/lib/crypto";
 import { FileChangedError, readPieces } from "./read-pieces";
 import { SPOOL_DIR, spoolLock, type FromSealer, type ToSealer } from "./spool-messages";
+import { Waits } from "./waits";
 
 /** FileSystemSyncAccessHandle, as far as this worker uses it (not in TypeScript's DOM library). */
 type SyncHandle = { write(data: Uint8Array, options: { at: number }): number; truncate(size: number): void; close(): void };
@@ -24,6 +25,23 @@ let made = 0;
 const free: number[] = [];
 let wake: (() => void) | undefined;
 
+/** What the worker awaits now and how far it got, for the page to report if it waits too long. */
+const waits = new Waits("nothing (it is working)");
+let sealed = 0;
+
+/** The file's pieces, each read noted as what the worker awaits. */
+async function* traced<T>(pieces: AsyncGenerator<T>): AsyncGenerator<T> {
+  try {
+    for (;;) {
+      const next = await waits.on("reading the file", pieces.next());
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await pieces.return(undefined);
+  }
+}
+
 /** A part file to write the next part to: one handed back, else a new one. */
 async function slot(): Promise<number> {
   for (;;) {
@@ -33,7 +51,7 @@ async function slot(): Promise<number> {
       credits--;
       return ++made;
     }
-    await new Promise<void>((r) => (wake = r));
+    await waits.on("a part file to be handed back", new Promise<void>((r) => (wake = r)));
   }
 }
 
@@ -57,15 +75,20 @@ async function seal(job: Extract<ToSealer, { type: "start" }>): Promise<void> {
       if (!open) return;
       open.handle.truncate(open.at); // a shorter last part written over a full one
       open.handle.close(); // no flush(): a spool file needs no fsync, only to be complete when read
-      post({ type: "part", part, slot: open.slot, file: await open.fh.getFile() });
+      post({ type: "part", part, slot: open.slot, file: await waits.on("the part file", open.fh.getFile()) });
       open = undefined;
     };
-    for await (const chunk of sealPieces(sealer, readPieces(job.file, job.chunkSize))) {
+    const chunks = sealPieces(sealer, traced(readPieces(job.file, job.chunkSize)));
+    for (;;) {
+      const next = await waits.on("encryption", chunks.next()); // "reading the file" while a read is awaited
+      if (next.done) break;
+      const chunk = next.value;
+      sealed += chunk.length;
       if (!open) {
         const n = await slot();
         part++;
-        const fh = (await dir.getFileHandle(String(n), { create: true })) as SyncFileHandle;
-        open = { fh, handle: await fh.createSyncAccessHandle(), slot: n, at: 0 };
+        const fh = (await waits.on("opening a part file", dir.getFileHandle(String(n), { create: true }))) as SyncFileHandle;
+        open = { fh, handle: await waits.on("opening a part file", fh.createSyncAccessHandle()), slot: n, at: 0 };
       }
       const written = open.handle.write(chunk, { at: open.at });
       if (written !== chunk.length) throw new Error(STORAGE_FULL);
@@ -73,12 +96,13 @@ async function seal(job: Extract<ToSealer, { type: "start" }>): Promise<void> {
       if (open.at >= job.partSize) await close();
     }
     await close();
-    post({ type: "done", digest: await sealer.digest() });
+    post({ type: "done", digest: await waits.on("the file's hash", sealer.digest()) });
   });
 }
 
 onmessage = (e: MessageEvent<ToSealer>) => {
   const m = e.data;
+  if (m.type === "status") return post({ type: "status", waiting: waits.now, sealed });
   if (m.type === "credit" || m.type === "free") {
     if (m.type === "credit") credits += m.count;
     else free.push(m.slot);

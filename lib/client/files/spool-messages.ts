@@ -23,7 +23,9 @@ export type ToSealer =
   /** room for `count` more parts on disk: new part files, at the start */
   | { type: "credit"; count: number }
   /** part file `slot` has been sent (or given up): it may be written again */
-  | { type: "free"; slot: number };
+  | { type: "free"; slot: number }
+  /** what are you waiting for? (asked when no part has come for a long time) */
+  | { type: "status" };
 
 export type FromSealer =
   /** the spool is open: parts will follow */
@@ -33,4 +35,6 @@ export type FromSealer =
   /** part `part` is sealed and closed; `file` is it on disk, in part file `slot` */
   | { type: "part"; part: number; slot: number; file: File }
   | { type: "done"; digest: FileDigest }
+  /** the answer to "status": what the worker awaits now, and how many bytes it has sealed */
+  | { type: "status"; waiting: string; sealed: number }
   | { type: "error"; message: string; fileChanged: boolean };

@@ -25,6 +25,8 @@ export type PartSource = {
   digest(): Promise<FileDigest>;
   /** stops sealing and removes what is left; safe to call more than once */
   close(): Promise<void>;
+  /** what the source is waiting for, in words, when no part comes (for the error and the console) */
+  explain(): Promise<string>;
 };
 
 export type SealOptions = FileContext & { file: Blob; partSize: number; signal: AbortSignal };
@@ -59,6 +61,7 @@ export function sealInPage(o: SealOptions): PartSource {
       return sealer.digest();
     },
     close: () => Promise.resolve(),
+    explain: () => Promise.resolve("the page's reading or encryption of the file did not return"),
   };
 }
 
@@ -102,6 +105,8 @@ class Inbox {
 
 /** How long a worker may take to open its spool before the page seals in memory instead. */
 const START_MS = 15_000;
+/** How long a worker may take to say what it is waiting for. */
+const STATUS_MS = 2_000;
 
 /**
  * Seals into the spool through a worker; undefined where this browser cannot (the caller then
@@ -116,7 +121,8 @@ export async function spoolParts(o: SealOptions & { name: string; ahead: number 
   }
   const inbox = new Inbox();
   const worker = startSealWorker();
-  worker.onmessage = (e: MessageEvent<FromSealer>) => inbox.push(e.data);
+  let status: ((m: Extract<FromSealer, { type: "status" }>) => void) | undefined;
+  worker.onmessage = (e: MessageEvent<FromSealer>) => (e.data.type === "status" ? status?.(e.data) : inbox.push(e.data));
   worker.onerror = (e) => inbox.push({ type: "error", message: e.message || "The encryption worker stopped.", fileChanged: false });
   const send = (m: ToSealer) => worker.postMessage(m);
   let closed = false;
@@ -144,12 +150,11 @@ export async function spoolParts(o: SealOptions & { name: string; ahead: number 
   async function* parts(): AsyncGenerator<SealedPart> {
     for (;;) {
       const m = await inbox.next(o.signal);
-      if (m === "timeout" || m.type === "ready") continue;
+      if (m === "timeout" || m.type === "ready" || m.type === "status") continue;
       if (m.type === "part") {
         slots.set(m.part, m.slot);
         yield { part: m.part, body: m.file };
-      }
-      else if (m.type === "done") return void (digest = m.digest);
+      } else if (m.type === "done") return void (digest = m.digest);
       else if (m.type === "error") throw m.fileChanged ? new FileChangedError() : new Error(m.message);
       else throw new Error(`The encryption worker could not go on (${m.reason}).`);
     }
@@ -163,5 +168,11 @@ export async function spoolParts(o: SealOptions & { name: string; ahead: number 
     },
     digest: () => (digest ? Promise.resolve(digest) : Promise.reject(new Error("the file has not been sealed"))),
     close,
+    explain: () =>
+      new Promise<string>((resolve) => {
+        const timer = setTimeout(() => resolve("the encryption worker does not answer"), STATUS_MS);
+        status = (m) => (clearTimeout(timer), resolve(`the encryption worker is waiting for ${m.waiting}, ${Math.floor(m.sealed / 1024 ** 2)} MiB sealed`));
+        send({ type: "status" });
+      }),
   };
 }

@@ -14,6 +14,7 @@ import { fileActions } from "../consults";
 import { PartUrls } from "./part-urls";
 import { throttleProgress } from "./progress";
 import { sealInPage, spoolParts, type PartSource } from "./spool";
+import { StalledError, withinEach } from "./within-each";
 
 export const PARALLEL_PARTS = 3;
 const TARGET_PART_BYTES = 8 * 1024 * 1024;
@@ -62,6 +63,12 @@ const sleep = (ms: number, signal: AbortSignal) =>
  * stalls without an error would otherwise hold the upload forever.
  */
 export const PART_STALL_MS = 30_000;
+
+/**
+ * The longest wait for the next sealed part: sealing one takes well under a second on this
+ * project's 2-vCPU test machine, so minutes mean the read or the encryption is stuck.
+ */
+export const SEAL_STALL_MS = 120_000;
 
 /** PUTs one part; resolves with its ETag. XMLHttpRequest, because fetch reports no upload progress. */
 function putPart(url: string, body: Blob, signal: AbortSignal, onSent: (n: number) => void): Promise<string> {
@@ -195,7 +202,8 @@ export async function uploadFile(o: UploadOptions): Promise<FileNotice> {
     const shown = throttleProgress((sent) => o.onProgress({ sent, total }));
     const queue = new PartQueue(urls, o.signal, (sent) => shown(sent, total), source.settled);
     let count = 0;
-    for await (const { part, body } of source.parts) {
+    const sealing = source;
+    for await (const { part, body } of withinEach(source.parts, SEAL_STALL_MS, () => sealing.explain())) {
       o.signal.throwIfAborted();
       await queue.add(part, body);
       count = part;
@@ -208,6 +216,10 @@ export async function uploadFile(o: UploadOptions): Promise<FileNotice> {
   } catch (err) {
     // Whatever reached the store goes: nothing half-uploaded stays behind.
     await fileActions.remove(o.consultId, fileId).catch(() => undefined);
+    if (err instanceof StalledError) {
+      console.warn(`[parley] no sealed part for ${SEAL_STALL_MS / 1000} s: ${err.message}`);
+      throw new Error(`Encrypting the file made no progress for ${SEAL_STALL_MS / 60_000} minutes, so the upload stopped. Send it again; if it stops again, reload the page first.`);
+    }
     throw err;
   } finally {
     await source?.close();
