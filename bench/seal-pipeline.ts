@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
 import { partSizeFor } from "../lib/client/files/upload";
-import type { Answer } from "./lib/seal-pipeline-worker";
+import type { Answer, Progress } from "./lib/seal-pipeline-worker";
 import { allowNamedFunctions, launchWithProfile } from "./lib/browser";
 import { treeCpuMs } from "./lib/cpu";
 import { percentile } from "./lib/stats";
@@ -23,6 +23,8 @@ const size = Number(process.argv[2] ?? 256) * MiB;
 const modes = (process.env.MODES ?? "read,gcm,seal,spool-new,spool-reuse").split(",");
 const chunks = (process.env.CHUNKS ?? "256").split(",").map((k) => Number(k) * 1024);
 const reps = Number(process.env.REPS ?? 3);
+/** A job that has not finished after this long is reported as a hang, with what it waited for. */
+const HANG_MS = Number(process.env.HANG_MS ?? 60_000);
 const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "seal-pipeline-"));
@@ -48,18 +50,24 @@ try {
       for (const mode of modes) {
         const cpu0 = browser.pid === undefined ? NaN : treeCpuMs(browser.pid);
         const answer = await page.evaluate(
-          (job) =>
+          ({ job, hangMs }) =>
             new Promise<Answer>((resolve) => {
               const file = document.querySelector("input")?.files?.[0];
               if (!file) return resolve({ error: "no file chosen" });
               const w = new Worker("/worker.js", { type: "module" });
-              w.onmessage = (e: MessageEvent<Answer>) => (w.terminate(), resolve(e.data));
-              w.onerror = (e) => (w.terminate(), resolve({ error: e.message }));
+              let last: Progress = { progress: 0, waiting: "start" };
+              const end = (a: Answer) => (clearTimeout(timer), w.terminate(), resolve(a));
+              const timer = setTimeout(() => end({ error: `no answer in ${hangMs} ms: ${last.progress} bytes sealed, waiting for ${last.waiting}` }), hangMs);
+              w.onmessage = (e: MessageEvent<Answer | Progress>) => ("progress" in e.data ? (last = e.data) : end(e.data));
+              w.onerror = (e) => end({ error: e.message });
               w.postMessage({ ...job, file });
             }),
-          { chunkSize, partSize: partSizeFor(chunkSize), mode },
+          { job: { chunkSize, partSize: partSizeFor(chunkSize), mode }, hangMs: HANG_MS },
         );
-        if ("error" in answer) throw new Error(`${mode}: ${answer.error}`);
+        if ("error" in answer) {
+          console.log(`${mode}, run ${rep + 1}: ${answer.error}`);
+          continue;
+        }
         await new Promise((r) => setTimeout(r, 300)); // let the browser's own work for it settle
         const cpu = browser.pid === undefined ? NaN : treeCpuMs(browser.pid) - cpu0;
         const key = `${mode}, ${chunkSize / 1024} KiB chunks`;

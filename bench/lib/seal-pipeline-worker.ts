@@ -7,12 +7,19 @@
 //   spool-new    plus each part written to a new OPFS file through a sync access handle, removed when done
 //   spool-reuse  plus each part written over one of 4 part files, as the room does since 2026-12-05
 import { readPieces } from "@/lib/client/files/read-pieces";
+import { Waits } from "@/lib/client/files/waits";
 import { FileSealer, sealPieces } from "@/lib/crypto";
 
 type SyncHandle = { write(data: Uint8Array, options: { at: number }): number; truncate(size: number): void; close(): void };
 type SyncFileHandle = FileSystemFileHandle & { createSyncAccessHandle(): Promise<SyncHandle> };
 export type Job = { file: File; chunkSize: number; partSize: number; mode: string };
 export type Answer = { ms: number; bytes: number } | { error: string };
+/** Sent every second while a job runs: how far it got and what it is waiting for (to find a hang). */
+export type Progress = { progress: number; waiting: string };
+
+let done = 0;
+const waits = new Waits("nothing");
+const on = <T>(what: string, p: Promise<T>) => waits.on(what, p);
 
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 
@@ -47,28 +54,42 @@ async function sealed(job: Job): Promise<number> {
     if (!open || !spool) return;
     open.handle.truncate(open.at);
     open.handle.close();
-    await open.fh.getFile(); // what the room hands the page
-    if (job.mode === "spool-new") await spool.removeEntry(open.name);
+    await on("getFile", open.fh.getFile()); // what the room hands the page
+    if (job.mode === "spool-new") await on("removeEntry", spool.removeEntry(open.name));
     open = undefined;
   };
-  for await (const chunk of sealPieces(sealer, readPieces(job.file, job.chunkSize))) {
+  const pieces = readPieces(job.file, job.chunkSize);
+  async function* traced(): AsyncGenerator<{ piece: Uint8Array; last: boolean }> {
+    for (;;) {
+      const next = await on("file read", pieces.next());
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  const chunks = sealPieces(sealer, traced());
+  for (;;) {
+    const next = await on("sealed chunk", chunks.next());
+    if (next.done) break;
+    const chunk = next.value;
     bytes += chunk.length;
+    done = bytes;
     if (!spool) continue;
     if (!open) {
       const name = job.mode === "spool-new" ? `part-${++part}` : `slot-${++part % 4}`;
-      const fh = (await spool.getFileHandle(name, { create: true })) as SyncFileHandle;
-      open = { name, fh, handle: await fh.createSyncAccessHandle(), at: 0 };
+      const fh = (await on("getFileHandle", spool.getFileHandle(name, { create: true }))) as SyncFileHandle;
+      open = { name, fh, handle: await on("createSyncAccessHandle", fh.createSyncAccessHandle()), at: 0 };
     }
     open.at += open.handle.write(chunk, { at: open.at });
     if (open.at >= job.partSize) await close();
   }
   await close();
-  await sealer.digest();
+  await on("digest", sealer.digest());
   return bytes;
 }
 
 onmessage = async (e: MessageEvent<Job>) => {
   const job = e.data;
+  setInterval(() => postMessage({ progress: done, waiting: waits.now } satisfies Progress), 1000);
   try {
     const t0 = performance.now();
     const bytes = job.mode === "read" ? await readOnly(job.file, job.chunkSize) : job.mode === "gcm" ? await gcmOnly(job.file, job.chunkSize) : await sealed(job);
