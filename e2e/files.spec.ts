@@ -170,6 +170,17 @@ async function clockOn(ms: number) {
   }
 }
 
+/** The upload of `name` is still going just short of SEAL_STALL_MS, and has failed, saying so, just after. */
+async function expectFailsOnceStalled(name: string) {
+  const item = fileItem(call.patient, name);
+  await expect(item).toHaveAttribute("data-state", "uploading");
+  await clockOn(SEAL_STALL_MS - 20_000);
+  await expect(item).toHaveAttribute("data-state", "uploading");
+  await clockOn(40_000);
+  await expect(item).toHaveAttribute("data-state", "failed");
+  await expect(item).toContainText("made no progress");
+}
+
 test("an upload whose sealing worker stops reading the file fails, saying what the worker waited for", async () => {
   const [file] = (await makeFiles([randomFile(`stuck-worker-${tag}.bin`, 20 * MiB)])) as [TestFile];
   await patientClock();
@@ -218,13 +229,7 @@ test("an upload whose sealing worker stops reading the file fails, saying what t
   const firstPart = call.patient.waitForRequest((r) => r.method() === "PUT");
   await call.patient.evaluate(() => (window as unknown as { __releaseStart: () => void }).__releaseStart());
   await firstPart;
-  const item = fileItem(call.patient, file.name);
-  await expect(item).toHaveAttribute("data-state", "uploading");
-  await clockOn(SEAL_STALL_MS - 20_000);
-  await expect(item).toHaveAttribute("data-state", "uploading");
-  await clockOn(40_000);
-  await expect(item).toHaveAttribute("data-state", "failed");
-  await expect(item).toContainText("made no progress");
+  await expectFailsOnceStalled(file.name);
   expect(warnings.join("\n")).toMatch(/the encryption worker is waiting for reading the file.*, (8|9|10|11) MiB sealed/);
   await expect.poll(() => spoolEntries(call.patient)).toEqual([]);
   await expect(fileItem(call.doctor, file.name)).toHaveCount(0);
@@ -249,12 +254,6 @@ test("an upload whose file stops being read fails with a message instead of hang
     Blob.prototype.stream = () => new ReadableStream({ type: "bytes" });
   });
   await call.patient.getByTestId("file-input").setInputFiles(file.path);
-  const item = fileItem(call.patient, file.name);
-  await expect(item).toHaveAttribute("data-state", "uploading");
-  await clockOn(SEAL_STALL_MS - 20_000);
-  await expect(item).toHaveAttribute("data-state", "uploading");
-  await clockOn(40_000);
-  await expect(item).toHaveAttribute("data-state", "failed");
-  await expect(item).toContainText("made no progress");
+  await expectFailsOnceStalled(file.name);
   await expect(fileItem(call.doctor, file.name)).toHaveCount(0);
 });
