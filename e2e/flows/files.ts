@@ -108,3 +108,32 @@ export function countWorkers(page: Page): () => number {
   page.on("worker", () => n++);
   return () => n;
 }
+
+/**
+ * Run in a page or worker (`evaluate(stallBlobStreams, { limit, firstOnly })`): Blob streams in
+ * that realm stop answering reads once `limit` bytes have been given (by the first stream opened
+ * only, or by all of them together), as Chromium's were seen to under load (docs/benchmarks.md).
+ */
+export function stallBlobStreams({ limit, firstOnly }: { limit: number; firstOnly: boolean }): void {
+  let opened = 0;
+  let given = 0;
+  Blob.prototype.stream = function (this: Blob) {
+    const first = opened++ === 0;
+    let at = 0;
+    return new ReadableStream({
+      type: "bytes",
+      pull: async (c) => {
+        if ((first || !firstOnly) && (firstOnly ? at : given) >= limit) await new Promise<void>(() => undefined);
+        if (at >= this.size) {
+          c.close();
+          c.byobRequest?.respond(0);
+          return;
+        }
+        const piece = new Uint8Array(await this.slice(at, at + 256 * 1024).arrayBuffer());
+        at += piece.length;
+        given += piece.length;
+        c.enqueue(piece);
+      },
+    });
+  };
+}

@@ -77,26 +77,75 @@ function fillerOf(stream: ReadableStream<Uint8Array>): Filler {
   }
 }
 
+/** How long one read may take before the file is opened again where it stopped. */
+export const READ_STALL_MS = 15_000;
+/** How many times a file is opened again before reading it is given up. */
+export const READ_REOPENS = 3;
+
+/** Reading the file stopped: every read, even from a freshly opened file, was left unanswered. */
+export class ReadStalledError extends Error {
+  constructor() {
+    super("The browser stopped reading the file. Send it again; if it stops again, copy the file to this device first and choose the copy.");
+  }
+}
+
+export type ReadOptions = {
+  /** see READ_STALL_MS */
+  stallMs?: number;
+  /** called when a read was left unanswered and the file is opened again from `offset` */
+  onReopen?: (offset: number) => void;
+};
+
+/** What is logged when the file is opened again. */
+export const reopenWarning = (offset: number) => `[parley] reading the file stalled for ${READ_STALL_MS / 1000} s; opened it again at byte ${offset}`;
+
+const LATE = Symbol("late");
+function late(ms: number): { at: Promise<typeof LATE>; clear: () => void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const at = new Promise<typeof LATE>((resolve) => (timer = setTimeout(() => resolve(LATE), ms)));
+  return { at, clear: () => clearTimeout(timer) };
+}
+
 /**
  * The pieces of `file`. A piece is a view of a buffer that is filled again when the next one is
  * asked for: use (or copy) it before that. The file must keep the size it had when chosen.
+ *
+ * A read that is not answered within `stallMs` is left behind and the file opened again where the
+ * piece began (Chromium 156 was seen to leave a Blob stream's read unanswered for good, under
+ * load: docs/benchmarks.md); after READ_REOPENS such reopenings it fails with ReadStalledError.
  */
-export async function* readPieces(file: Pick<Blob, "size" | "stream">, size: number): AsyncGenerator<Piece> {
+export async function* readPieces(file: Pick<Blob, "size" | "stream" | "slice">, size: number, o: ReadOptions = {}): AsyncGenerator<Piece> {
+  const stallMs = o.stallMs ?? READ_STALL_MS;
   const expected = file.size;
   const count = expected === 0 ? 1 : Math.ceil(expected / size);
-  const reader = fillerOf(file.stream());
+  let reader = fillerOf(file.stream());
+  let reopens = 0;
+  /** fills `into` with the file's bytes from `offset`, opening the file again if a read stalls */
+  const fill = async (into: Uint8Array<ArrayBuffer>, offset: number, capacity: number) => {
+    const length = into.length; // a BYOB read detaches `into`
+    for (;;) {
+      const timer = late(stallMs);
+      const result = await Promise.race([reader.fill(into), timer.at]).finally(timer.clear);
+      if (result !== LATE) return result;
+      if (++reopens > READ_REOPENS) throw new ReadStalledError();
+      void reader.cancel().catch(() => undefined); // may never answer either
+      o.onReopen?.(offset);
+      reader = fillerOf(file.slice(offset).stream());
+      into = new Uint8Array(capacity).subarray(0, length); // the stuck read holds the old memory
+    }
+  };
   let buffer = new Uint8Array(size);
   try {
     for (let i = 0; i < count; i++) {
       const last = i === count - 1;
       const want = last ? expected - i * size : size;
-      const { filled, view } = await reader.fill(buffer.subarray(0, want));
+      const { filled, view } = await fill(buffer.subarray(0, want), i * size, size);
       buffer = new Uint8Array(view.buffer, 0, size);
       if (filled !== want) throw new FileChangedError();
       yield { piece: view, last };
     }
-    if ((await reader.fill(new Uint8Array(1))).filled !== 0) throw new FileChangedError();
+    if ((await fill(new Uint8Array(1), expected, 1)).filled !== 0) throw new FileChangedError();
   } finally {
-    await reader.cancel().catch(() => undefined);
+    void reader.cancel().catch(() => undefined); // not awaited: a stuck stream may never answer
   }
 }

@@ -8,7 +8,7 @@
 // over it (a new file per part cost ~10 % more CPU and time, docs/benchmarks.md); the directory
 // goes when the upload ends.
 import { FileSealer, sealPieces } from "@/lib/crypto";
-import { FileChangedError, readPieces } from "./read-pieces";
+import { FileChangedError, readPieces, reopenWarning } from "./read-pieces";
 import { SPOOL_DIR, spoolLock, type FromSealer, type ToSealer } from "./spool-messages";
 import { Waits } from "./waits";
 
@@ -78,7 +78,8 @@ async function seal(job: Extract<ToSealer, { type: "start" }>): Promise<void> {
       post({ type: "part", part, slot: open.slot, file: await waits.on("the part file", open.fh.getFile()) });
       open = undefined;
     };
-    const chunks = sealPieces(sealer, traced(readPieces(job.file, job.chunkSize)));
+    const onReopen = (at: number) => post({ type: "warning", message: reopenWarning(at) });
+    const chunks = sealPieces(sealer, traced(readPieces(job.file, job.chunkSize, { onReopen })));
     for (;;) {
       const next = await waits.on("encryption", chunks.next()); // "reading the file" while a read is awaited
       if (next.done) break;

@@ -35,6 +35,8 @@ export type FromSealer =
   /** part `part` is sealed and closed; `file` is it on disk, in part file `slot` */
   | { type: "part"; part: number; slot: number; file: File }
   | { type: "done"; digest: FileDigest }
+  /** something the page should log (a read that stalled and was started again) */
+  | { type: "warning"; message: string }
   /** the answer to "status": what the worker awaits now, and how many bytes it has sealed */
   | { type: "status"; waiting: string; sealed: number }
   | { type: "error"; message: string; fileChanged: boolean };

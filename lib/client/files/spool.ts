@@ -10,7 +10,7 @@
 // given up). The upload's directory goes when the upload ends, and directories that no running
 // upload holds a Web Lock on (a tab closed mid-upload) are swept before the next upload starts.
 import { FileSealer, sealPieces, type FileContext, type FileDigest } from "@/lib/crypto";
-import { FileChangedError, readPieces } from "./read-pieces";
+import { FileChangedError, readPieces, reopenWarning } from "./read-pieces";
 import { startSealWorker } from "./seal-worker-start";
 import { SPOOL_DIR, spoolLock, type FromSealer, type ToSealer } from "./spool-messages";
 
@@ -41,7 +41,7 @@ export function sealInPage(o: SealOptions): PartSource {
     let part = 0;
     // Chunks are chunkSize + 16 bytes (the last one shorter) and partSize is a multiple of that,
     // so a part fills exactly; the last part is whatever is left.
-    for await (const chunk of sealPieces(sealer, readPieces(o.file, o.chunkSize))) {
+    for await (const chunk of sealPieces(sealer, readPieces(o.file, o.chunkSize, { onReopen: (at) => console.warn(reopenWarning(at)) }))) {
       o.signal.throwIfAborted();
       held.push(chunk);
       heldBytes += chunk.length;
@@ -151,6 +151,10 @@ export async function spoolParts(o: SealOptions & { name: string; ahead: number 
     for (;;) {
       const m = await inbox.next(o.signal);
       if (m === "timeout" || m.type === "ready" || m.type === "status") continue;
+      if (m.type === "warning") {
+        console.warn(m.message);
+        continue;
+      }
       if (m.type === "part") {
         slots.set(m.part, m.slot);
         yield { part: m.part, body: m.file };
