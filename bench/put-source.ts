@@ -4,14 +4,9 @@
 // that discards them. Only the sending is timed: the OPFS files are written beforehand by a worker
 // through sync access handles. Wall time and CPU by kind of Chromium process, median of REPS.
 //   node --import tsx bench/put-source.ts [MiB, default 256]   REPS=3
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
-import path from "node:path";
-import { allowNamedFunctions, launchWithProfile } from "./lib/browser";
 import { processCpuMs, processKind, processTree } from "./lib/cpu";
+import { openFilePage } from "./lib/file-page";
 import { percentile } from "./lib/stats";
 
 const MiB = 1024 * 1024;
@@ -25,9 +20,6 @@ const cpuByKind = (root: number) => {
   return out;
 };
 
-const dir = mkdtempSync(path.join(os.tmpdir(), "put-source-"));
-const source = path.join(dir, "source.bin");
-writeFileSync(source, randomBytes(size));
 // The spool writer: copies the chosen file into 8 MiB OPFS files part-<n>, then answers.
 const writer = `onmessage = async ({ data: { file, part } }) => {
   const root = await navigator.storage.getDirectory();
@@ -38,21 +30,10 @@ const writer = `onmessage = async ({ data: { file, part } }) => {
   }
   postMessage("written");
 };`;
-const server = createServer((req, res) => {
-  if (req.method === "PUT") return void req.resume().on("end", () => res.end());
-  res.setHeader("content-type", req.url === "/writer.js" ? "text/javascript" : "text/html");
-  res.end(req.url === "/writer.js" ? writer : "<!doctype html><title>put source</title><input type=file>");
-}).listen(0, "127.0.0.1");
-await new Promise((r) => server.once("listening", r));
-
-const browser = await launchWithProfile();
+const { page, browser, close } = await openFilePage({ title: "put source", bytes: size, worker: writer });
 try {
-  await allowNamedFunctions(browser.context);
-  const page = await browser.context.newPage();
-  await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-  await page.setInputFiles("input", source);
   await page.evaluate((part) => new Promise((resolve) => {
-    const w = new Worker("/writer.js");
+    const w = new Worker("/worker.js");
     w.onmessage = () => (w.terminate(), resolve(undefined));
     w.postMessage({ file: document.querySelector("input")?.files?.[0], part });
   }), PART);
@@ -96,7 +77,5 @@ try {
     console.log(`${from.padEnd(12)} ${median(r.ms).toFixed(0).padStart(6)} ms, browser CPU ${(total / 1000).toFixed(2)} s: ${kinds.map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`).join(", ")}`);
   }
 } finally {
-  await browser.close();
-  server.close();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }

@@ -5,17 +5,13 @@
 // worker's wall time and the browser's process-tree CPU, median of the repetitions.
 //   node --import tsx bench/seal-pipeline.ts [MiB, default 256]
 //   MODES=read,gcm,seal,spool-new,spool-reuse  CHUNKS=256 (KiB, comma-separated)  REPS=3
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
 import { partSizeFor } from "../lib/client/files/upload";
 import type { Answer, Progress } from "./lib/seal-pipeline-worker";
-import { allowNamedFunctions, launchWithProfile } from "./lib/browser";
 import { treeCpuMs } from "./lib/cpu";
+import { openFilePage } from "./lib/file-page";
 import { percentile } from "./lib/stats";
 
 const MiB = 1024 * 1024;
@@ -27,23 +23,9 @@ const reps = Number(process.env.REPS ?? 3);
 const HANG_MS = Number(process.env.HANG_MS ?? 60_000);
 const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
 
-const dir = mkdtempSync(path.join(os.tmpdir(), "seal-pipeline-"));
-const source = path.join(dir, "source.bin");
-writeFileSync(source, randomBytes(size));
 const bundle = await build({ entryPoints: [path.join(import.meta.dirname, "lib/seal-pipeline-worker.ts")], bundle: true, format: "esm", write: false, alias: { "@": path.join(import.meta.dirname, "..") }, logLevel: "warning" });
-const worker = bundle.outputFiles[0]?.contents ?? new Uint8Array();
-const server = createServer((req, res) => {
-  res.setHeader("content-type", req.url === "/worker.js" ? "text/javascript" : "text/html");
-  res.end(req.url === "/worker.js" ? worker : "<!doctype html><title>seal pipeline</title><input type=file>");
-}).listen(0, "127.0.0.1");
-await new Promise((r) => server.once("listening", r));
-
-const browser = await launchWithProfile();
+const { page, browser, close } = await openFilePage({ title: "seal pipeline", bytes: size, worker: bundle.outputFiles[0]?.contents ?? new Uint8Array() });
 try {
-  await allowNamedFunctions(browser.context);
-  const page = await browser.context.newPage();
-  await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-  await page.setInputFiles("input", source);
   const runs = new Map<string, { ms: number[]; cpu: number[] }>();
   for (let rep = 0; rep < reps; rep++) {
     for (const chunkSize of chunks) {
@@ -85,7 +67,5 @@ try {
     console.log(`${key.padEnd(34)}${ms.toFixed(0).padStart(8)}${(size / MiB / (ms / 1000)).toFixed(0).padStart(8)}${(median(r.cpu) / 1000).toFixed(2).padStart(15)}`);
   }
 } finally {
-  await browser.close();
-  server.close();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }
