@@ -9,7 +9,7 @@ import { expect, test, type Route } from "@playwright/test";
 import { READ_STALL_MS, reopenWarning } from "../lib/client/files/read-pieces";
 import { SEAL_STALL_MS } from "../lib/client/files/upload";
 import { admitPatient, type TwoParty } from "./flows/consult";
-import { countWorkers, downloadOf, fileItem, makeFiles, pdfBytes, randomFile, sha256, spoolEntries, stallBlobStreams, verifyCall, watchUploadProgress, type TestFile } from "./flows/files";
+import { countWorkers, downloadOf, fileItem, makeFiles, pdfBytes, randomFile, sha256, spoolEntries, stallBlobStreams, stalled, verifyCall, watchUploadProgress, type TestFile } from "./flows/files";
 import { admittedConsult, send, signInStaff, dispose } from "./support/api";
 import { dumpContains, TestDb, type StaffAccount } from "./support/db";
 import { plaintextRuns, TestStore } from "./support/store";
@@ -215,6 +215,7 @@ test("an upload whose sealing worker stops reading the file fails, saying what t
   const firstPart = call.patient.waitForRequest((r) => r.method() === "PUT");
   await call.patient.evaluate(() => (window as unknown as { __releaseStart: () => void }).__releaseStart());
   await firstPart;
+  await expect.poll(() => stalled(worker)).toBe(true);
   await expectFailsOnceStalled(file.name);
   expect(warnings.join("\n")).toMatch(/the encryption worker is waiting for reading the file.*, (8|9|10|11) MiB sealed/);
   await expect.poll(() => spoolEntries(call.patient)).toEqual([]);
@@ -242,6 +243,7 @@ test("a read of the file that is never answered is started again where it stoppe
   await call.patient.getByTestId("file-input").setInputFiles(file.path);
   const item = fileItem(call.patient, file.name);
   await expect(item).toHaveAttribute("data-state", "uploading");
+  await expect.poll(() => stalled(call.patient)).toBe(true);
   await clockOn(READ_STALL_MS + 5_000);
   await expect(item).toHaveAttribute("data-state", "ready", { timeout: 60_000 });
   expect(warnings).toContain(reopenWarning(MiB));

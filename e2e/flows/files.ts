@@ -113,6 +113,8 @@ export function countWorkers(page: Page): () => number {
  * Run in a page or worker (`evaluate(stallBlobStreams, { limit, firstOnly })`): Blob streams in
  * that realm stop answering reads once `limit` bytes have been given (by the first stream opened
  * only, or by all of them together), as Chromium's were seen to under load (docs/benchmarks.md).
+ * Wait for `stalled` before moving the page's clock: moved earlier, a read merely under way
+ * would look stuck.
  */
 export function stallBlobStreams({ limit, firstOnly }: { limit: number; firstOnly: boolean }): void {
   let opened = 0;
@@ -123,7 +125,10 @@ export function stallBlobStreams({ limit, firstOnly }: { limit: number; firstOnl
     return new ReadableStream({
       type: "bytes",
       pull: async (c) => {
-        if ((first || !firstOnly) && (firstOnly ? at : given) >= limit) await new Promise<void>(() => undefined);
+        if ((first || !firstOnly) && (firstOnly ? at : given) >= limit) {
+          (globalThis as { __stalled?: boolean }).__stalled = true; // see stalled()
+          await new Promise<void>(() => undefined);
+        }
         if (at >= this.size) {
           c.close();
           c.byobRequest?.respond(0);
@@ -137,3 +142,6 @@ export function stallBlobStreams({ limit, firstOnly }: { limit: number; firstOnl
     });
   };
 }
+
+/** Whether a stream patched by stallBlobStreams in that page or worker has stopped answering. */
+export const stalled = (realm: { evaluate: (f: () => boolean) => Promise<boolean> }) => realm.evaluate(() => (globalThis as { __stalled?: boolean }).__stalled === true);
