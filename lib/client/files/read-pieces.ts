@@ -9,6 +9,8 @@
 // against 34 ms with BYOB (Chromium 156). Browsers whose Blob streams have no BYOB reader get the
 // default one, cut into the same reused buffer.
 
+import { LATE, within } from "./within-each";
+
 export type Piece = { piece: Uint8Array; last: boolean };
 
 /** Thrown when the file is not the size it was when chosen (it changed on disk meanwhile). */
@@ -99,12 +101,6 @@ export type ReadOptions = {
 /** What is logged when the file is opened again. */
 export const reopenWarning = (offset: number) => `[parley] reading the file stalled for ${READ_STALL_MS / 1000} s; opened it again at byte ${offset}`;
 
-const LATE = Symbol("late");
-function late(ms: number): { at: Promise<typeof LATE>; clear: () => void } {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const at = new Promise<typeof LATE>((resolve) => (timer = setTimeout(() => resolve(LATE), ms)));
-  return { at, clear: () => clearTimeout(timer) };
-}
 
 /**
  * The pieces of `file`. A piece is a view of a buffer that is filled again when the next one is
@@ -124,8 +120,7 @@ export async function* readPieces(file: Pick<Blob, "size" | "stream" | "slice">,
   const fill = async (into: Uint8Array<ArrayBuffer>, offset: number, capacity: number) => {
     const length = into.length; // a BYOB read detaches `into`
     for (;;) {
-      const timer = late(stallMs);
-      const result = await Promise.race([reader.fill(into), timer.at]).finally(timer.clear);
+      const result = await within(reader.fill(into), stallMs);
       if (result !== LATE) return result;
       if (++reopens > READ_REOPENS) throw new ReadStalledError();
       void reader.cancel().catch(() => undefined); // may never answer either

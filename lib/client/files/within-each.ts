@@ -3,6 +3,16 @@
 // nothing for minutes is stuck (a read or an encryption that never returns), and the upload fails
 // with an error the person can act on instead of showing the same percentage forever.
 
+/** What `within` answers for a step that did not end in time. */
+export const LATE = Symbol("late");
+
+/** `step`'s value, or LATE if it has not come within `ms` (the step itself is left as it is). */
+export async function within<T>(step: Promise<T>, ms: number): Promise<T | typeof LATE> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<typeof LATE>((resolve) => (timer = setTimeout(() => resolve(LATE), ms)));
+  return Promise.race([step, late]).finally(() => clearTimeout(timer));
+}
+
 /** The next value did not come in time; `message` says what the source was waiting for, if known. */
 export class StalledError extends Error {}
 
@@ -17,10 +27,8 @@ export async function* withinEach<T>(items: AsyncIterable<T>, ms: number, explai
   let stalled = false;
   try {
     for (;;) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), ms)));
-      const next = await Promise.race([it.next(), late]).finally(() => clearTimeout(timer));
-      if (next === "late") {
+      const next = await within(it.next(), ms);
+      if (next === LATE) {
         stalled = true;
         throw new StalledError(await explain());
       }
