@@ -4,7 +4,7 @@
 // more per mode (bench/lib/seal-pipeline-worker.ts lists them). Nothing is uploaded. Per mode: the
 // worker's wall time and the browser's process-tree CPU, median of the repetitions.
 //   node --import tsx bench/seal-pipeline.ts [MiB, default 256]
-//   MODES=read,gcm,seal,spool-new,spool-reuse  CHUNKS=256 (KiB, comma-separated)  REPS=3
+//   MODES=read,gcm,seal,spool-new,spool-reuse (also read-sync,read-slice)  CHUNKS=256 (KiB, comma-separated)  REPS=3
 import os from "node:os";
 import path from "node:path";
 import { build } from "esbuild";

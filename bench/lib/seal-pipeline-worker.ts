@@ -2,6 +2,8 @@
 // bench/seal-pipeline.ts: bundled by esbuild and started by its page, it takes a chosen file and a
 // mode, runs that much of the pipeline over the whole file and answers how long it took.
 //   read         readPieces only (the BYOB reader into one reused buffer)
+//   read-sync    instead, FileReaderSync over 8 MiB slices (for comparison; not used by the room)
+//   read-slice   instead, slice().arrayBuffer() over 8 MiB slices (likewise)
 //   gcm          plus AES-256-GCM of each piece, 4 in flight, nothing else
 //   seal         FileSealer: GCM plus the SHA-256 of each chunk, as the room seals
 //   spool-new    plus each part written to a new OPFS file through a sync access handle, removed when done
@@ -26,6 +28,19 @@ const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 async function readOnly(file: File, chunkSize: number): Promise<number> {
   let bytes = 0;
   for await (const { piece } of readPieces(file, chunkSize)) bytes += piece.length;
+  return bytes;
+}
+
+/** Other ways to read: FileReaderSync, or slice().arrayBuffer(), 8 MiB at a time. */
+async function readOther(file: File, sync: boolean): Promise<number> {
+  const step = 8 * 1024 * 1024;
+  let bytes = 0;
+  // FileReaderSync exists only in workers, so the DOM types the project compiles with lack it
+  const reader = sync ? new (globalThis as unknown as { FileReaderSync: new () => { readAsArrayBuffer(b: Blob): ArrayBuffer } }).FileReaderSync() : undefined;
+  for (let at = 0; at < file.size; at += step) {
+    const slice = file.slice(at, at + step);
+    bytes += (reader ? reader.readAsArrayBuffer(slice) : await slice.arrayBuffer()).byteLength;
+  }
   return bytes;
 }
 
@@ -92,7 +107,7 @@ onmessage = async (e: MessageEvent<Job>) => {
   setInterval(() => postMessage({ progress: done, waiting: waits.now } satisfies Progress), 1000);
   try {
     const t0 = performance.now();
-    const bytes = job.mode === "read" ? await readOnly(job.file, job.chunkSize) : job.mode === "gcm" ? await gcmOnly(job.file, job.chunkSize) : await sealed(job);
+    const bytes = job.mode === "read" ? await readOnly(job.file, job.chunkSize) : job.mode === "read-sync" || job.mode === "read-slice" ? await readOther(job.file, job.mode === "read-sync") : job.mode === "gcm" ? await gcmOnly(job.file, job.chunkSize) : await sealed(job);
     postMessage({ ms: performance.now() - t0, bytes } satisfies Answer);
   } catch (err) {
     postMessage({ error: String(err) } satisfies Answer);
