@@ -17,6 +17,7 @@
 // cameras are turned off: on 2 cores, VP8 would compete with the transfers for the CPU.
 // Every document is deleted after its run (RGW keeps objects in RAM).
 import { createHash, randomBytes } from "node:crypto";
+import { execFileSync } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { link, mkdtemp, open, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -25,7 +26,7 @@ import type { BrowserContext, CDPSession, Page } from "@playwright/test";
 import { URL_BATCH } from "../lib/client/files/part-urls";
 import { PARALLEL_PARTS } from "../lib/client/files/upload";
 import { allowNamedFunctions, launchWithProfile, verifiedConsult, type LaunchedContext } from "./lib/browser";
-import { loadAverage, machineTicks, threadCpuDelta, treeCpuMs, treeMinorFaults, treeThreadCpuMs } from "./lib/cpu";
+import { loadAverage, machineTicks, processTree, threadCpuDelta, treeCpuMs, treeMinorFaults, treeThreadCpuMs } from "./lib/cpu";
 import { watchMemory, type MemoryPeak } from "./lib/memory";
 import { startRgw } from "./lib/rgw";
 import { startServer } from "./lib/server";
@@ -49,6 +50,12 @@ export type FilesOptions = {
   largeMiB?: number;
   /** the sending page is denied the origin-private file system, so it seals in memory (spool.ts's fallback) */
   sealInMemory?: boolean;
+  /**
+   * While a browser sends (or receives), it alone has the upper half of the machine's CPUs and
+   * everything else (the bench, the app server, the store, the other browser) the lower half: a
+   * person's browser does not share its CPU with the server and the store, as across a network.
+   */
+  splitCpus?: boolean;
 };
 type BenchOptions = FilesOptions & { bypassCSP?: boolean; afterDelete?: () => void; /** CPU ms used so far by the app server */ serverCpuMs?: () => number };
 
@@ -186,7 +193,7 @@ function cpuFrom(s: Side): () => UploadCpu {
     busy: ((t) => 1 - (t.idle - ticks.idle) / (t.total - ticks.total))(machineTicks()),
     sender: s.pid === undefined ? NaN : treeCpuMs(s.pid) - sender,
     server: s.serverCpuMs() - server,
-    threads: s.pid === undefined ? [] : threadCpuDelta(threads, treeThreadCpuMs(s.pid)),
+    threads: s.pid === undefined ? [] : threadCpuDelta(threads, treeThreadCpuMs(s.pid), Number(process.env.BENCH_THREADS ?? 8)),
   });
 }
 /**
@@ -370,6 +377,23 @@ async function remove(patient: Side, consultId: string, fileIds: string[]): Prom
 }
 
 /**
+ * Moves every thread of this process's tree (the bench, the servers it started, both browsers)
+ * to the lower half of the CPUs, then the tree of the browser at `pid` to the upper half (on 2
+ * CPUs: one each). Processes started later inherit their parent's CPUs (renderers fork from
+ * that browser's zygote).
+ */
+function splitCpus(pid: number | undefined): void {
+  const cpus = os.cpus().length; // not availableParallelism(): once split, this process is pinned itself
+  if (pid === undefined || cpus < 2) throw new Error("splitting the CPUs needs 2 of them and the browser's pid");
+  const half = Math.floor(cpus / 2);
+  const pin = (pids: number[], list: string) => {
+    for (const p of pids) execFileSync("taskset", ["-a", "-p", "-c", list, String(p)], { stdio: "ignore" });
+  };
+  pin(processTree(process.pid), `0-${cpus - half - 1}`);
+  pin(processTree(pid), `${cpus - half}-${cpus - 1}`);
+}
+
+/**
  * Measures one server (its store as configured). `bypassCSP` when the app's CSP does not allow
  * the store's origin yet; `afterDelete` frees the store's space between runs.
  */
@@ -382,6 +406,8 @@ export async function filesBench(baseURL: string, store: string, o: BenchOptions
     const [doctor, patient] = await Promise.all(browsers.map((b) => side(b, o.serverCpuMs ?? (() => NaN))));
     if (!doctor || !patient) throw new Error("no browser");
     const consultId = await verifiedConsult(doctor.page, patient.page, "Bench Files Patient");
+    /** the browser about to send or receive on its own CPU (with splitCpus) */
+    const ownCpu = (s: Side) => o.splitCpus && splitCpus(s.pid);
     if (o.sealInMemory) await patient.page.evaluate(() => Object.defineProperty(StorageManager.prototype, "getDirectory", { value: undefined, configurable: true }));
     await patient.page.locator('[data-testid="file-input"]:enabled').waitFor({ timeout: 30_000 });
     for (const s of [doctor, patient]) await s.page.getByTestId("toggle-camera").click();
@@ -404,6 +430,7 @@ export async function filesBench(baseURL: string, store: string, o: BenchOptions
       await link(src.file, file);
       let app: Awaited<ReturnType<typeof appUpload>>;
       let plain: Awaited<ReturnType<typeof plainUpload>> | undefined;
+      ownCpu(patient);
       // The plain upload takes the app's part size, known once the app has uploaded anything.
       if (appOnly) {
         app = await appUpload(patient, doctor, file);
@@ -415,6 +442,7 @@ export async function filesBench(baseURL: string, store: string, o: BenchOptions
         app = await appUpload(patient, doctor, file);
       }
       partSize = app.partSize;
+      ownCpu(doctor);
       const appDown = await appDownload(doctor, path.basename(file), src.sha256);
       const plainDown = appOnly ? undefined : await plainDownload(doctor, consultId, app.fileId);
       await remove(patient, consultId, plain ? [app.fileId, plain.fileId] : [app.fileId]);
@@ -431,6 +459,7 @@ export async function filesBench(baseURL: string, store: string, o: BenchOptions
 
     // A warm-up round, not counted: registers the download worker, warms the JITs and the server.
     await roundTrip(WARM_UP_MIB, 0);
+    ownCpu(patient);
     const atRest = await restingCpu(patient);
     const sizes: SizeResult[] = [];
     for (const mib of o.sizesMiB) {

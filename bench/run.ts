@@ -4,6 +4,7 @@
 //   npm run bench -- --n 300 --consults 20 --per-consult 20
 //   npm run bench -- --only chat --chat-consults 50          just the chat benchmark
 //   npm run bench -- --only relay --relay-drops 5            relay-only calls and recovery (coturn)
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
@@ -48,6 +49,8 @@ const { values } = parseArgs({
     "files-link": { type: "string", default: "" },
     /** files: "memory" seals in the sending page as where the browser has no origin-private file system; default: what the room does (a worker spooling to disk) */
     "files-sealing": { type: "string", default: "" },
+    /** files: "split" (default): the browser sending or receiving alone on half the CPUs, everything else on the other half, as across a network; "shared": all on all CPUs */
+    "files-cpus": { type: "string", default: "split" },
     /** relay: relay-only calls set up, and drops of the relay mid-call recovered from */
     "relay-calls": { type: "string", default: "8" },
     "relay-drops": { type: "string", default: "5" },
@@ -70,7 +73,11 @@ const chatOpts = {
   durationMs: Number(values["chat-duration"]),
   reconnect: !values["chat-no-reconnect"],
 };
-const filesOpts = { sizesMiB: values["files-sizes"].split(",").map(Number), reps: Number(values["files-reps"]), largeMiB: Number(values["files-large"]) || undefined, link: values["files-link"] || undefined, sealInMemory: values["files-sealing"] === "memory" };
+if (!["split", "shared"].includes(values["files-cpus"])) throw new Error("--files-cpus: split or shared");
+/** Splitting the CPUs needs two of them and taskset (util-linux); without, everything shares them. */
+const canSplit = os.cpus().length >= 2 && spawnSync("taskset", ["--version"], { stdio: "ignore" }).status === 0;
+if (values["files-cpus"] === "split" && !canSplit) console.log("(--files-cpus split ignored: it needs 2 CPUs and taskset)");
+const filesOpts = { sizesMiB: values["files-sizes"].split(",").map(Number), reps: Number(values["files-reps"]), largeMiB: Number(values["files-large"]) || undefined, link: values["files-link"] || undefined, sealInMemory: values["files-sealing"] === "memory", splitCpus: values["files-cpus"] === "split" && canSplit };
 const filesStores = values["files-stores"].split(",").map((s) => {
   const store = s.trim();
   if (store !== "filesystem" && store !== "s3") throw new Error(`--files-stores: unknown store ${store} (filesystem, s3)`);
@@ -215,7 +222,10 @@ if (files) {
   console.log(
     `\nDocuments: encrypt-and-upload in the room (choose → server's answer to complete) vs the same bytes uploaded plain, ` +
       `same store, same API, parts of ${((f0?.partSize ?? 0) / MiB).toFixed(2)} MiB, ${f0?.parallelParts} at a time (MB/s, median of ${filesOpts.reps}; target ratio ≥ 0.70)` +
-      (filesOpts.link ? `, every byte over a ${filesOpts.link} link (tc tbf on lo)` : ""),
+      (filesOpts.link ? `, every byte over a ${filesOpts.link} link (tc tbf on lo)` : "") +
+      (filesOpts.splitCpus
+        ? `; the browser sending or receiving alone on ${Math.floor(os.cpus().length / 2)} of the ${os.cpus().length} CPUs, the servers, the store and the other browser on the rest (--files-cpus shared: all on all)`
+        : "; everything sharing all CPUs"),
   );
   line(["case", "app", "plain", "ratio"]);
   for (const f of files) for (const s of f.sizes) line([`${f.store}, ${s.mib} MiB`, s.upload.app.median, s.upload.plain.median, s.upload.ratio]);
