@@ -17,6 +17,12 @@
 set -euo pipefail
 
 die() { echo "rgw: $*" >&2; exit 1; }
+# The test stack removes its directory when it stops, logs included: show the gateway's last words.
+die_with_log() {
+  echo "rgw: the end of $dir/log/client.rgw.a.log:" >&2
+  tail -n 30 "$dir/log/client.rgw.a.log" >&2 2>/dev/null || true
+  die "$@"
+}
 usage() { die "usage: $0 start <dir> <port> | stop <dir>"; }
 log() { [[ -z "${RGW_VERBOSE:-}" ]] || echo "rgw: $* ($((SECONDS - t0)) s)" >&2; }
 t0=$SECONDS
@@ -177,9 +183,9 @@ EOF
       { cat "$dir/log/mkfs.log" >&2; die "radosgw failed to start (log: $dir/log/client.rgw.a.log)"; }
     for ((i = 0; ; i++)); do
       if http_ok "$port"; then break; fi
-      (( i < 240 )) || die "radosgw does not answer on 127.0.0.1:$port after 60 s (log: $dir/log/client.rgw.a.log)"
+      (( i < 240 )) || die_with_log "radosgw does not answer on 127.0.0.1:$port after 60 s (log: $dir/log/client.rgw.a.log)"
       our_pid "$dir" client.rgw.a >/dev/null || [[ ! -f "$dir/run/client.rgw.a.pid" ]] ||
-        die "radosgw exited (log: $dir/log/client.rgw.a.log)"
+        die_with_log "radosgw exited (log: $dir/log/client.rgw.a.log)"
       sleep 0.25
     done
     log "radosgw answers on 127.0.0.1:$port"
