@@ -386,11 +386,13 @@ function splitCpus(pid: number | undefined): void {
   const cpus = os.cpus().length; // not availableParallelism(): once split, this process is pinned itself
   if (pid === undefined || cpus < 2) throw new Error("splitting the CPUs needs 2 of them and the browser's pid");
   const half = Math.floor(cpus / 2);
-  const pin = (pids: number[], list: string) => {
-    for (const p of pids) execFileSync("taskset", ["-a", "-p", "-c", list, String(p)], { stdio: "ignore" });
-  };
-  pin(processTree(process.pid), `0-${cpus - half - 1}`);
-  pin(processTree(pid), `${cpus - half}-${cpus - 1}`);
+  pinTree(process.pid, `0-${cpus - half - 1}`);
+  pinTree(pid, `${cpus - half}-${cpus - 1}`);
+}
+
+/** Every thread of the tree at `pid` to the CPUs in `list` (taskset's syntax, e.g. "0-1"). */
+function pinTree(pid: number, list: string): void {
+  for (const p of processTree(pid)) execFileSync("taskset", ["-a", "-p", "-c", list, String(p)], { stdio: "ignore" });
 }
 
 /**
@@ -492,6 +494,8 @@ export async function filesBench(baseURL: string, store: string, o: BenchOptions
   } finally {
     for (const b of browsers) await b.close();
     await rm(dir, { recursive: true, force: true });
+    // The parts measured after this one (and the next store's server) get every CPU again.
+    if (o.splitCpus) pinTree(process.pid, `0-${os.cpus().length - 1}`);
   }
 }
 
