@@ -50,7 +50,7 @@ try {
   for (let rep = 0; rep < reps; rep++) {
     for (const from of modes) {
       const before = browser.pid === undefined ? {} : cpuByKind(browser.pid);
-      const ms = await page.evaluate(async ({ part, opfs, from }) => {
+      const ms = await page.evaluate(async ({ part, from }) => {
         const file = document.querySelector("input")?.files?.[0];
         if (!file) throw new Error("no file chosen");
         const root = await navigator.storage.getDirectory();
@@ -67,13 +67,13 @@ try {
         const running = new Set<Promise<void>>();
         for (let at = 0, n = 0; at < file.size; at += part, n++) {
           while (running.size >= 3) await Promise.race(running);
-          const body = held.length ? (from === "blob" ? new Blob([held[n % held.length]!]) : held[n % held.length]!) : opfs ? await (await root.getFileHandle(`part-${n}`)).getFile() : file.slice(at, at + part);
+          const body = held.length ? (from === "blob" ? new Blob([held[n % held.length]!]) : held[n % held.length]!) : from === "opfs" ? await (await root.getFileHandle(`part-${n}`)).getFile() : file.slice(at, at + part);
           const sent: Promise<void> = put(body).then(() => void running.delete(sent));
           running.add(sent);
         }
         await Promise.all(running);
         return performance.now() - t0;
-      }, { part: PART, opfs: from === "opfs", from });
+      }, { part: PART, from });
       await new Promise((r) => setTimeout(r, 300));
       const after = browser.pid === undefined ? {} : cpuByKind(browser.pid);
       const r = (runs[MODES[from]] ??= { ms: [], cpu: [] });

@@ -67,13 +67,19 @@ if [[ "${PARLEY_TEST_STAGE:-}" == stack ]]; then
   trap 'exit 130' INT
   trap 'exit 143' TERM
 
+  # The first port from $1 up that nothing on 127.0.0.1 listens on.
+  free_port() {
+    local port=$1
+    while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+    echo "$port"
+  }
+
   # Ceph RGW (~1–2 s to start) comes up in the background while PostgreSQL starts, for the
   # integration tests and the end-to-end servers on PostgreSQL (playwright.config.ts).
   if want integration || want e2e; then
     if command -v radosgw >/dev/null && command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null; then
       heading "start a throwaway Ceph RGW (S3) in the background"
-      rgw_port=57480
-      while (exec 3<>"/dev/tcp/127.0.0.1/$rgw_port") 2>/dev/null; do rgw_port=$((rgw_port + 1)); done
+      rgw_port=$(free_port 57480)
       rgw_started=$SECONDS
       bash scripts/rgw.sh start "$rgw_dir" "$rgw_port" >"$PARLEY_TEST_RUN/rgw.env" 2>"$PARLEY_TEST_RUN/rgw.err" &
       rgw_job=$!
@@ -104,7 +110,7 @@ if [[ "${PARLEY_TEST_STAGE:-}" == stack ]]; then
       # rgw.sh has stopped what it started; one more start from scratch before giving up.
       echo "Ceph RGW did not come up; starting it once more from scratch" >&2
       rm -rf "$rgw_dir"
-      while (exec 3<>"/dev/tcp/127.0.0.1/$rgw_port") 2>/dev/null; do rgw_port=$((rgw_port + 1)); done
+      rgw_port=$(free_port "$rgw_port")
       rc=0; bash scripts/rgw.sh start "$rgw_dir" "$rgw_port" >"$PARLEY_TEST_RUN/rgw.env" 2>"$PARLEY_TEST_RUN/rgw.err" || rc=$?
       cat "$PARLEY_TEST_RUN/rgw.err" >&2
     fi
