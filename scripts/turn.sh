@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # A private, throwaway coturn TURN server for tests (the real one a clinic would run).
 #
-#   bash scripts/turn.sh start <dir> <port>   # prints TURN_URLS=… and TURN_SECRET=… on stdout
+#   bash scripts/turn.sh start <dir> <port> [deny-peers]   # prints TURN_URLS=… and TURN_SECRET=…
 #   bash scripts/turn.sh stop <dir>
 #
 # Listens and relays on 127.0.0.1 only (UDP and TCP on <port>, relay ports 49160–49200), with
 # TURN REST credentials (--use-auth-secret) from a secret kept in <dir>/secret, so a stop and a
-# start again (what the network-drop tests do mid-call) serve the same credentials. No TLS here:
+# start again (what the network-drop tests do mid-call) serve the same credentials. With
+# `deny-peers` it grants allocations but relays to no peer (a relay that came back misconfigured):
+# calls through it get candidates and never connect, which is how the tests make ICE really fail. No TLS here:
 # deployments put TURN over TLS on 443 (README, "Deploying TURN"). `stop` ends exactly the process
 # whose PID file is in <dir> (checking it still runs this config); no other process is touched.
 #
@@ -14,7 +16,7 @@
 set -euo pipefail
 
 die() { echo "turn: $*" >&2; exit 1; }
-usage() { die "usage: $0 start <dir> <port> | stop <dir>"; }
+usage() { die "usage: $0 start <dir> <port> [deny-peers] | stop <dir>"; }
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -33,6 +35,12 @@ case "$cmd" in
   start)
     port=${3:-}
     [[ "$port" =~ ^[0-9]+$ ]] || usage
+    extra=()
+    case "${4:-}" in
+      "") ;;
+      deny-peers) extra+=(--denied-peer-ip=0.0.0.0-255.255.255.255) ;;
+      *) usage ;;
+    esac
     command -v turnserver >/dev/null || die "coturn (turnserver) not found.
   Install it, e.g. on Debian/Ubuntu: sudo apt-get install -y --no-install-recommends coturn"
     mkdir -p "$dir"
@@ -46,6 +54,7 @@ case "$cmd" in
       --min-port=49160 --max-port=49200 --use-auth-secret --static-auth-secret="$secret" \
       --realm=parley.test --allow-loopback-peers --no-multicast-peers --no-cli --no-tls --no-dtls \
       --fingerprint --userdb="$dir/turndb" --pidfile="$dir/turnserver.pid" --log-file="$dir/turnserver.log" --simple-log \
+      ${extra[@]+"${extra[@]}"} \
       >/dev/null 2>&1 &
     pid=$!
     for ((i = 0; i < 100; i++)); do

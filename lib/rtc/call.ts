@@ -17,6 +17,8 @@ import { channelMessage, type CallMessage, type ChainHeadMessage, type ChannelMe
 import { Handshake, type DeviceKeys, type VerifiedPeer } from "./handshake";
 import { qualityOf, sampleOf, type Quality, type StatsSample } from "./quality";
 import { receivedBytes, StallWatch, STALL_POLL_MS } from "./stall";
+import { IceRecovery } from "./recovery";
+import { connectionOf, keepThroughIceFailure, restartIce } from "./peer-ice";
 
 export type CallState = "waiting" | "connecting" | "connected" | "reconnecting" | "failed" | "ended";
 
@@ -102,17 +104,8 @@ export type CallOptions = {
 };
 
 export const CONNECT_TIMEOUT_MS = 20_000;
-/** While recovering, an attempt that has not connected by then is given up for the next one. */
+/** While recovering with new handshakes, an attempt that has not connected by then is given up for the next one. */
 export const RECOVERY_ATTEMPT_MS = 10_000;
-/** ICE "disconnected": the initiator restarts ICE after this long, and again every time it passes. */
-const ICE_RESTART_AFTER_MS = 1_000;
-/** Still not back this long after the drop (ICE restarts did not help): a new peer and handshake. */
-const RECREATE_AFTER_MS = 5_000;
-
-/** simple-peer's RTCPeerConnection (its `_pc`, which its types do not show). */
-function connectionOf(peer: SimplePeer.Instance | undefined): RTCPeerConnection | undefined {
-  return (peer as unknown as { _pc?: RTCPeerConnection } | undefined)?._pc;
-}
 
 const INITIAL_E2EE: E2ee = { status: "handshaking", confirmedByMe: false, confirmedByPeer: false, dtlsChecked: false };
 
@@ -134,13 +127,14 @@ export class CallSession {
   /** a chain head that arrived before the DTLS binding was checked */
   private heldHead: ChainHeadMessage | undefined;
   private disposed = false;
-  /** the call was up and is being brought back by itself (the room says "reconnecting…") */
+  /** the call was up and is being brought back by new handshakes (the room says "reconnecting…") */
   private recovering = false;
   private recoverAttempts = 0;
   private recoverTimer: ReturnType<typeof setTimeout> | undefined;
-  /** the current peer's ICE is disconnected (media stalled) */
-  private iceDown = false;
-  private iceTimers: ReturnType<typeof setTimeout>[] = [];
+  /** the current peer connection was up (its data channel opened): a drop is recovered on it by ICE restarts */
+  private peerUp = false;
+  /** ICE restarts on the current peer connection after a drop (lib/rtc/recovery.ts) */
+  private recovery: IceRecovery | undefined;
   /** media from the other side stopped arriving before ICE noticed (lib/rtc/stall.ts) */
   private stalled = false;
   private stallTimer: ReturnType<typeof setInterval> | undefined;
@@ -398,7 +392,16 @@ export class CallSession {
           if (this.opts.initiator || msg.data.type !== "offer") return;
           await this.createPeer();
         }
+        if (!this.acceptGeneration(msg)) return;
+        if (!this.opts.initiator && msg.data.type === "offer" && (msg.gen ?? 0) > 0) await this.renewIceServers();
         this.peer?.signal(msg.data as SimplePeer.SignalData);
+        return;
+      }
+      case "ice-restart": {
+        // The responder's side of the connection is down: restart ICE (recovery decides whether a
+        // restart newer than the one it saw is already under way).
+        if (!this.opts.initiator || msg.to !== hs.sid || msg.sid !== this.remoteSid || !this.peerUp) return;
+        if (this.recovery?.peerAsked(msg.gen)) this.showReconnecting();
         return;
       }
       case "key": {
@@ -415,6 +418,30 @@ export class CallSession {
         if (msg.sid === this.remoteSid || (this.recovering && msg.sid === this.droppedSid)) this.remoteLeft();
         return;
     }
+  }
+
+  /** Whether an offer, answer or candidate belongs to the ICE generation the connection is on. */
+  private acceptGeneration(msg: Extract<CallMessage, { type: "rtc" }>): boolean {
+    const r = this.recovery;
+    if (!r) return true;
+    const gen = msg.gen ?? 0;
+    switch (msg.data.type) {
+      case "offer":
+        return !this.opts.initiator && r.offer(gen);
+      case "answer":
+        return this.opts.initiator && r.answer(gen);
+      case "candidate":
+        return r.remoteCandidate(gen);
+      default:
+        return true;
+    }
+  }
+
+  /** Before answering an ICE restart: TURN credentials that are about to expire are renewed. */
+  private async renewIceServers(): Promise<void> {
+    const pc = connectionOf(this.peer);
+    const config = await this.opts.rtcConfig().catch(() => undefined);
+    if (config && pc && pc.signalingState !== "closed") pc.setConfiguration({ ...pc.getConfiguration(), iceServers: config.iceServers ?? [] });
   }
 
   private async receiveKey(msg: Extract<CallMessage, { type: "key" }>): Promise<void> {
@@ -541,9 +568,30 @@ export class CallSession {
     this.peer = peer;
     this.armTimeout();
     const mine = () => this.peer === peer;
+    // Once this connection was up, ICE failing does not end it: recovery restarts ICE on it.
+    keepThroughIceFailure(peer, () => mine() && this.peerUp);
+    const recovery = new IceRecovery(this.opts.initiator ? "initiator" : "responder", {
+      restartIce: (gen) => {
+        const current = () => this.peer === peer && this.recovery === recovery && recovery.gen === gen;
+        void this.opts
+          .rtcConfig() // fresh TURN credentials when the old ones near expiry; the certificate stays
+          .then((config) => (current() ? restartIce(peer, config.iceServers ?? [], current) : undefined))
+          .catch(() => undefined); // the next attempt tries again
+      },
+      askRestart: (gen) => {
+        if (mine()) this.post({ type: "ice-restart", sid: hs.sid, to: remoteSid, gen });
+      },
+      giveUp: () => {
+        if (mine()) this.connectionLost();
+      },
+    });
+    this.recovery = recovery;
     this.watchRelay(peer, rtcConfig);
+    connectionOf(peer)?.addEventListener("icecandidate", (e: RTCPeerConnectionIceEvent) => {
+      if (mine() && e.candidate?.candidate) recovery.localCandidate();
+    });
     peer.on("signal", (data) => {
-      if (mine()) this.post({ type: "rtc", sid: hs.sid, to: remoteSid, data: data as PeerSignal });
+      if (mine()) this.post({ type: "rtc", sid: hs.sid, to: remoteSid, gen: recovery.gen, data: data as PeerSignal });
     });
     peer.on("stream", (stream: MediaStream) => {
       if (!mine()) return;
@@ -553,6 +601,7 @@ export class CallSession {
     peer.on("connect", () => {
       if (!mine()) return;
       this.channelOpen = true;
+      this.peerUp = true;
       if (this.screen) void this.sendTrack("video", this.screen); // a new connection after a drop: still sharing
       this.sendChannel(this.mediaMessage());
       this.update();
@@ -627,38 +676,34 @@ export class CallSession {
     return this.recovering || this.snap.state === "connected" || this.snap.state === "reconnecting";
   }
 
-  /**
-   * Media stalled (ICE disconnected): the room says "reconnecting…"; the initiator restarts ICE
-   * (new candidates, fresh TURN allocations) at once and while it stays down; if the connection is
-   * not back after RECREATE_AFTER_MS, both sides start over with a new handshake.
-   */
-  private onIceDown(peer: SimplePeer.Instance): void {
-    if (this.iceDown) return;
-    this.iceDown = true;
+  /** The current connection's media is down, being brought back by ICE restarts (lib/rtc/recovery.ts). */
+  private get iceDown(): boolean {
+    return this.recovery?.isDown ?? false;
+  }
+
+  private showReconnecting(): void {
     if (this.snap.state === "connected") this.set({ ...this.snap, state: "reconnecting" });
-    if (this.opts.initiator) {
-      for (let at = ICE_RESTART_AFTER_MS; at < RECREATE_AFTER_MS; at += 2 * ICE_RESTART_AFTER_MS) {
-        this.iceTimers.push(setTimeout(() => this.restartIce(peer), at));
-      }
-    }
-    this.iceTimers.push(
-      setTimeout(() => {
-        if (this.peer === peer && this.iceDown) this.connectionLost();
-      }, RECREATE_AFTER_MS),
-    );
   }
 
   /**
-   * ICE "failed" on a call that was up is recovered like "disconnected": ICE restarts first (a
-   * restart revives a failed transport), a new handshake only if the call is not back within
-   * RECREATE_AFTER_MS. A relay that restarted and lost the call's allocations makes ICE fail at
-   * once, and a new handshake for that was slower than a restart and dropped verified. Before the
-   * call was ever up, or while a new session is being set up, the connection is lost.
+   * Media stalled or ICE disconnected on a connection that was up: the room says "reconnecting…",
+   * and recovery restarts ICE on this connection (the initiator) or asks for it (the other side).
+   */
+  private onIceDown(peer: SimplePeer.Instance): void {
+    if (this.peer !== peer || !this.peerUp) return;
+    if (this.recovery?.dropped()) this.showReconnecting();
+  }
+
+  /**
+   * ICE "failed". On a connection that was up it is recovered like a drop, on the same connection
+   * (a restart revives a failed transport); recovery starts a new handshake only once ICE cannot
+   * connect even with the network back on both sides. A connection that never came up is lost.
    */
   private onIceFailed(peer: SimplePeer.Instance): void {
-    const up = this.snap.state === "connected" || this.snap.state === "reconnecting";
-    if (up && !this.recovering) this.onIceDown(peer);
-    else this.connectionLost();
+    if (this.peer !== peer) return;
+    if (this.peerUp && this.recovery) {
+      if (this.recovery.iceFailed()) this.showReconnecting();
+    } else this.connectionLost();
   }
 
   /**
@@ -694,27 +739,9 @@ export class CallSession {
   }
 
   private onIceUp(): void {
-    this.iceDown = false;
     this.stalled = false;
-    this.clearIceTimers();
+    this.recovery?.back();
     this.update();
-  }
-
-  private restartIce(peer: SimplePeer.Instance): void {
-    if (this.peer !== peer || !this.iceDown) return;
-    const pc = connectionOf(peer);
-    if (!pc || pc.signalingState === "closed") return;
-    void this.opts
-      .rtcConfig()
-      .then((config) => {
-        if (this.peer !== peer) return;
-        // Fresh TURN credentials (the old ones may expire during a long call); the certificate stays.
-        pc.setConfiguration({ ...pc.getConfiguration(), iceServers: config.iceServers ?? [] });
-        pc.restartIce();
-        (peer as unknown as { negotiate(): void }).negotiate(); // simple-peer has it; its types do not
-
-      })
-      .catch(() => undefined); // the next restart, or the re-creation, tries again
   }
 
   /**
@@ -740,11 +767,6 @@ export class CallSession {
     this.recoverAttempts = 0;
     clearTimeout(this.recoverTimer);
     this.recoverTimer = undefined;
-  }
-
-  private clearIceTimers(): void {
-    for (const t of this.iceTimers) clearTimeout(t);
-    this.iceTimers = [];
   }
 
   /** Connected once the data channel is open and the other side's media (if it sends any) has arrived. */
@@ -788,8 +810,9 @@ export class CallSession {
 
   private dropPeer(): void {
     this.clearTimeout();
-    this.clearIceTimers();
-    this.iceDown = false;
+    this.recovery?.dispose();
+    this.recovery = undefined;
+    this.peerUp = false;
     this.stalled = false;
     clearInterval(this.stallTimer);
     this.stallTimer = undefined;

@@ -20,6 +20,9 @@ const peerSignal = z
   })
   .loose();
 
+/** An ICE generation of one peer connection: 0 for its first negotiation, one more per ICE restart. */
+const iceGeneration = z.number().int().min(0).max(1_000_000);
+
 const b64 = (min: number, max: number) => z.string().regex(/^[A-Za-z0-9_-]*$/, "base64url").min(min).max(max);
 
 export const callMessage = z.discriminatedUnion("type", [
@@ -31,8 +34,13 @@ export const callMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("confirm"), sid: sessionId, to: sessionId, iv: b64(16, 16), ct: b64(20, 200) }),
   /** the consult key, wrapped under the pairwise key for one verified device (PROTOCOL §3) */
   z.object({ type: z.literal("key"), sid: sessionId, to: sessionId, iv: b64(16, 16), ct: b64(91, 91) }),
-  /** simple-peer's signaling from session `sid` to session `to` */
-  z.object({ type: z.literal("rtc"), sid: sessionId, to: sessionId, data: peerSignal }),
+  /**
+   * simple-peer's signaling from session `sid` to session `to`, of ICE generation `gen` (absent:
+   * 0), so an answer or candidate of a restart that a newer one replaced is dropped, not applied
+   */
+  z.object({ type: z.literal("rtc"), sid: sessionId, to: sessionId, gen: iceGeneration.optional(), data: peerSignal }),
+  /** the responder's connection is down and no restart past generation `gen` has worked: please restart ICE */
+  z.object({ type: z.literal("ice-restart"), sid: sessionId, to: sessionId, gen: iceGeneration }),
   /** session `sid` left the call (hang-up, page closed) */
   z.object({ type: z.literal("bye"), sid: sessionId }),
 ]);
