@@ -54,6 +54,12 @@ const { values } = parseArgs({
     /** relay: relay-only calls set up, and drops of the relay mid-call recovered from */
     "relay-calls": { type: "string", default: "8" },
     "relay-drops": { type: "string", default: "5" },
+    /** relay: short blips of the relay (restarted at once), each should keep the same connection */
+    "relay-blips": { type: "string", default: "5" },
+    /** relay: how long the relay stays down in a blip (ms) */
+    "relay-blip-ms": { type: "string", default: "1500" },
+    /** relay: processes spinning on the CPUs during the drops and blips (a busy machine) */
+    "relay-load": { type: "string", default: "0" },
     /** comma-separated parts to run: signal, chat, chat-browser, call, chunk-size, files, relay (default all) */
     only: { type: "string", default: PARTS.join(",") },
     "skip-postgres": { type: "boolean", default: false },
@@ -138,7 +144,7 @@ if (want("files")) {
 }
 
 // Relay-only calls: their own server (embedded database) and coturn.
-const relay: RelayResult | undefined = want("relay") && !values.url ? await relayBench({ calls: Number(values["relay-calls"]), drops: Number(values["relay-drops"]) }) : undefined;
+const relay: RelayResult | undefined = want("relay") && !values.url ? await relayBench({ calls: Number(values["relay-calls"]), drops: Number(values["relay-drops"]), blips: Number(values["relay-blips"]), blipMs: Number(values["relay-blip-ms"]), load: Number(values["relay-load"]) }) : undefined;
 
 // Needs no server: the file chunk size is a property of the browser's WebCrypto.
 const chunkSizes: ChunkSizeResult | undefined = want("chunk-size") ? await fileChunkSize() : undefined;
@@ -190,15 +196,17 @@ if (rows.some((r) => r.callSetup)) {
   }
 }
 if (relay) {
-  console.log("\nRelay-only calls (ICE_TRANSPORT_POLICY=relay, coturn on 127.0.0.1; ms)");
+  console.log(`\nRelay-only calls (ICE_TRANSPORT_POLICY=relay, coturn on 127.0.0.1; ms)${relay.load ? `, drops and blips with ${relay.load} spinning processes` : ""}`);
   line(["case", "n", "p50", "p95", "max"]);
   for (const [name, sum] of [
     ["set-up: admit → first frame, both sides", relay.setup.both],
-    ["relay stopped → both show reconnecting", relay.detect],
-    ["relay back → both connected and verified", relay.recovery],
+    ["drop: relay stopped → both reconnecting", relay.detect],
+    ["drop: relay back → both connected, verified", relay.recovery],
+    [`blip (${relay.blipMs} ms): relay back → connected`, relay.blip],
   ] as const) {
     line([name, sum.n, sum.p50, sum.p95, sum.max]);
   }
+  console.log(`kept the same peer connection (ICE restarts, no new handshake): drops ${relay.dropsKept} of ${relay.drops}, blips ${relay.blipsKept} of ${relay.blips}`);
 }
 if (chunkSizes) {
   console.log("\nFile chunk size: Chromium AES-256-GCM + SHA-256 per chunk over 64 MiB (MiB/s, best of 2)");
