@@ -5,7 +5,7 @@
 // profile, so a doctor testing their own invite link in the same browser stays two devices.
 import { useEffect, useState } from "react";
 import { checkPin, cryptoAvailable, fingerprint, generateSigningKey, safetyNumber, toBase64Url, toHex } from "@/lib/crypto";
-import { api } from "./api";
+import { api, ClientApiError } from "./api";
 import { registerDeviceAnswer } from "@/lib/shared/api";
 import { parleyDb, type DeviceIdentity } from "./parley-db";
 
@@ -48,7 +48,17 @@ export type IdentityState = { status: "unavailable" } | { status: "loading" } | 
 export async function ensureDeviceIdentity(userId: string): Promise<IdentityState> {
   if (!cryptoAvailable()) return { status: "unavailable" };
   try {
-    return { status: "ready", identity: await registerIdentity(await loadOrCreateIdentity(userId)) };
+    const identity = await loadOrCreateIdentity(userId);
+    try {
+      return { status: "ready", identity: await registerIdentity(identity) };
+    } catch (err) {
+      // The server retired this device (the account's device limit, lib/server/devices.ts): this
+      // browser becomes a new device with a new identity, as a new browser would.
+      if (!(err instanceof ClientApiError) || err.status !== 403 || err.code !== "forbidden") throw err;
+      const store = await db();
+      await store.delete("identities", userId);
+      return { status: "ready", identity: await registerIdentity(await loadOrCreateIdentity(userId)) };
+    }
   } catch (err) {
     return { status: "error", message: err instanceof Error ? err.message : "This device's identity could not be set up" };
   }

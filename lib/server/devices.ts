@@ -8,6 +8,11 @@ import type { SessionUser } from "./authz";
 import { ApiError } from "./errors";
 import { audit } from "./audit";
 
+/**
+ * Active devices an account keeps. Every browser profile (a private window too) is a device, so a
+ * new one beyond this retires the one seen longest ago (audited) rather than locking the person
+ * out; a retired browser that comes back makes itself a new identity (lib/client/device-identity.ts).
+ */
 export const MAX_DEVICES_PER_USER = 20;
 
 export async function registerDevice(db: Db, user: SessionUser, identityKeyB64: string) {
@@ -26,10 +31,16 @@ export async function registerDevice(db: Db, user: SessionUser, identityKeyB64: 
     await db.device.update({ where: { id: existing.id }, data: { lastSeenAt: new Date() } });
     return { deviceId: existing.id, fingerprint: toBase64Url(fp) };
   }
-  if ((await db.device.count({ where: { userId: user.id, revokedAt: null } })) >= MAX_DEVICES_PER_USER) {
-    throw new ApiError("conflict", `An account can have at most ${MAX_DEVICES_PER_USER} devices; ask your clinic admin to remove old ones`);
-  }
-  const device = await db.device.create({ data: { userId: user.id, identityKey: spki, fingerprint: fp } });
-  await audit({ action: "device.registered", actorUserId: user.id, detail: { deviceId: device.id } }, db);
+  const device = await db.$transaction(async (tx) => {
+    const active = await tx.device.findMany({ where: { userId: user.id, revokedAt: null }, orderBy: { lastSeenAt: "asc" }, select: { id: true } });
+    const retire = active.slice(0, Math.max(0, active.length - MAX_DEVICES_PER_USER + 1)).map((d) => d.id);
+    if (retire.length > 0) {
+      await tx.device.updateMany({ where: { id: { in: retire } }, data: { revokedAt: new Date() } });
+      await audit({ action: "device.retired", actorUserId: user.id, detail: { deviceIds: retire, reason: "device limit" } }, tx);
+    }
+    const created = await tx.device.create({ data: { userId: user.id, identityKey: spki, fingerprint: fp } });
+    await audit({ action: "device.registered", actorUserId: user.id, detail: { deviceId: created.id } }, tx);
+    return created;
+  });
   return { deviceId: device.id, fingerprint: toBase64Url(fp) };
 }

@@ -48,9 +48,22 @@ describeBackends("devices", (kind) => {
     expect(await t.db.device.count()).toBe(before);
   });
 
-  it(`keeps an account to ${MAX_DEVICES_PER_USER} devices`, async () => {
+  it(`keeps an account to ${MAX_DEVICES_PER_USER} devices: a new one retires the one seen longest ago, audited`, async () => {
     const many = await createStaff(t.db);
-    for (let i = 0; i < MAX_DEVICES_PER_USER; i++) await registerDevice(t.db, many, key());
-    expect(await refusal(registerDevice(t.db, many, key()))).toBe("conflict");
+    const keys = Array.from({ length: MAX_DEVICES_PER_USER }, () => key());
+    const ids: string[] = [];
+    for (const k of keys) ids.push((await registerDevice(t.db, many, k)).deviceId);
+    // The first device is seen again, so the second is now the one seen longest ago.
+    await t.db.device.update({ where: { id: ids[0] }, data: { lastSeenAt: new Date(Date.now() + 1_000) } });
+    const newest = await registerDevice(t.db, many, key());
+    const active = await t.db.device.findMany({ where: { userId: many.id, revokedAt: null }, select: { id: true } });
+    expect(active).toHaveLength(MAX_DEVICES_PER_USER);
+    expect(active.map((d) => d.id)).toContain(newest.deviceId);
+    expect(active.map((d) => d.id)).toContain(ids[0]);
+    expect(active.map((d) => d.id)).not.toContain(ids[1]);
+    const retired = await t.db.auditEvent.findFirstOrThrow({ where: { action: "device.retired", actorUserId: many.id } });
+    expect(retired.detail).toEqual({ deviceIds: [ids[1]], reason: "device limit" });
+    // The retired browser is told so when it comes back (and makes itself a new identity).
+    expect(await refusal(registerDevice(t.db, many, keys[1]!))).toBe("forbidden");
   });
 });
