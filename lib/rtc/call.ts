@@ -745,10 +745,10 @@ export class CallSession {
   }
 
   /**
-   * The connection is gone without a goodbye (ICE failed, the channel closed, no recovery in
-   * time): drop the peer and start a new handshake session, again and again with backoff (capped
-   * at 5 s) until the other side answers or leaves. The other side does the same, or follows our
-   * new session's commit.
+   * The connection is gone without a goodbye (ICE restarts could not bring it back with the
+   * network back, the channel closed, or it failed before it was ever up): drop the peer and start
+   * a new handshake session, again and again with backoff (capped at 5 s) until the other side
+   * answers or leaves. The other side does the same, or follows our new session's commit.
    */
   private connectionLost(): void {
     if (this.disposed) return;
