@@ -325,7 +325,11 @@ export class CallSession {
     this.post(hs.commitMessage(false));
     const reveal = hs.commitPosted();
     if (reveal) this.post(reveal);
-    if (seed || this.recovering) this.armTimeout();
+    // The connect timeout runs from the peer connection's start (createPeer). Waiting for the other
+    // side's hello is not a connection failing: that side may be offline for a while (its event
+    // stream cut, its page reloading) and the call goes on when it is back. While recovering, each
+    // attempt still gets RECOVERY_ATTEMPT_MS before the next.
+    if (this.recovering) this.armTimeout();
   }
 
   private async handle(msg: CallMessage): Promise<void> {
@@ -347,7 +351,7 @@ export class CallSession {
           this.remoteSid = msg.sid;
         }
         this.set({ ...this.snap, state: this.recovering ? "reconnecting" : "connecting" });
-        this.armTimeout();
+        if (this.recovering) this.armTimeout();
         if (!msg.reply) this.post(hs.commitMessage(true));
         if (reveal) this.post(reveal);
         return;
