@@ -18,7 +18,7 @@ import { Handshake, type DeviceKeys, type VerifiedPeer } from "./handshake";
 import { qualityOf, sampleOf, type Quality, type StatsSample } from "./quality";
 import { receivedBytes, StallWatch, STALL_POLL_MS } from "./stall";
 import { IceRecovery } from "./recovery";
-import { connectionOf, keepThroughIceFailure, restartIce } from "./peer-ice";
+import { connectionOf, keepThroughIceFailure, restartIce, setIceServers } from "./peer-ice";
 
 export type CallState = "waiting" | "connecting" | "connected" | "reconnecting" | "failed" | "ended";
 
@@ -445,7 +445,7 @@ export class CallSession {
   private async renewIceServers(): Promise<void> {
     const pc = connectionOf(this.peer);
     const config = await this.opts.rtcConfig().catch(() => undefined);
-    if (config && pc && pc.signalingState !== "closed") pc.setConfiguration({ ...pc.getConfiguration(), iceServers: config.iceServers ?? [] });
+    if (config && pc) setIceServers(pc, config.iceServers ?? []);
   }
 
   private async receiveKey(msg: Extract<CallMessage, { type: "key" }>): Promise<void> {

@@ -43,6 +43,11 @@ export function keepThroughIceFailure(peer: SimplePeer.Instance, keep: () => boo
   };
 }
 
+/** New ICE servers for the connection's next gathering (renewed TURN credentials); the certificate stays. */
+export function setIceServers(pc: RTCPeerConnection, iceServers: RTCIceServer[]): void {
+  if (pc.signalingState !== "closed") pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
+}
+
 /**
  * Restarts ICE on the initiator's peer: new ICE credentials, fresh gathering (new TURN
  * allocations, with the ICE servers given, whose credentials may have been renewed), and a new
@@ -52,7 +57,7 @@ export function keepThroughIceFailure(peer: SimplePeer.Instance, keep: () => boo
 export async function restartIce(peer: SimplePeer.Instance, iceServers: RTCIceServer[], stillWanted: () => boolean): Promise<void> {
   const pc = connectionOf(peer);
   if (!pc || pc.signalingState === "closed" || internals(peer).destroyed) return;
-  pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
+  setIceServers(pc, iceServers);
   if (pc.signalingState === "have-local-offer") {
     // Settles simple-peer too: it sees the state go back to stable and stops waiting for an answer.
     await pc.setLocalDescription({ type: "rollback" }).catch(() => undefined);
