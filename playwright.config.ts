@@ -8,6 +8,8 @@
 //                                    (e2e/*.tofu.spec.ts)
 //   relay     http://127.0.0.1:3103  the same PostgreSQL, calls only through the test coturn
 //                                    (TEST_TURN_*, ICE_TRANSPORT_POLICY=relay; e2e/*.relay.spec.ts)
+//   staff     http://127.0.0.1:3104  a clinic's first run: embedded default with SEED_DEMO=false, its
+//                                    log kept in <data>/server.log for the setup link (e2e/*.staff.spec.ts)
 // `npm test` runs this inside scripts/netns.sh with a throwaway PostgreSQL and Ceph RGW, and first
 // prepares the RGW bucket (`npm run s3:setup`: CORS for the pg and tofu origins). By hand:
 //   TEST_DATABASE_URL=postgresql://… [TEST_S3_ENDPOINT=… TEST_S3_BUCKET=… …] bash scripts/netns.sh npx playwright test
@@ -20,6 +22,7 @@ const PG_PORT = 3100;
 const EMBEDDED_PORT = 3101;
 const TOFU_PORT = 3102;
 const RELAY_PORT = 3103;
+const STAFF_PORT = 3104;
 const turnUrls = process.env.TEST_TURN_URLS;
 const databaseUrl = process.env.TEST_DATABASE_URL;
 // Each `npm test` run keeps its servers' data in its own run folder, so runs never share state.
@@ -36,10 +39,11 @@ const noS3 = Object.fromEntries(S3_NAMES.map((n) => [n, ""]));
 const testS3 = process.env.TEST_S3_ENDPOINT ? Object.fromEntries(S3_NAMES.map((n) => [n, process.env[`TEST_${n}`] ?? ""])) : noS3;
 
 type WebServer = Extract<NonNullable<PlaywrightTestConfig["webServer"]>, unknown[]>[number];
-const server = (name: string, port: number, dataDir: string, env: Record<string, string>): WebServer => ({
+const server = (name: string, port: number, dataDir: string, env: Record<string, string>, opts: { log?: boolean } = {}): WebServer => ({
   name,
   // Fresh data every run. Without a DATABASE_URL of its own, `env -u` keeps a developer's away.
-  command: `rm -rf ${dataDir} && ${env.DATABASE_URL ? "" : "env -u DATABASE_URL "}npm start`,
+  // With `log`, the output is also kept in <dataDir>/server.log for the specs to read.
+  command: `rm -rf ${dataDir} && ${opts.log ? `mkdir -p ${dataDir} && ` : ""}${env.DATABASE_URL ? "" : "env -u DATABASE_URL "}npm start${opts.log ? ` 2>&1 | tee ${dataDir}/server.log` : ""}`,
   url: `http://127.0.0.1:${port}/sign-in`,
   timeout: 240_000, // the first start builds the app
   reuseExistingServer: false,
@@ -86,6 +90,9 @@ if (databaseUrl) {
   console.warn("playwright: TEST_DATABASE_URL is unset, so only the embedded project runs");
 }
 webServer.push(server("embedded", EMBEDDED_PORT, `${dataRoot}/app-embedded`, {}));
+// A clinic's first run, on the embedded default with nothing seeded.
+const STAFF_DATA_DIR = `${dataRoot}/app-staff`;
+webServer.push(server("staff", STAFF_PORT, STAFF_DATA_DIR, { SEED_DEMO: "false" }, { log: true }));
 
 export default defineConfig({
   testDir: "e2e",
@@ -109,12 +116,13 @@ export default defineConfig({
   projects: [
     ...(databaseUrl
       ? [
-          { name: "pg", testIgnore: /\.(embedded|tofu|relay)\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${PG_PORT}` } },
+          { name: "pg", testIgnore: /\.(embedded|tofu|relay|staff)\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${PG_PORT}` } },
           { name: "tofu", testMatch: /\.tofu\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${TOFU_PORT}` } },
           ...(turnUrls ? [{ name: "relay", testMatch: /\.relay\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${RELAY_PORT}` } }] : []),
         ]
       : []),
     { name: "embedded", testMatch: /\.embedded\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${EMBEDDED_PORT}` } },
+    { name: "staff", testMatch: /\.staff\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${STAFF_PORT}` } },
   ],
   webServer,
 });

@@ -1,10 +1,10 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useState } from "react";
 import { signInStaff } from "@/lib/client/session";
 import { Button } from "./ui/button";
 import { Alert } from "./ui/alert";
+import { useSubmit } from "./ui/use-submit";
 
 const MESSAGES: Record<string, string> = {
   network: "Could not reach the server. Check your connection and try again.",
@@ -13,27 +13,13 @@ const MESSAGES: Record<string, string> = {
 
 export function SignInForm({ next }: { next?: string | undefined }) {
   const router = useRouter();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-
-  async function onSubmit(e: React.FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = new FormData(e.currentTarget);
-    setBusy(true);
-    setError(undefined);
-    const field = (name: string) => {
-      const v = form.get(name);
-      return typeof v === "string" ? v : "";
-    };
+  const { busy, error, onSubmit } = useSubmit(async (field) => {
     const r = await signInStaff(field("email"), field("password"));
-    if (r.ok) {
-      router.replace(next ?? "/");
-      router.refresh();
-    } else {
-      setError(MESSAGES[r.code] ?? MESSAGES.credentials);
-      setBusy(false);
-    }
-  }
+    if (!r.ok) return MESSAGES[r.code] ?? MESSAGES.credentials;
+    router.replace(next ?? "/");
+    router.refresh();
+    return undefined;
+  });
 
   return (
     <form onSubmit={onSubmit} className="space-y-4" noValidate>

@@ -21,6 +21,7 @@ import {
   registerDeviceAnswer,
   roomSnapshot,
 } from "../lib/shared/api";
+import { staffAnswer, staffLinkAnswer, staffListAnswer } from "../lib/shared/staff";
 import { newIdentityKey, sealedMessageBody } from "./support/keys";
 import {
   admit,
@@ -76,6 +77,8 @@ type World = {
   foreignPatientPid: string;
   /** an upload by the admitted patient: one part of 100 bytes is in the store, not yet completed */
   file: { id: string; etag: string };
+  /** a doctor account the admin routes act on */
+  staffTarget: { id: string; email: string };
   /** what no refused answer may contain: names and ids of the consult's people and invites */
   secrets: string[];
 };
@@ -95,6 +98,7 @@ type CallerKey =
   | "revokedPatient"
   | "owner"
   | "crossSiteOwner"
+  | "crossSiteAdmin"
   | "disabledDoctor";
 type Caller = { title: string; pick: (x: World) => { actor: Actor; headers?: Record<string, string> } };
 
@@ -109,6 +113,7 @@ const CALLERS: Record<CallerKey, Caller> = {
   revokedPatient: { title: "a patient whose invite was revoked", pick: (x) => ({ actor: x.revoked }) },
   owner: { title: "the owner doctor", pick: (x) => ({ actor: x.doctor }) },
   crossSiteOwner: { title: "the owner doctor, from a cross-site page", pick: (x) => ({ actor: x.doctor, headers: CROSS_SITE }) },
+  crossSiteAdmin: { title: "the clinic admin, from a cross-site page", pick: (x) => ({ actor: x.admin, headers: CROSS_SITE }) },
   disabledDoctor: { title: "a doctor disabled after signing in", pick: (x) => ({ actor: x.disabledDoctor }) },
 };
 
@@ -131,7 +136,57 @@ type RouteSpec = {
 
 const ok = z.object({ ok: z.literal(true) });
 
+/** Admin routes: everyone but a signed-in admin is refused, whatever their part in any consult. */
+const NOT_ADMIN = {
+  anonymous: 401,
+  disabledDoctor: 401,
+  owner: 403,
+  otherDoctor: 403,
+  admittedPatient: 403,
+  waitingPatient: 403,
+  foreignPatient: 403,
+  revokedPatient: 403,
+} as const satisfies Partial<Record<CallerKey, Refusal>>;
+const staffAt = (x: World, action: string) => `/api/admin/staff/${x.staffTarget.id}/${action}`;
+const stateOf = (a: Answer) => staffAnswer.parse(JSON.parse(a.text)).staff.state;
+
 const ROUTES: RouteSpec[] = [
+  {
+    name: "GET /api/admin/staff",
+    call: () => ({ method: "GET", path: "/api/admin/staff" }),
+    refused: { ...NOT_ADMIN },
+    allowed: { caller: "admin", status: 200, check: (a, x) => expect(staffListAnswer.parse(JSON.parse(a.text)).staff.map((s) => s.id)).toContain(x.staffTarget.id) },
+  },
+  {
+    name: "POST /api/admin/staff",
+    call: () => ({ method: "POST", path: "/api/admin/staff", data: { name: "Dr. Added", email: `added-${crypto.randomUUID()}@parley.test`, role: "doctor" } }),
+    refused: { ...NOT_ADMIN, crossSiteAdmin: 403 },
+    allowed: { caller: "admin", status: 201, check: (a) => expect(staffLinkAnswer.parse(JSON.parse(a.text)).link.url).toContain("/account/setup/") },
+  },
+  {
+    name: "POST /api/admin/staff/:id/disable",
+    call: (x) => ({ method: "POST", path: staffAt(x, "disable"), data: {} }),
+    refused: { ...NOT_ADMIN, crossSiteAdmin: 403 },
+    allowed: { caller: "admin", status: 200, check: (a) => expect(stateOf(a)).toBe("disabled") },
+  },
+  {
+    name: "POST /api/admin/staff/:id/enable",
+    call: (x) => ({ method: "POST", path: staffAt(x, "enable"), data: {} }),
+    refused: { ...NOT_ADMIN, crossSiteAdmin: 403 },
+    allowed: { caller: "admin", status: 200, check: (a) => expect(stateOf(a)).toBe("active") },
+  },
+  {
+    name: "POST /api/admin/staff/:id/role",
+    call: (x) => ({ method: "POST", path: staffAt(x, "role"), data: { role: "doctor" } }),
+    refused: { ...NOT_ADMIN, crossSiteAdmin: 403 },
+    allowed: { caller: "admin", status: 200, check: (a) => expect(staffAnswer.parse(JSON.parse(a.text)).staff.role).toBe("doctor") },
+  },
+  {
+    name: "POST /api/admin/staff/:id/reset",
+    call: (x) => ({ method: "POST", path: staffAt(x, "reset"), data: {} }),
+    refused: { ...NOT_ADMIN, crossSiteAdmin: 403 },
+    allowed: { caller: "admin", status: 200, check: (a) => expect(staffLinkAnswer.parse(JSON.parse(a.text)).staff.state).toBe("pending") },
+  },
   {
     name: "POST /api/devices",
     call: () => ({ method: "POST", path: "/api/devices", data: { identityKey: newIdentityKey() } }),
@@ -353,6 +408,7 @@ test.beforeAll(async ({ playwright }, testInfo) => {
   const third = await db.createStaff("doctor", `Dr Disabled ${tag}`);
   const disabledDoctor = await signInStaff(playwright, baseURL, third.email, third.password, "disabled doctor");
   await db.disableUser(third.id);
+  const staffTarget = await db.createStaff("doctor", `Dr Target ${tag}`);
 
   // The consult under test: an admitted patient, a waiting one, and one whose invite was revoked
   // after being admitted.
@@ -407,6 +463,7 @@ test.beforeAll(async ({ playwright }, testInfo) => {
     foreignPatient: foreign.patient,
     foreignPatientPid: foreign.patientParticipantId,
     file,
+    staffTarget: { id: staffTarget.id, email: staffTarget.email },
     secrets: [
       `Pat Admitted ${tag}`,
       `Wanda Waiting ${tag}`,

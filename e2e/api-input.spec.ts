@@ -1,7 +1,8 @@
 // Bad input, over HTTP against the real server (project pg), from a caller who may use every
 // route (the owner doctor): malformed JSON, wrong types, unknown fields (schemas are strict),
 // missing fields, non-JSON content types, bodies over 64 KiB (declared and chunked), ids that
-// are not UUIDs, bad stream cursors. Each answer is the 4xx it should be with a JSON
+// are not UUIDs, bad stream cursors; the admin routes from the admin, the one-time link routes
+// from anyone. Each answer is the 4xx it should be with a JSON
 // `{ error: { code, message } }` (never a 500), and the request wrote nothing: row counts in
 // Consult, Invite, Participant, Event and AuditEvent and a digest of the consult's state are
 // the same before and after.
@@ -10,6 +11,8 @@ import { randomUUID } from "node:crypto";
 import { expect, test } from "@playwright/test";
 import {
   admittedConsult,
+  anonymous,
+  DEMO_ADMIN,
   DEMO_DOCTOR,
   dispose,
   EventStream,
@@ -28,6 +31,10 @@ import { TestDb } from "./support/db";
 type World = {
   db: TestDb;
   doctor: Actor;
+  admin: Actor;
+  anon: Actor;
+  /** a doctor account for the admin routes */
+  staffId: string;
   patient: Actor;
   consultId: string;
   patientPid: string;
@@ -59,9 +66,84 @@ type BodyRoute = {
   hasId: boolean;
   valid: (x: World) => Record<string, unknown>;
   wrong: { label: string; body: (x: World) => unknown }[];
+  /** who sends (default: the owner doctor) */
+  as?: (x: World) => Actor;
+  /** the :id a valid call uses (default: the consult's) */
+  id?: (x: World) => string;
 };
 
+const TOKEN = "A".repeat(43);
+const asAdmin = (x: World) => x.admin;
+const asAnyone = (x: World) => x.anon;
+const staffId = (x: World) => x.staffId;
+const unknownField = { label: "an unknown field", body: () => ({ surprise: true }) };
+
 const BODY_ROUTES: BodyRoute[] = [
+  {
+    name: "POST /api/setup",
+    path: () => "/api/setup",
+    hasId: false,
+    as: asAnyone,
+    valid: () => ({ token: TOKEN, name: "New Admin", email: "new-admin@parley.test", password: "a long enough passphrase" }),
+    wrong: [
+      { label: "no token", body: () => ({ name: "N", email: "n@parley.test", password: "a long enough passphrase" }) },
+      { label: "a token that is too short", body: () => ({ token: "abc", name: "N", email: "n@parley.test", password: "a long enough passphrase" }) },
+      { label: "an email that is not one", body: () => ({ token: TOKEN, name: "N", email: "nobody", password: "a long enough passphrase" }) },
+      { label: "an empty name", body: () => ({ token: TOKEN, name: "  ", email: "n@parley.test", password: "a long enough passphrase" }) },
+      { label: "a password that is a number", body: () => ({ token: TOKEN, name: "N", email: "n@parley.test", password: 123456789012 }) },
+      { label: "an unknown field", body: () => ({ token: TOKEN, name: "N", email: "n@parley.test", password: "a long enough passphrase", role: "admin" }) },
+    ],
+  },
+  {
+    name: "POST /api/account/password",
+    path: () => "/api/account/password",
+    hasId: false,
+    as: asAnyone,
+    valid: () => ({ token: TOKEN, password: "a long enough passphrase" }),
+    wrong: [
+      { label: "no password", body: () => ({ token: TOKEN }) },
+      { label: "a token with other characters", body: () => ({ token: "!".repeat(43), password: "a long enough passphrase" }) },
+      { label: "an unknown field", body: () => ({ token: TOKEN, password: "a long enough passphrase", email: "x@parley.test" }) },
+    ],
+  },
+  {
+    name: "POST /api/admin/staff",
+    path: () => "/api/admin/staff",
+    hasId: false,
+    as: asAdmin,
+    valid: () => ({ name: "Dr. Valid", email: `valid-${randomUUID()}@parley.test`, role: "doctor" }),
+    wrong: [
+      { label: "the role patient", body: () => ({ name: "Dr. X", email: "x@parley.test", role: "patient" }) },
+      { label: "no role", body: () => ({ name: "Dr. X", email: "x@parley.test" }) },
+      { label: "an email that is not one", body: () => ({ name: "Dr. X", email: "x@", role: "doctor" }) },
+      { label: "a name of 81 characters", body: () => ({ name: "x".repeat(81), email: "x@parley.test", role: "doctor" }) },
+      { label: "an unknown field", body: () => ({ name: "Dr. X", email: "x@parley.test", role: "doctor", passwordHash: "x" }) },
+    ],
+  },
+  {
+    name: "POST /api/admin/staff/:id/role",
+    path: (_x, id) => `/api/admin/staff/${id}/role`,
+    hasId: true,
+    as: asAdmin,
+    id: staffId,
+    valid: () => ({ role: "doctor" }),
+    wrong: [
+      { label: "the role patient", body: () => ({ role: "patient" }) },
+      { label: "no role", body: () => ({}) },
+      { label: "an unknown field", body: () => ({ role: "admin", disabled: true }) },
+    ],
+  },
+  ...(["disable", "enable", "reset"] as const).map(
+    (action): BodyRoute => ({
+      name: `POST /api/admin/staff/:id/${action}`,
+      path: (_x, id) => `/api/admin/staff/${id}/${action}`,
+      hasId: true,
+      as: asAdmin,
+      id: staffId,
+      valid: () => ({}),
+      wrong: [unknownField],
+    }),
+  ),
   {
     name: "POST /api/devices",
     path: () => "/api/devices",
@@ -248,9 +330,10 @@ const BODY_ROUTES: BodyRoute[] = [
 const JSON_TYPE = { "content-type": "application/json" };
 
 function bodyCases(route: BodyRoute): Case[] {
-  const at = (x: World, id = x.consultId) => route.path(x, id);
+  const at = (x: World, id = (route.id ?? ((y: World) => y.consultId))(x)) => route.path(x, id);
+  const who = route.as ?? ((x: World) => x.doctor);
   const raw = (text: string | Buffer, contentType: string) => (x: World) =>
-    send(x.doctor, { method: "POST", path: at(x), data: text, headers: { "content-type": contentType } });
+    send(who(x), { method: "POST", path: at(x), data: text, headers: { "content-type": contentType } });
   const cases: Case[] = [
     { title: "malformed JSON (truncated)", run: raw('{"type": "test", "payload":', "application/json"), expected: MALFORMED },
     { title: "malformed JSON (single quotes)", run: raw("{'type': 'test'}", "application/json"), expected: MALFORMED },
@@ -261,45 +344,45 @@ function bodyCases(route: BodyRoute): Case[] {
     { title: "a JSON number", run: raw("1", "application/json"), expected: INVALID },
     ...route.wrong.map(({ label, body }): Case => ({
       title: label,
-      run: (x) => send(x.doctor, { method: "POST", path: at(x), data: JSON.stringify(body(x)), headers: JSON_TYPE }),
+      run: (x) => send(who(x), { method: "POST", path: at(x), data: JSON.stringify(body(x)), headers: JSON_TYPE }),
       expected: INVALID,
     })),
     {
       title: "an accepted body sent as text/plain",
-      run: (x) => send(x.doctor, { method: "POST", path: at(x), data: JSON.stringify(route.valid(x)), headers: { "content-type": "text/plain" } }),
+      run: (x) => send(who(x), { method: "POST", path: at(x), data: JSON.stringify(route.valid(x)), headers: { "content-type": "text/plain" } }),
       expected: UNSUPPORTED,
     },
     {
       title: "a form post (application/x-www-form-urlencoded)",
-      run: (x) => send(x.doctor, { method: "POST", path: at(x), data: "participantId=1&type=test", headers: { "content-type": "application/x-www-form-urlencoded" } }),
+      run: (x) => send(who(x), { method: "POST", path: at(x), data: "participantId=1&type=test", headers: { "content-type": "application/x-www-form-urlencoded" } }),
       expected: UNSUPPORTED,
     },
     {
       title: "an accepted body sent as application/octet-stream",
-      run: (x) => send(x.doctor, { method: "POST", path: at(x), data: Buffer.from(JSON.stringify(route.valid(x))), headers: { "content-type": "application/octet-stream" } }),
+      run: (x) => send(who(x), { method: "POST", path: at(x), data: Buffer.from(JSON.stringify(route.valid(x))), headers: { "content-type": "application/octet-stream" } }),
       expected: UNSUPPORTED,
     },
     {
       title: "a body over 64 KiB (content-length)",
-      run: (x) => send(x.doctor, { method: "POST", path: at(x), data: paddedJson(route.valid(x), MAX_BODY + 1), headers: { "content-type": "application/json" } }),
+      run: (x) => send(who(x), { method: "POST", path: at(x), data: paddedJson(route.valid(x), MAX_BODY + 1), headers: { "content-type": "application/json" } }),
       expected: TOO_LARGE,
     },
     {
       title: "a body over 64 KiB (chunked, no content-length)",
-      run: (x) => sendChunked(x.doctor, "POST", at(x), chunked(paddedJson(route.valid(x), MAX_BODY + 16 * 1024), 8 * 1024)),
+      run: (x) => sendChunked(who(x), "POST", at(x), chunked(paddedJson(route.valid(x), MAX_BODY + 16 * 1024), 8 * 1024)),
       expected: TOO_LARGE,
     },
   ];
   if (route.hasId) {
     cases.push(
       {
-        title: "a consult id that is not a UUID",
-        run: (x) => send(x.doctor, { method: "POST", path: at(x, NOT_A_UUID), data: route.valid(x) }),
+        title: `${route.id ? "an" : "a consult"} id that is not a UUID`,
+        run: (x) => send(who(x), { method: "POST", path: at(x, NOT_A_UUID), data: route.valid(x) }),
         expected: NOT_FOUND,
       },
       {
-        title: "a consult id that is a UUID of no consult",
-        run: (x) => send(x.doctor, { method: "POST", path: at(x, randomUUID()), data: route.valid(x) }),
+        title: `${route.id ? "an id that is a UUID of nobody" : "a consult id that is a UUID of no consult"}`,
+        run: (x) => send(who(x), { method: "POST", path: at(x, randomUUID()), data: route.valid(x) }),
         expected: NOT_FOUND,
       },
     );
@@ -394,11 +477,17 @@ test.beforeAll(async ({ playwright }, testInfo) => {
   const baseURL = projectBaseURL(testInfo.project.use.baseURL);
   const db = await TestDb.connect();
   const doctor = await signInStaff(playwright, baseURL, DEMO_DOCTOR);
+  const admin = await signInStaff(playwright, baseURL, DEMO_ADMIN);
+  const anon = await anonymous(playwright, baseURL);
+  const staff = await db.createStaff("doctor", "Dr. Input Target");
   const consult = await admittedConsult(playwright, doctor, "Ines Input");
   const invite = await newInvite(doctor, consult.consultId);
   w = {
     db,
     doctor,
+    admin,
+    anon,
+    staffId: staff.id,
     patient: consult.patient,
     consultId: consult.consultId,
     patientPid: consult.patientParticipantId,
@@ -409,7 +498,7 @@ test.beforeAll(async ({ playwright }, testInfo) => {
 
 test.afterAll(async () => {
   if (!w) return;
-  await dispose(w.doctor, w.patient);
+  await dispose(w.doctor, w.admin, w.anon, w.patient);
   await w.db.close();
 });
 

@@ -5,20 +5,11 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseServerEnv, SettingsError } from "../lib/server/env";
+import { settingsOrExit } from "./lib/settings";
 import { sourceHash } from "./lib/source-hash";
 
 const root = process.cwd();
-let env;
-try {
-  env = parseServerEnv(process.env);
-} catch (err) {
-  if (err instanceof SettingsError) {
-    console.error(err.message);
-    process.exit(1);
-  }
-  throw err;
-}
+const env = settingsOrExit();
 
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
 const stamp = path.join(root, ".next", "parley-source-hash");
@@ -41,6 +32,6 @@ if (env.publicUrl) childEnv.AUTH_URL = env.publicUrl;
 console.log(
   `[parley] starting on http://${env.host}:${env.port} — ${env.embedded ? `embedded database in ${env.dataDir}` : "PostgreSQL from DATABASE_URL"}${env.seedDemo ? `; demo accounts doctor@parley.test / admin@parley.test, password from DEMO_PASSWORD (default parley-demo)` : ""}`,
 );
-const server = spawn(process.execPath, [nextBin, "start", "-H", env.host, "-p", String(env.port)], { stdio: "inherit", env: childEnv });
+const server = spawn(process.execPath, ["--import", import.meta.resolve("./lib/client-ip-preload.mjs"), nextBin, "start", "-H", env.host, "-p", String(env.port)], { stdio: "inherit", env: childEnv });
 for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => server.kill(sig));
 server.on("exit", (code, signal) => process.exit(code ?? (signal ? 0 : 1)));

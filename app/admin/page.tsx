@@ -3,6 +3,7 @@ import { pageUser } from "@/lib/server/pages";
 import { getDb } from "@/lib/server/db";
 import { adminOverview } from "@/lib/server/admin";
 import { AppHeader } from "@/components/app-header";
+import { StaffPanel } from "@/components/admin/staff-panel";
 
 export const metadata: Metadata = { title: "Clinic admin" };
 
@@ -18,26 +19,7 @@ export default async function AdminPage() {
         <h1 className="text-2xl font-semibold">Clinic admin</h1>
         <section className="overflow-x-auto rounded-2xl border border-slate-200 bg-white">
           <h2 className="border-b border-slate-200 px-5 py-3 font-semibold">Staff</h2>
-          <table className="w-full text-left text-sm" data-testid="staff-table">
-            <thead className="text-slate-500">
-              <tr>
-                <th className="px-5 py-2 font-medium">Name</th>
-                <th className="px-5 py-2 font-medium">Email</th>
-                <th className="px-5 py-2 font-medium">Role</th>
-                <th className="px-5 py-2 font-medium">Status</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {staff.map((s) => (
-                <tr key={s.id}>
-                  <td className="px-5 py-2">{s.name}</td>
-                  <td className="px-5 py-2">{s.email}</td>
-                  <td className="px-5 py-2">{s.role}</td>
-                  <td className="px-5 py-2">{s.disabledAt ? "disabled" : "active"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <StaffPanel staff={staff} me={user.id} />
         </section>
         <section className="overflow-x-auto rounded-2xl border border-slate-200 bg-white">
           <h2 className="border-b border-slate-200 px-5 py-3 font-semibold">Audit log (latest 200)</h2>
@@ -47,15 +29,17 @@ export default async function AdminPage() {
                 <th className="px-5 py-2 font-medium">When (UTC)</th>
                 <th className="px-5 py-2 font-medium">Who</th>
                 <th className="px-5 py-2 font-medium">What</th>
+                <th className="px-5 py-2 font-medium">Whom</th>
                 <th className="px-5 py-2 font-medium">Consult</th>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
               {events.map((e) => (
-                <tr key={e.id}>
+                <tr key={e.id} data-testid="audit-row">
                   <td className="whitespace-nowrap px-5 py-2">{fmt.format(e.at)}</td>
-                  <td className="px-5 py-2">{e.actor ? `${e.actor.name} (${e.actor.role})` : "system"}</td>
+                  <td className="px-5 py-2">{e.actor ? `${e.actor.name} (${e.actor.role})` : "system or command line"}</td>
                   <td className="px-5 py-2 font-mono text-xs">{e.action}</td>
+                  <td className="px-5 py-2">{e.subject ?? ""}</td>
                   <td className="px-5 py-2 font-mono text-xs">{e.consultId?.slice(0, 8) ?? ""}</td>
                 </tr>
               ))}

@@ -2,35 +2,31 @@
 // scripts/test.sh exports to the Playwright process too), for what the HTTP API cannot do by
 // design: add a second staff account, and prove that a refused request wrote nothing.
 // It never imports lib/server (that is `server-only`); the few lines it needs are copied here.
-import { randomBytes, randomUUID, scrypt, type ScryptOptions } from "node:crypto";
+import { hash as argon2Hash } from "@node-rs/argon2";
+import { randomBytes, randomUUID } from "node:crypto";
 import pg from "pg";
 
 export type StaffAccount = { id: string; email: string; password: string; name: string; role: "doctor" | "admin" };
 
 /** The tables a refused request must leave alone. */
-export const WATCHED_TABLES = ["Consult", "Invite", "Participant", "Event", "AuditEvent"] as const;
+export const WATCHED_TABLES = ["Consult", "Invite", "Participant", "Event", "AuditEvent", "User", "AccountLink"] as const;
 export type RowCounts = Record<(typeof WATCHED_TABLES)[number], number>;
 
 /** Row counts plus a digest of the mutable columns of the consults in scope. */
 export type DbState = { counts: RowCounts; digest: string };
 
-// lib/server/auth/password.ts: scrypt N=2^15, r=8, p=1, 32-byte salt and key,
-// stored as `scrypt$<logN>$<r>$<p>$<salt b64url>$<hash b64url>`.
-const LOG_N = 15;
-const R = 8;
-const P = 1;
-
-function scryptAsync(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scrypt(password.normalize("NFKC"), salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))),
-  );
-}
-
+// lib/server/auth/password.ts: argon2id of the NFKC form, m=64 MiB, t=3, p=1, 16-byte salt,
+// 32-byte hash, as a PHC string. The server's current parameters, so that signing in does not
+// rehash the row (which would change the staff digest below).
 export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(32);
-  const N = 2 ** LOG_N;
-  const hash = await scryptAsync(password, salt, 32, { N, r: R, p: P, maxmem: 256 * N * R });
-  return ["scrypt", LOG_N, R, P, salt.toString("base64url"), hash.toString("base64url")].join("$");
+  return argon2Hash(password.normalize("NFKC"), {
+    algorithm: 2, // Algorithm.Argon2id: an ambient const enum, which isolatedModules cannot read
+    memoryCost: 65536,
+    timeCost: 3,
+    parallelism: 1,
+    outputLen: 32,
+    salt: randomBytes(16),
+  });
 }
 
 export class TestDb {
@@ -77,7 +73,9 @@ export class TestDb {
          (SELECT count(*) FROM "Invite") AS "Invite",
          (SELECT count(*) FROM "Participant") AS "Participant",
          (SELECT count(*) FROM "Event" WHERE "kind" <> 'presence' OR "consultId" = ANY($1::uuid[])) AS "Event",
-         (SELECT count(*) FROM "AuditEvent") AS "AuditEvent"`,
+         (SELECT count(*) FROM "AuditEvent") AS "AuditEvent",
+         (SELECT count(*) FROM "User") AS "User",
+         (SELECT count(*) FROM "AccountLink") AS "AccountLink"`,
       [scope],
     );
     const row = rows[0];
@@ -90,7 +88,7 @@ export class TestDb {
   /**
    * A digest of what a request could change in these consults short of adding rows: consult
    * status and log head, invite use and revocation, participant states (not `lastSeenAt`, which
-   * event streams refresh).
+   * event streams refresh); and every staff account's role, state and password.
    */
   async digest(consultIds: readonly string[]): Promise<string> {
     const { rows } = await this.client.query<{ digest: string | null }>(
@@ -100,7 +98,9 @@ export class TestDb {
          coalesce((SELECT string_agg(concat_ws('|', "id", "usedAt", "usedByUserId", "revokedAt", "expiresAt"), ';' ORDER BY "id")
                      FROM "Invite" WHERE "consultId" = ANY($1::uuid[])), '') || '#' ||
          coalesce((SELECT string_agg(concat_ws('|', "id", "state", "admittedAt", "leftAt", "removedAt", "displayName"), ';' ORDER BY "id")
-                     FROM "Participant" WHERE "consultId" = ANY($1::uuid[])), '')
+                     FROM "Participant" WHERE "consultId" = ANY($1::uuid[])), '') || '#' ||
+         coalesce((SELECT string_agg(concat_ws('|', "id", "role", "disabledAt", md5(coalesce("passwordHash", ''))), ';' ORDER BY "id")
+                     FROM "User" WHERE "role" <> 'patient'), '')
        ) AS digest`,
       [consultIds],
     );

@@ -1,19 +1,17 @@
 import "server-only";
 // What a clinic admin reads: staff accounts and the audit trail (never consult content).
 import type { Db } from "./db";
+import { listStaff } from "./staff/accounts";
 
 export async function adminOverview(db: Db) {
   const [staff, events] = await Promise.all([
-    db.user.findMany({
-      where: { role: { in: ["doctor", "admin"] } },
-      orderBy: { createdAt: "asc" },
-      select: { id: true, name: true, email: true, role: true, disabledAt: true, createdAt: true },
-    }),
+    listStaff(db),
     db.auditEvent.findMany({
       orderBy: { id: "desc" },
       take: 200,
-      select: { id: true, at: true, action: true, consultId: true, ip: true, actor: { select: { name: true, role: true } } },
+      select: { id: true, at: true, action: true, consultId: true, subjectUserId: true, ip: true, actor: { select: { name: true, role: true } } },
     }),
   ]);
-  return { staff, events: events.map((e) => ({ ...e, id: e.id.toString() })) };
+  const names = new Map(staff.map((s) => [s.id, s.email]));
+  return { staff, events: events.map((e) => ({ ...e, id: e.id.toString(), subject: e.subjectUserId ? (names.get(e.subjectUserId) ?? e.subjectUserId.slice(0, 8)) : undefined })) };
 }

@@ -1,7 +1,7 @@
 import "server-only";
 // The one authorization layer. Every route handler, page and event stream calls it, and it
-// re-reads the caller's user row and participant row on every call: a disabled user, a removed
-// participant or a revoked invite is out at once, whatever the session cookie says.
+// re-reads the caller's user row and participant row on every call: a disabled user, a reset staff
+// account, a removed participant or a revoked invite is out at once, whatever the session cookie says.
 // A consult the caller has no part in is "not found", never "forbidden": ids leak nothing.
 import { headers } from "next/headers";
 import { sessionUserIdFrom } from "./auth/session";
@@ -18,8 +18,8 @@ export async function sessionUserId(): Promise<string | undefined> {
 
 async function loadUser(db: Db, id: string | undefined): Promise<SessionUser | undefined> {
   if (!id) return undefined;
-  const user = await db.user.findUnique({ where: { id }, select: { id: true, name: true, email: true, role: true, disabledAt: true } });
-  if (!user || user.disabledAt) return undefined;
+  const user = await db.user.findUnique({ where: { id }, select: { id: true, name: true, email: true, role: true, disabledAt: true, passwordHash: true } });
+  if (!user || user.disabledAt || (user.role !== "patient" && !user.passwordHash)) return undefined;
   return { id: user.id, name: user.name, email: user.email, role: user.role };
 }
 
@@ -68,6 +68,8 @@ type AccessRow = {
   email: string | null;
   userRole: SessionUser["role"];
   disabledAt: Date | null;
+  /** staff without a password: reset (every session ends) or never set up */
+  pendingStaff: boolean;
   inviteRevokedAt: Date | null;
   consultId: string;
   status: ConsultAccess["consult"]["status"];
@@ -90,6 +92,7 @@ export async function loadConsultAccess(db: Db, userId: string | undefined, cons
 
 const ACCESS_SQL = `SELECT p.id, p.role::text AS role, p.state::text AS state, p."displayName",
             u.id AS "userId", u.name AS "userName", u.email, u.role::text AS "userRole", u."disabledAt",
+            (u.role <> 'patient' AND u."passwordHash" IS NULL) AS "pendingStaff",
             i."revokedAt" AS "inviteRevokedAt",
             c.id AS "consultId", c.status::text AS status, c."doctorId", c."scheduledAt"
        FROM "Participant" p
@@ -112,7 +115,7 @@ export async function loadConsultAccessMany(db: Db, keys: readonly { userId: str
 }
 
 function toAccess(p: AccessRow | undefined): ConsultAccess | undefined {
-  if (!p || p.disabledAt || p.state === "removed" || p.inviteRevokedAt) return undefined;
+  if (!p || p.disabledAt || p.pendingStaff || p.state === "removed" || p.inviteRevokedAt) return undefined;
   const user: SessionUser = { id: p.userId, name: p.userName, email: p.email, role: p.userRole };
   return {
     user,

@@ -1,14 +1,22 @@
 import "server-only";
 // What the server does once at start (called from instrumentation.ts): open the database, apply
-// migrations and seed, so a broken database stops the start rather than a patient's first click.
+// migrations and seed, so a broken database stops the start rather than a patient's first click;
+// then print a setup link when the clinic has no admin yet, and open the admin socket (embedded).
 import { getDatabase } from "./db";
+import { getServerEnv } from "./env";
+import { listenAdminSocket } from "./admin-socket";
+import { announceSetupLink } from "./staff/first-run";
 
 export async function boot(): Promise<void> {
+  const env = getServerEnv();
   try {
-    const { kind } = await getDatabase();
+    const { kind, db } = await getDatabase();
     console.log(`[parley] database ready (${kind === "embedded" ? "embedded PGlite in DATA_DIR" : "PostgreSQL"})`);
+    await announceSetupLink(db, env);
   } catch (err) {
     console.error("[parley] the database could not be opened:", (err as Error).message);
     process.exit(1);
   }
+  // With PostgreSQL, `npm run admin` opens the database itself.
+  if (env.embedded) listenAdminSocket(env.dataDir);
 }

@@ -40,7 +40,10 @@ export const rawEnvSchema = z.object({
   AUTH_SECRET: z.preprocess(empty, z.string().min(32, "use at least 32 characters").optional()),
   SEED_DEMO: z.preprocess(empty, boolString.optional()),
   TRUST_ON_FIRST_USE: z.preprocess(empty, boolString.default(false)),
+  TRUSTED_PROXIES: z.preprocess(empty, z.coerce.number().int().min(0).max(10).default(0)),
   DEMO_PASSWORD: z.preprocess(empty, z.string().min(8).default("parley-demo")),
+  SMTP_URL: z.preprocess(empty, z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional()),
+  SMTP_FROM: z.preprocess(empty, z.string().optional()),
 });
 
 export type ServerEnv = {
@@ -61,10 +64,21 @@ export type ServerEnv = {
   iceTransportPolicy: "all" | "relay";
   /** the clinic lets chat and documents start before the call code is compared (PROTOCOL §3) */
   trustOnFirstUse: boolean;
+  /** proxies in front of the server that append to X-Forwarded-For (lib/server/net/client-address.ts) */
+  trustedProxies: number;
   authSecret: string;
+  /** the demo accounts with their published password: only on a loopback HOST */
   seedDemo: boolean;
   demoPassword: string;
+  /** staff links are also mailed when set */
+  smtp: { url: string; from: string } | undefined;
 };
+
+/** Whether HOST only accepts connections from this machine (the demo accounts' one safe place). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
+}
 
 export class SettingsError extends Error {}
 
@@ -138,6 +152,13 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
     authSecret = localSecret(dataDir, "auth-secret");
   }
 
+  const loopback = isLoopbackHost(e.HOST);
+  if (e.SEED_DEMO === true && !loopback) {
+    throw new SettingsError(
+      `Invalid settings: SEED_DEMO=true creates accounts with a published password, so it is refused on HOST=${e.HOST}, which other machines can reach. Use HOST=127.0.0.1 to try Parley, or unset SEED_DEMO and create the first admin from the setup link that the start prints.`,
+    );
+  }
+
   return {
     port: e.PORT,
     host: e.HOST,
@@ -152,9 +173,11 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
     stunUrls: e.STUN_URLS,
     iceTransportPolicy: e.ICE_TRANSPORT_POLICY,
     trustOnFirstUse: e.TRUST_ON_FIRST_USE,
+    trustedProxies: e.TRUSTED_PROXIES,
     authSecret,
-    seedDemo: e.SEED_DEMO ?? embedded,
+    seedDemo: e.SEED_DEMO ?? (embedded && loopback),
     demoPassword: e.DEMO_PASSWORD,
+    smtp: e.SMTP_URL ? { url: e.SMTP_URL, from: e.SMTP_FROM ?? "Parley <parley@localhost>" } : undefined,
   };
 }
 

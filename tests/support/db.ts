@@ -171,7 +171,8 @@ export type Staff = { id: string; name: string; email: string; role: "doctor" | 
 
 export async function createStaff(db: Db, role: "doctor" | "admin" = "doctor"): Promise<Staff> {
   const email = `${role}-${randomUUID()}@parley.test`;
-  const u = await db.user.create({ data: { email, name: `Dr. ${email.slice(7, 13)}`, role } });
+  // A password hash that never verifies: staff without one are "pending" and authz refuses them.
+  const u = await db.user.create({ data: { email, name: `Dr. ${email.slice(7, 13)}`, role, passwordHash: "test-account-not-for-sign-in" } });
   return { id: u.id, name: u.name, email, role };
 }
 

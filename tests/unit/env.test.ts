@@ -77,6 +77,16 @@ describe("defaults (TEST-CONTRACT)", () => {
     expect(parseServerEnv(embedded({ SEED_DEMO: "0" })).seedDemo).toBe(false);
     expect(parseServerEnv(server({ SEED_DEMO: "yes" })).seedDemo).toBe(true);
   });
+
+  it("seeds the demo accounts only on a loopback HOST, and refuses SEED_DEMO=true on any other", () => {
+    for (const host of ["127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"]) {
+      expect(parseServerEnv(embedded({ HOST: host })).seedDemo, host).toBe(true);
+    }
+    for (const host of ["0.0.0.0", "::", "192.168.1.10", "parley.clinic.example", "127.0.0.1.nip.io"]) {
+      expect(parseServerEnv(embedded({ HOST: host })).seedDemo, host).toBe(false);
+      expect(settingsError(embedded({ HOST: host, SEED_DEMO: "true" })).message, host).toContain("published password");
+    }
+  });
 });
 
 describe("explicit values", () => {

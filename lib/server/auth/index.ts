@@ -8,7 +8,8 @@ import { guestJoinBody, staffSignInBody } from "@/lib/shared/api";
 import { getDb } from "../db";
 import { getServerEnv } from "../env";
 import { audit } from "../audit";
-import { dummyHash, verifyPassword } from "./password";
+import { dummyHash, hashPassword, needsRehash, verifyPassword } from "./password";
+import { requestIp } from "../net/request-ip";
 import { redeemInvite, InviteRefused } from "../guests";
 import { signInLimiter } from "./limiter";
 
@@ -17,10 +18,6 @@ class InviteSignInError extends CredentialsSignin {
     super();
     this.code = code;
   }
-}
-
-function clientIp(request: Request): string | undefined {
-  return request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || undefined;
 }
 
 export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
@@ -44,7 +41,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
         const parsed = staffSignInBody.safeParse(raw);
         if (!parsed.success) return null;
         const { email, password } = parsed.data;
-        const ip = clientIp(request);
+        const ip = requestIp(request);
         const db = await getDb();
         if (!signInLimiter.allow(email)) {
           await audit({ action: "auth.sign_in_throttled", detail: { email }, ip }, db);
@@ -58,7 +55,11 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
           return null;
         }
         signInLimiter.reset(email);
-        await audit({ action: "auth.sign_in", actorUserId: user.id, ip }, db);
+        if (user.passwordHash && needsRehash(user.passwordHash)) {
+          // An older hash (or weaker parameters): store the current one while the password is at hand.
+          await db.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(password) } }).catch((err: unknown) => console.warn("[parley] rehashing a password:", (err as Error).message));
+        }
+        await audit({ action: "auth.sign_in", actorUserId: user.id, detail: { method: "password" }, ip }, db);
         return { id: user.id, name: user.name, email: user.email };
       },
     }),
@@ -70,7 +71,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
         const parsed = guestJoinBody.safeParse({ token: raw.token, name: raw.name });
         if (!parsed.success) throw new InviteSignInError("invalid");
         try {
-          const guest = await redeemInvite(await getDb(), parsed.data.token, parsed.data.name, clientIp(request));
+          const guest = await redeemInvite(await getDb(), parsed.data.token, parsed.data.name, requestIp(request));
           return { id: guest.userId, name: guest.name };
         } catch (err) {
           if (err instanceof InviteRefused) throw new InviteSignInError(err.status);

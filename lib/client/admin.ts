@@ -1,0 +1,13 @@
+// The admin page's calls: staff accounts (lib/server/staff/accounts.ts behind /api/admin/staff).
+import { api } from "./api";
+import { staffAnswer, staffLinkAnswer, type StaffRole } from "@/lib/shared/staff";
+
+const at = (id: string, action: string) => `/api/admin/staff/${encodeURIComponent(id)}/${action}`;
+
+export const adminApi = {
+  create: (input: { name: string; email: string; role: StaffRole }) => api.post("/api/admin/staff", input, staffLinkAnswer),
+  disable: (id: string) => api.post(at(id, "disable"), {}, staffAnswer),
+  enable: (id: string) => api.post(at(id, "enable"), {}, staffAnswer),
+  reset: (id: string) => api.post(at(id, "reset"), {}, staffLinkAnswer),
+  role: (id: string, role: StaffRole) => api.post(at(id, "role"), { role }, staffAnswer),
+};
