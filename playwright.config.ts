@@ -10,6 +10,7 @@
 //                                    (TEST_TURN_*, ICE_TRANSPORT_POLICY=relay; e2e/*.relay.spec.ts)
 //   staff     http://127.0.0.1:3104  a clinic's first run: embedded default with SEED_DEMO=false, its
 //                                    log kept in <data>/server.log for the setup link (e2e/*.staff.spec.ts)
+//   idle      http://127.0.0.1:3105  embedded default with IDLE_TIMEOUT_MINUTES=0.25 (e2e/*.idle.spec.ts)
 // `npm test` runs this inside scripts/netns.sh with a throwaway PostgreSQL and Ceph RGW, and first
 // prepares the RGW bucket (`npm run s3:setup`: CORS for the pg and tofu origins). By hand:
 //   TEST_DATABASE_URL=postgresql://… [TEST_S3_ENDPOINT=… TEST_S3_BUCKET=… …] bash scripts/netns.sh npx playwright test
@@ -23,6 +24,7 @@ const EMBEDDED_PORT = 3101;
 const TOFU_PORT = 3102;
 const RELAY_PORT = 3103;
 const STAFF_PORT = 3104;
+const IDLE_PORT = 3105;
 const turnUrls = process.env.TEST_TURN_URLS;
 const databaseUrl = process.env.TEST_DATABASE_URL;
 // Each `npm test` run keeps its servers' data in its own run folder, so runs never share state.
@@ -93,6 +95,8 @@ webServer.push(server("embedded", EMBEDDED_PORT, `${dataRoot}/app-embedded`, {})
 // A clinic's first run, on the embedded default with nothing seeded.
 const STAFF_DATA_DIR = `${dataRoot}/app-staff`;
 webServer.push(server("staff", STAFF_PORT, STAFF_DATA_DIR, { SEED_DEMO: "false" }, { log: true }));
+// Automatic logoff, with the timeout shortened to 15 s.
+webServer.push(server("idle", IDLE_PORT, `${dataRoot}/app-idle`, { IDLE_TIMEOUT_MINUTES: "0.25" }));
 
 export default defineConfig({
   testDir: "e2e",
@@ -116,13 +120,14 @@ export default defineConfig({
   projects: [
     ...(databaseUrl
       ? [
-          { name: "pg", testIgnore: /\.(embedded|tofu|relay|staff)\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${PG_PORT}` } },
+          { name: "pg", testIgnore: /\.(embedded|tofu|relay|staff|idle)\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${PG_PORT}` } },
           { name: "tofu", testMatch: /\.tofu\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${TOFU_PORT}` } },
           ...(turnUrls ? [{ name: "relay", testMatch: /\.relay\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${RELAY_PORT}` } }] : []),
         ]
       : []),
     { name: "embedded", testMatch: /\.embedded\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${EMBEDDED_PORT}` } },
     { name: "staff", testMatch: /\.staff\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${STAFF_PORT}` } },
+    { name: "idle", testMatch: /\.idle\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${IDLE_PORT}` } },
   ],
   webServer,
 });

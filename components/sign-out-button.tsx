@@ -1,11 +1,11 @@
 "use client";
 
-import { signOutEverywhere } from "@/lib/client/session";
+import { signOutHere } from "@/lib/client/session";
 import { Button } from "./ui/button";
 
 export function SignOutButton() {
   return (
-    <Button variant="secondary" onClick={() => void signOutEverywhere()}>
+    <Button variant="secondary" onClick={() => void signOutHere()}>
       Sign out
     </Button>
   );

@@ -21,7 +21,7 @@ import {
   registerDeviceAnswer,
   roomSnapshot,
 } from "../lib/shared/api";
-import { staffAnswer, staffLinkAnswer, staffListAnswer } from "../lib/shared/staff";
+import { signedOutAnswer, staffAnswer, staffLinkAnswer, staffListAnswer } from "../lib/shared/staff";
 import { newIdentityKey, sealedMessageBody } from "./support/keys";
 import {
   admit,
@@ -180,6 +180,18 @@ const ROUTES: RouteSpec[] = [
     call: (x) => ({ method: "POST", path: staffAt(x, "role"), data: { role: "doctor" } }),
     refused: { ...NOT_ADMIN, crossSiteAdmin: 403 },
     allowed: { caller: "admin", status: 200, check: (a) => expect(staffAnswer.parse(JSON.parse(a.text)).staff.role).toBe("doctor") },
+  },
+  {
+    name: "POST /api/admin/staff/:id/sign-out",
+    call: (x) => ({ method: "POST", path: staffAt(x, "sign-out"), data: {} }),
+    refused: { ...NOT_ADMIN, crossSiteAdmin: 403 },
+    allowed: { caller: "admin", status: 200, check: (a) => expect(signedOutAnswer.parse(JSON.parse(a.text)).ended).toBeGreaterThanOrEqual(0) },
+  },
+  {
+    name: "POST /api/session/activity",
+    call: () => ({ method: "POST", path: "/api/session/activity", data: {} }),
+    refused: { anonymous: 401, disabledDoctor: 401, crossSiteOwner: 403 },
+    allowed: { caller: "owner", status: 200 },
   },
   {
     name: "POST /api/admin/staff/:id/reset",
@@ -384,6 +396,20 @@ const ROUTES: RouteSpec[] = [
       caller: "owner",
       status: 200,
       check: async (_a, x) => expect((await getSnapshot(x.doctor, x.consultId)).consult.status).toBe("ended"),
+    },
+  },
+  {
+    // last: it ends the caller's sessions (the other doctor's, whom no later allowed call uses)
+    name: "POST /api/account/sign-out-everywhere",
+    call: () => ({ method: "POST", path: "/api/account/sign-out-everywhere", data: {} }),
+    refused: { anonymous: 401, disabledDoctor: 401, admittedPatient: 403, waitingPatient: 403, foreignPatient: 403, revokedPatient: 403, crossSiteOwner: 403 },
+    allowed: {
+      caller: "otherDoctor",
+      status: 200,
+      check: async (a, x) => {
+        expect(signedOutAnswer.parse(JSON.parse(a.text)).ended).toBeGreaterThanOrEqual(1);
+        expect((await send(x.otherDoctor, { method: "POST", path: "/api/session/activity", data: {} })).status).toBe(401);
+      },
     },
   },
 ];

@@ -133,7 +133,21 @@ const BODY_ROUTES: BodyRoute[] = [
       { label: "an unknown field", body: () => ({ role: "admin", disabled: true }) },
     ],
   },
-  ...(["disable", "enable", "reset"] as const).map(
+  {
+    name: "POST /api/session/activity",
+    path: () => "/api/session/activity",
+    hasId: false,
+    valid: () => ({}),
+    wrong: [unknownField],
+  },
+  {
+    name: "POST /api/account/sign-out-everywhere",
+    path: () => "/api/account/sign-out-everywhere",
+    hasId: false,
+    valid: () => ({}),
+    wrong: [unknownField],
+  },
+  ...(["disable", "enable", "reset", "sign-out"] as const).map(
     (action): BodyRoute => ({
       name: `POST /api/admin/staff/:id/${action}`,
       path: (_x, id) => `/api/admin/staff/${id}/${action}`,

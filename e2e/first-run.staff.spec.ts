@@ -108,7 +108,7 @@ async function doctorActor(playwright: Playwright, baseURL: string, password = D
   return signInStaff(playwright, baseURL, DOCTOR.email, password);
 }
 
-test("disabling a doctor ends their open event stream and their next request gets 401; enabling restores them", async ({ playwright, baseURL }) => {
+test("disabling a doctor ends their open event stream and their next request gets 401; once enabled they sign in again", async ({ playwright, baseURL }) => {
   const doctor = await doctorActor(playwright, baseURL ?? "");
   try {
     const created = await send(doctor, { method: "POST", path: "/api/consults", data: {} });
@@ -123,7 +123,11 @@ test("disabling a doctor ends their open event stream and their next request get
 
     await row(adminPage, DOCTOR.email).getByTestId("staff-enable").click();
     await expect(row(adminPage, DOCTOR.email)).toHaveAttribute("data-state", "active");
-    expect((await send(doctor, { method: "GET", path: `/api/consults/${consultId}` })).status).toBe(200);
+    // The sessions ended with the disabling; enabling the account does not revive them.
+    expect((await send(doctor, { method: "GET", path: `/api/consults/${consultId}` })).status).toBe(401);
+    const again = await doctorActor(playwright, baseURL ?? "");
+    expect((await send(again, { method: "GET", path: `/api/consults/${consultId}` })).status).toBe(200);
+    await dispose(again);
     await stream.close();
   } finally {
     await dispose(doctor);
@@ -150,6 +154,36 @@ test("a reset makes the old password and the doctor's sessions fail; the new lin
     await dispose(await doctorActor(playwright, baseURL ?? "", "a second long passphrase"));
   } finally {
     await dispose(before);
+  }
+});
+
+test("sign out everywhere, by the doctor on their account page and by an admin, ends every session at once", async ({ playwright, baseURL, browser }) => {
+  const password = "a second long passphrase";
+  const other = await doctorActor(playwright, baseURL ?? "", password);
+  const page = await newPage(browser);
+  try {
+    await page.goto("/sign-in");
+    await page.locator('input[name="email"]').fill(DOCTOR.email);
+    await page.locator('input[name="password"]').fill(password);
+    await page.locator('button[type="submit"]').click();
+    await expect(page).toHaveURL(/\/dashboard$/);
+    await page.getByTestId("account-link").click();
+    await expect(page.getByTestId("session-row")).not.toHaveCount(0);
+    expect((await send(other, { method: "POST", path: "/api/consults", data: {} })).status).toBe(201);
+    await page.getByTestId("sign-out-everywhere").click();
+    await expect(page).toHaveURL(/\/sign-in/);
+    expect((await send(other, { method: "POST", path: "/api/consults", data: {} })).status).toBe(401);
+
+    const again = await doctorActor(playwright, baseURL ?? "", password);
+    expect((await send(again, { method: "POST", path: "/api/consults", data: {} })).status).toBe(201);
+    await adminPage.reload(); // the doctor set a password since the admin's last look
+    await row(adminPage, DOCTOR.email).getByTestId("staff-sign-out").click();
+    await expect(adminPage.getByText(`session(s) of ${DOCTOR.email}`)).toBeVisible();
+    expect((await send(again, { method: "POST", path: "/api/consults", data: {} })).status).toBe(401);
+    await dispose(again);
+  } finally {
+    await page.context().close();
+    await dispose(other);
   }
 });
 

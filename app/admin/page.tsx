@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { pageUser } from "@/lib/server/pages";
 import { getDb } from "@/lib/server/db";
+import { clientSettings } from "@/lib/server/env";
 import { adminOverview } from "@/lib/server/admin";
 import { AppHeader } from "@/components/app-header";
 import { StaffPanel } from "@/components/admin/staff-panel";
@@ -14,7 +15,7 @@ export default async function AdminPage() {
   const { staff, events } = await adminOverview(await getDb());
   return (
     <>
-      <AppHeader name={user.name} home="/admin" />
+      <AppHeader name={user.name} home="/admin" idleMs={clientSettings().idleTimeoutMs} />
       <main className="mx-auto max-w-5xl space-y-6 px-4 py-8">
         <h1 className="text-2xl font-semibold">Clinic admin</h1>
         <section className="overflow-x-auto rounded-2xl border border-slate-200 bg-white">

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { pageUser } from "@/lib/server/pages";
 import { getDb } from "@/lib/server/db";
+import { clientSettings } from "@/lib/server/env";
 import { listDoctorConsults } from "@/lib/server/consults";
 import { AppHeader } from "@/components/app-header";
 import { NewConsultButton } from "@/components/new-consult-button";
@@ -42,7 +43,7 @@ export default async function DashboardPage() {
   const { upcoming, past } = await listDoctorConsults(await getDb(), user.id);
   return (
     <>
-      <AppHeader name={user.name} home="/dashboard" />
+      <AppHeader name={user.name} home="/dashboard" idleMs={clientSettings().idleTimeoutMs} />
       <main className="mx-auto max-w-5xl space-y-6 px-4 py-8">
         <div className="flex flex-wrap items-center justify-between gap-4">
           <div>

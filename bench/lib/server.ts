@@ -20,7 +20,8 @@ export async function startServer(port: number, env: Record<string, string>): Pr
   const preload = path.resolve("bench/lib/cpu-profile.mjs");
   const nodeOptions = prof ? { BENCH_CPU_PROF: path.resolve(prof), NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import=${preload}`.trim() } : {};
   const child: ChildProcess = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/start.ts"], {
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: "1", ...nodeOptions, ...env },
+    // API clients in a long run report no activity: keep idle logoff out of the figures.
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: "1", IDLE_TIMEOUT_MINUTES: "720", ...nodeOptions, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";

@@ -19,10 +19,12 @@ export function StaffPanel({ staff, me }: { staff: StaffView[]; me: string }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [shown, setShown] = useState<Shown>();
+  const [notice, setNotice] = useState<string>();
 
   async function act<T>(fn: () => Promise<T>, after?: (v: T) => void): Promise<boolean> {
     setBusy(true);
     setError(undefined);
+    setNotice(undefined);
     try {
       const v = await fn();
       after?.(v);
@@ -80,6 +82,7 @@ export function StaffPanel({ staff, me }: { staff: StaffView[]; me: string }) {
         </Button>
       </form>
       {error && <Alert>{error}</Alert>}
+      {notice && <Alert tone="info">{notice}</Alert>}
       {shown && (
         <Alert tone="info">
           <p className="mb-2">
@@ -125,6 +128,14 @@ export function StaffPanel({ staff, me }: { staff: StaffView[]; me: string }) {
                 )}
                 <Button data-testid="staff-reset" variant="secondary" disabled={busy} onClick={() => reset(s)} title="Their password and every session stop working; you get a new one-time link for them">
                   Reset
+                </Button>
+                <Button
+                  data-testid="staff-sign-out"
+                  variant="secondary"
+                  disabled={busy || s.state !== "active"}
+                  onClick={() => void act(() => adminApi.signOut(s.id), (r) => setNotice(`Ended ${r.ended} session(s) of ${s.email}.`))}
+                >
+                  Sign out everywhere
                 </Button>
                 <Button variant="secondary" disabled={busy || s.id === me} onClick={() => setRole(s, s.role === "admin" ? "doctor" : "admin")}>
                   {s.role === "admin" ? "Make doctor" : "Make admin"}

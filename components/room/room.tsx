@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { RoomSnapshot } from "@/lib/shared/api";
 import type { ClientSettings } from "@/lib/shared/settings";
+import { IdleLogoff } from "../idle-logoff";
 import type { CallSnapshot, CallState } from "@/lib/rtc/call";
 import { useRoom } from "@/lib/client/use-room";
 import { useCall, useSignalBus } from "@/lib/client/use-call";
@@ -172,6 +173,7 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
 
   return (
     <main className="mx-auto max-w-5xl space-y-5 px-4 py-6">
+      {isDoctor && <IdleLogoff idleMs={settings.idleTimeoutMs} />}
       <div className="flex flex-wrap items-center justify-between gap-3">
         <div>
           <h1 className="text-xl font-semibold">{isDoctor ? `Consult${patient ? ` with ${patient.displayName}` : ""}` : `Consult with ${snapshot.consult.doctorName}`}</h1>

@@ -1,6 +1,6 @@
 // The admin page's calls: staff accounts (lib/server/staff/accounts.ts behind /api/admin/staff).
 import { api } from "./api";
-import { staffAnswer, staffLinkAnswer, type StaffRole } from "@/lib/shared/staff";
+import { signedOutAnswer, staffAnswer, staffLinkAnswer, type StaffRole } from "@/lib/shared/staff";
 
 const at = (id: string, action: string) => `/api/admin/staff/${encodeURIComponent(id)}/${action}`;
 
@@ -10,4 +10,5 @@ export const adminApi = {
   enable: (id: string) => api.post(at(id, "enable"), {}, staffAnswer),
   reset: (id: string) => api.post(at(id, "reset"), {}, staffLinkAnswer),
   role: (id: string, role: StaffRole) => api.post(at(id, "role"), { role }, staffAnswer),
+  signOut: (id: string) => api.post(at(id, "sign-out"), {}, signedOutAnswer),
 };

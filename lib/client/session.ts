@@ -21,6 +21,22 @@ export async function joinWithInvite(token: string, name: string): Promise<SignI
   }
 }
 
-export async function signOutEverywhere(): Promise<void> {
+/** Ends this session on the server and clears the cookie. */
+export async function signOutHere(): Promise<void> {
   await signOut({ redirectTo: "/sign-in" });
+}
+
+/** Ends every session of this staff member on the server (other browsers are out at once), then this one's cookie. */
+export async function signOutEverywhere(): Promise<void> {
+  const r = await fetch("/api/account/sign-out-everywhere", { method: "POST", headers: { "content-type": "application/json" }, body: "{}", credentials: "same-origin" });
+  if (!r.ok && r.status !== 401) throw new Error(`sign-out answered ${r.status}`);
+  await signOut({ redirectTo: "/sign-in" });
+}
+
+/** Tells the server someone is using the page (idle logoff); false when the session is already over. */
+export async function reportActivity(): Promise<boolean> {
+  const r = await fetch("/api/session/activity", { method: "POST", headers: { "content-type": "application/json" }, body: "{}", credentials: "same-origin" });
+  if (r.status === 401) return false;
+  if (!r.ok) throw new Error(`activity report answered ${r.status}`);
+  return true;
 }

@@ -9,6 +9,7 @@ import { CallSession, type CallSnapshot } from "@/lib/rtc/call";
 import type { Quality } from "@/lib/rtc/quality";
 import type { DeviceKeys } from "@/lib/rtc/handshake";
 import { trustFor } from "./device-identity";
+import { callInProgress } from "./idle-logoff";
 import { ownerConsultKey, storeReceivedKey } from "./consult-keys";
 import { parseCallMessage, toSignal, type ChainHeadMessage } from "@/lib/rtc/messages";
 import { consultActions, signalOnUnload } from "./consults";
@@ -141,6 +142,11 @@ export function useCall({ consultId, userId, keys, other, initiator, settings, l
 
   // Connection quality every 2 s while a connection exists.
   const live = snapshot.state === "connected" || snapshot.state === "reconnecting";
+  // A call in progress keeps the doctor signed in (idle logoff counts it as activity).
+  useEffect(() => {
+    callInProgress.set(live);
+    return () => callInProgress.set(false);
+  }, [live]);
   useEffect(() => {
     if (!live) return;
     const timer = setInterval(() => {

@@ -42,6 +42,7 @@ export const rawEnvSchema = z.object({
   TRUST_ON_FIRST_USE: z.preprocess(empty, boolString.default(false)),
   TRUSTED_PROXIES: z.preprocess(empty, z.coerce.number().int().min(0).max(10).default(0)),
   DEMO_PASSWORD: z.preprocess(empty, z.string().min(8).default("parley-demo")),
+  IDLE_TIMEOUT_MINUTES: z.preprocess(empty, z.coerce.number().positive().max(720).default(15)),
   SMTP_URL: z.preprocess(empty, z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional()),
   SMTP_FROM: z.preprocess(empty, z.string().optional()),
 });
@@ -70,6 +71,8 @@ export type ServerEnv = {
   /** the demo accounts with their published password: only on a loopback HOST */
   seedDemo: boolean;
   demoPassword: string;
+  /** staff are signed out after this long without interaction, outside a call in progress */
+  idleTimeoutMs: number;
   /** staff links are also mailed when set */
   smtp: { url: string; from: string } | undefined;
 };
@@ -177,6 +180,7 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
     authSecret,
     seedDemo: e.SEED_DEMO ?? (embedded && loopback),
     demoPassword: e.DEMO_PASSWORD,
+    idleTimeoutMs: Math.round(e.IDLE_TIMEOUT_MINUTES * 60_000),
     smtp: e.SMTP_URL ? { url: e.SMTP_URL, from: e.SMTP_FROM ?? "Parley <parley@localhost>" } : undefined,
   };
 }
@@ -212,5 +216,6 @@ export function clientSettings(env: ServerEnv = getServerEnv()): ClientSettings 
     iceTransportPolicy: env.iceTransportPolicy,
     maxFileBytes: env.maxFileBytes,
     trustOnFirstUse: env.trustOnFirstUse,
+    idleTimeoutMs: env.idleTimeoutMs,
   };
 }

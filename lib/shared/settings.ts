@@ -18,6 +18,8 @@ export const clientSettingsSchema = z.object({
    * checked out before the people compared the call code; the room then says "not verified".
    */
   trustOnFirstUse: z.boolean(),
+  /** IDLE_TIMEOUT_MINUTES: staff are signed out after this long without interaction, outside a call */
+  idleTimeoutMs: z.number().positive(),
 });
 
 export type ClientSettings = z.infer<typeof clientSettingsSchema>;

@@ -46,4 +46,9 @@ export type LinkView = z.infer<typeof linkView>;
 export const staffAnswer = z.object({ staff: staffView });
 export const staffListAnswer = z.object({ staff: z.array(staffView) });
 /** A new staff member or a reset: the one-time link to show to the admin (and mailed, with SMTP_URL). */
+/** "Sign out everywhere": how many sessions ended. */
+export const signedOutAnswer = z.object({ ended: z.number().int() });
 export const staffLinkAnswer = z.object({ staff: staffView, link: linkView, mailed: z.boolean() });
+
+/** One of a staff member's live sessions, as their account page lists it. */
+export type SessionView = { id: string; method: string; createdAt: string; lastActiveAt: string; ip: string | null; userAgent: string | null; current: boolean };

@@ -3,14 +3,21 @@
 import { encode } from "next-auth/jwt";
 import { describe, expect, it } from "vitest";
 
-import { sessionUserIdFrom, usesSecureCookies } from "@/lib/server/auth/session";
+import { sessionFrom, usesSecureCookies } from "@/lib/server/auth/session";
 
 const SECRET = "unit-test-secret-0123456789-0123456789-abcdef";
 const USER = "0b6f8f3e-2c1a-4d5e-9f00-1234567890ab";
 
-async function cookieFor(opts: { secure?: boolean; maxAge?: number; secret?: string; sub?: string } = {}) {
+const SID = "5d7c0b1e-8a2f-4c3d-9e10-abcdefabcdef";
+
+/** The user id of a cookie, as authz reads it (with the session id checked below). */
+async function sessionUserIdFrom(headers: Headers, secret: string, now?: number): Promise<string | undefined> {
+  return (await sessionFrom(headers, secret, now))?.userId;
+}
+
+async function cookieFor(opts: { secure?: boolean; maxAge?: number; secret?: string; sub?: string; sid?: string } = {}) {
   const name = `${opts.secure ? "__Secure-" : ""}authjs.session-token`;
-  const token = await encode({ token: { sub: opts.sub ?? USER, name: "Dr. Test" }, secret: opts.secret ?? SECRET, salt: name, maxAge: opts.maxAge ?? 3600 });
+  const token = await encode({ token: { sub: opts.sub ?? USER, name: "Dr. Test", ...(opts.sid ? { sid: opts.sid } : {}) }, secret: opts.secret ?? SECRET, salt: name, maxAge: opts.maxAge ?? 3600 });
   return `other=1; ${name}=${token}`;
 }
 
@@ -45,5 +52,12 @@ describe("session cookie", () => {
     expect(usesSecureCookies(new Headers({ "x-forwarded-proto": "http" }), { AUTH_URL: "https://clinic.example" })).toBe(true);
     expect(usesSecureCookies(new Headers({ "x-forwarded-proto": "https" }), { AUTH_URL: "http://127.0.0.1:3000" })).toBe(false);
     expect(usesSecureCookies(new Headers(), {})).toBe(true);
+  });
+
+  it("carries the session id, from the first decode and from the cache; none in an older cookie", async () => {
+    const h = plain(await cookieFor({ sid: SID }));
+    expect(await sessionFrom(h, SECRET)).toEqual({ userId: USER, sessionId: SID });
+    expect(await sessionFrom(h, SECRET)).toEqual({ userId: USER, sessionId: SID });
+    expect(await sessionFrom(plain(await cookieFor()), SECRET)).toEqual({ userId: USER, sessionId: undefined });
   });
 });

@@ -1,6 +1,7 @@
 import "server-only";
-// next-auth (v5), JWT sessions. The token carries only the user id: every request re-reads the
-// user (lib/server/authz.ts), so roles, disabling and revocation never depend on a stale cookie.
+// next-auth (v5), JWT sessions. The token carries only the user id and the id of a Session row:
+// every request re-reads both (lib/server/authz.ts), so roles, disabling, signing out and
+// revocation never depend on a stale cookie.
 // Two credential providers: staff sign in with email and password; patients redeem an invite.
 import NextAuth, { CredentialsSignin } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
@@ -12,6 +13,14 @@ import { dummyHash, hashPassword, needsRehash, verifyPassword } from "./password
 import { requestIp } from "../net/request-ip";
 import { redeemInvite, InviteRefused } from "../guests";
 import { signInLimiter } from "./limiter";
+import { createSession, endSession } from "./sessions";
+
+declare module "next-auth" {
+  interface User {
+    /** the Session row made at sign-in (auth/sessions.ts) */
+    sid?: string;
+  }
+}
 
 class InviteSignInError extends CredentialsSignin {
   constructor(code: string) {
@@ -59,8 +68,11 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
           // An older hash (or weaker parameters): store the current one while the password is at hand.
           await db.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(password) } }).catch((err: unknown) => console.warn("[parley] rehashing a password:", (err as Error).message));
         }
-        await audit({ action: "auth.sign_in", actorUserId: user.id, detail: { method: "password" }, ip }, db);
-        return { id: user.id, name: user.name, email: user.email };
+        const sid = await db.$transaction(async (tx) => {
+          await audit({ action: "auth.sign_in", actorUserId: user.id, detail: { method: "password" }, ip }, tx);
+          return createSession(tx, { userId: user.id, method: "password", ip, userAgent: request.headers.get("user-agent") });
+        });
+        return { id: user.id, name: user.name, email: user.email, sid };
       },
     }),
     Credentials({
@@ -71,8 +83,11 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
         const parsed = guestJoinBody.safeParse({ token: raw.token, name: raw.name });
         if (!parsed.success) throw new InviteSignInError("invalid");
         try {
-          const guest = await redeemInvite(await getDb(), parsed.data.token, parsed.data.name, requestIp(request));
-          return { id: guest.userId, name: guest.name };
+          const db = await getDb();
+          const ip = requestIp(request);
+          const guest = await redeemInvite(db, parsed.data.token, parsed.data.name, ip);
+          const sid = await createSession(db, { userId: guest.userId, method: "invite", ip, userAgent: request.headers.get("user-agent") });
+          return { id: guest.userId, name: guest.name, sid };
         } catch (err) {
           if (err instanceof InviteRefused) throw new InviteSignInError(err.status);
           throw err;
@@ -80,7 +95,24 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       },
     }),
   ],
+  events: {
+    // "Sign out" ends the session on the server too: the cookie alone would stay valid until it expired.
+    async signOut(message) {
+      const token = "token" in message ? message.token : null;
+      const sid = typeof token?.sid === "string" ? token.sid : undefined;
+      if (!sid || !token?.sub) return;
+      const db = await getDb();
+      await db.$transaction(async (tx) => {
+        if (await endSession(tx, sid, "sign_out")) await audit({ action: "auth.sign_out", actorUserId: token.sub }, tx);
+      });
+    },
+  },
   callbacks: {
+    // The session id goes into the JWT once, at sign-in; authz checks its row on every request.
+    jwt({ token, user }) {
+      if (user && typeof user.sid === "string") token.sid = user.sid;
+      return token;
+    },
     session({ session, token }) {
       if (token.sub) session.user.id = token.sub;
       return session;

@@ -4,11 +4,15 @@ import "server-only";
 // checks the configuration, decrypts the JWT (HKDF + AES), then encrypts a fresh one whose cookie a
 // route handler throws away. Here the same cookie is decoded with the same function, salt and
 // secret, once per token: a token is immutable, so its decoded id is kept (in a bounded map) until
-// the token's own expiry, with the same 15 s clock tolerance. Nothing else about the user is taken
-// from the token: authz.ts re-reads the user and participant rows on every request as before.
+// the token's own expiry, with the same 15 s clock tolerance. Only the user id and the session id
+// (`sid`, the Session row: auth/sessions.ts) are taken from the token: authz.ts re-reads the
+// session, user and participant rows on every request.
 import { getToken } from "next-auth/jwt";
 
-type Decoded = { sub: string; exp: number };
+type Decoded = { sub: string; sid: string | undefined; exp: number };
+
+/** Who a session cookie says is calling. `sessionId` is undefined in a cookie from before sessions were recorded. */
+export type CookieSession = { userId: string; sessionId: string | undefined };
 
 const CACHE_MAX = 10_000;
 /** jose's default in Auth.js's decode() */
@@ -25,8 +29,8 @@ export function usesSecureCookies(headers: Headers, env: Record<string, string |
 
 const live = (d: Decoded, nowMs: number) => Math.floor(nowMs / 1000) - CLOCK_TOLERANCE_S < d.exp;
 
-/** The user id (`sub`) of a valid, unexpired session cookie in `headers`, else undefined. */
-export async function sessionUserIdFrom(headers: Headers, secret: string, now = Date.now()): Promise<string | undefined> {
+/** The user id (`sub`) and session id (`sid`) of a valid, unexpired session cookie in `headers`, else undefined. */
+export async function sessionFrom(headers: Headers, secret: string, now = Date.now()): Promise<CookieSession | undefined> {
   const cookie = headers.get("cookie");
   if (!cookie) return undefined;
   const req = { headers: new Headers({ cookie }) };
@@ -36,17 +40,18 @@ export async function sessionUserIdFrom(headers: Headers, secret: string, now = 
   const cache = (g.__parleySessionIds ??= new Map<string, Decoded>());
   const known = cache.get(token);
   if (known) {
-    if (live(known, now)) return known.sub;
+    if (live(known, now)) return { userId: known.sub, sessionId: known.sid };
     cache.delete(token);
     return undefined;
   }
   const payload = await getToken({ req, secret, secureCookie });
   if (!payload || typeof payload.sub !== "string" || !payload.sub) return undefined;
+  const sid = typeof payload.sid === "string" ? payload.sid : undefined;
   if (typeof payload.exp === "number") {
-    const decoded = { sub: payload.sub, exp: payload.exp };
+    const decoded = { sub: payload.sub, sid, exp: payload.exp };
     if (!live(decoded, now)) return undefined;
     if (cache.size >= CACHE_MAX) cache.clear();
     cache.set(token, decoded);
   }
-  return payload.sub;
+  return { userId: payload.sub, sessionId: sid };
 }

@@ -4,9 +4,9 @@ import "server-only";
 // second. Requests that arrive within a short window (a tenth of the poll interval, at most 200 ms)
 // share one query. Nothing is cached: each answer comes from a query that started after it was asked.
 import type { Db } from "../db";
-import { loadConsultAccessMany, type ConsultAccess } from "../authz";
+import { loadConsultAccessMany, type AccessKey, type ConsultAccess } from "../authz";
 
-type Waiting = { userId: string; consultId: string; resolve(a: ConsultAccess | undefined): void; reject(err: unknown): void };
+type Waiting = AccessKey & { resolve(a: ConsultAccess | undefined): void; reject(err: unknown): void };
 
 const MAX_BATCH = 200;
 const queues = new Map<Db, { waiting: Waiting[]; timer: ReturnType<typeof setTimeout> }>();
@@ -28,7 +28,7 @@ async function flush(db: Db, waiting: Waiting[]): Promise<void> {
 }
 
 /** The caller's current access, read by a query shared with other streams asking within `windowMs`. */
-export function recheckAccess(db: Db, userId: string, consultId: string, windowMs: number): Promise<ConsultAccess | undefined> {
+export function recheckAccess(db: Db, key: AccessKey, windowMs: number): Promise<ConsultAccess | undefined> {
   return new Promise((resolve, reject) => {
     let q = queues.get(db);
     if (!q) {
@@ -42,6 +42,6 @@ export function recheckAccess(db: Db, userId: string, consultId: string, windowM
       q = entry;
       queues.set(db, q);
     }
-    q.waiting.push({ userId, consultId, resolve, reject });
+    q.waiting.push({ ...key, resolve, reject });
   });
 }

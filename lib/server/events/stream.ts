@@ -65,6 +65,8 @@ export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array>
   const { db, signal } = opts;
   const consultId = opts.access.consult.id;
   const userId = opts.access.user.id;
+  // The session the stream was opened with: ending it (sign-out, idle, an admin) closes the stream.
+  const sessionId = opts.access.user.sessionId;
   const pollMs = opts.pollMs ?? POLL_MS;
   const heartbeatMs = opts.heartbeatMs ?? HEARTBEAT_MS;
   const maxMs = opts.maxMs ?? MAX_STREAM_MS;
@@ -104,7 +106,7 @@ export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array>
       let generation = 0;
       const recheck = async () => {
         generation++;
-        const fresh = await loadConsultAccess(db, userId, consultId);
+        const fresh = await loadConsultAccess(db, userId, consultId, sessionId);
         lastCheck = Date.now();
         if (fresh) access = fresh;
         return fresh !== undefined;
@@ -117,7 +119,7 @@ export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array>
       const startPeriodicCheck = () => {
         const asked = generation;
         lastCheck = Date.now();
-        periodic = recheckAccess(db, userId, consultId, recheckWindowMs(pollMs)).then(
+        periodic = recheckAccess(db, { userId, consultId, sessionId }, recheckWindowMs(pollMs)).then(
           (fresh) => {
             periodic = undefined;
             if (asked !== generation) return;

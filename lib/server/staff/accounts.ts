@@ -9,12 +9,13 @@ import type { Tx } from "../events/log";
 import { audit } from "../audit";
 import { ApiError } from "../errors";
 import { hashPassword } from "../auth/password";
+import { endUserSessions } from "../auth/sessions";
 import { newPasswordProblem } from "../auth/password-policy";
 import { consumeLink, findLink, issueLink, linkUrl, LINK_STATUS_TEXT, type LinkPurpose } from "./links";
 import type { LinkView, StaffRole, StaffState, StaffView } from "@/lib/shared/staff";
 
 /** Who acts: an admin signed in at /admin, or someone with shell access to the server (`npm run admin`). */
-export type StaffActor = { userId: string | null; ip?: string | undefined; via: "admin" | "cli" };
+export type StaffActor = { userId: string | null; ip?: string | undefined; via: "admin" | "cli" | "self" };
 
 type StaffRow = { id: string; name: string; email: string | null; role: string; passwordHash: string | null; disabledAt: Date | null; createdAt: Date };
 
@@ -95,7 +96,8 @@ export async function disableStaff(db: Db, actor: StaffActor, id: string): Promi
     if (u.disabledAt) return view(u);
     await keepAnAdmin(tx, u);
     const updated = await tx.user.update({ where: { id }, data: { disabledAt: new Date() }, select: STAFF_SELECT });
-    await audit({ action: "staff.disabled", ...actorFields(actor), subjectUserId: id, detail: via(actor) }, tx);
+    const sessions = await endUserSessions(tx, id, "disabled");
+    await audit({ action: "staff.disabled", ...actorFields(actor), subjectUserId: id, detail: { sessionsEnded: sessions, ...via(actor) } }, tx);
     return view(updated);
   });
 }
@@ -119,8 +121,9 @@ export async function resetStaff(db: Db, actor: StaffActor, id: string, origin: 
   return db.$transaction(async (tx) => {
     await loadStaff(tx, id);
     const u = await tx.user.update({ where: { id }, data: { passwordHash: null, passwordChangedAt: new Date() }, select: STAFF_SELECT });
+    const sessions = await endUserSessions(tx, id, "reset");
     const link = await issueLink(tx, "password", { userId: id, createdById: actor.userId });
-    await audit({ action: "staff.reset", ...actorFields(actor), subjectUserId: id, detail: via(actor) }, tx);
+    await audit({ action: "staff.reset", ...actorFields(actor), subjectUserId: id, detail: { sessionsEnded: sessions, ...via(actor) } }, tx);
     await audit({ action: "staff.link_issued", ...actorFields(actor), subjectUserId: id, detail: { purpose: "password", ...via(actor) } }, tx);
     return { staff: view(u), link: linkView(origin, "password", link) };
   });
@@ -134,6 +137,16 @@ export async function changeStaffRole(db: Db, actor: StaffActor, id: string, rol
     const updated = await tx.user.update({ where: { id }, data: { role }, select: STAFF_SELECT });
     await audit({ action: "staff.role_changed", ...actorFields(actor), subjectUserId: id, detail: { from: u.role, to: role, ...via(actor) } }, tx);
     return view(updated);
+  });
+}
+
+/** Ends every session of a staff member ("sign out everywhere": by an admin, or by themselves). */
+export async function endStaffSessions(db: Db, actor: StaffActor, id: string): Promise<number> {
+  return db.$transaction(async (tx) => {
+    await loadStaff(tx, id);
+    const count = await endUserSessions(tx, id, actor.userId === id ? "everywhere" : "admin");
+    await audit({ action: "staff.sessions_ended", ...actorFields(actor), subjectUserId: id, detail: { count, ...via(actor) } }, tx);
+    return count;
   });
 }
 

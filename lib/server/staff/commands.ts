@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { Db } from "../db";
 import { ApiError } from "../errors";
 import { getServerEnv } from "../env";
-import { changeStaffRole, createStaffMember, disableStaff, enableStaff, findStaffByEmail, issueSetupLink, listStaff, resetStaff, type StaffActor } from "./accounts";
+import { changeStaffRole, createStaffMember, disableStaff, enableStaff, endStaffSessions, findStaffByEmail, issueSetupLink, listStaff, resetStaff, type StaffActor } from "./accounts";
 import { configuredOrigin } from "./origin";
 import { createStaffBody, staffEmail, staffRole } from "@/lib/shared/staff";
 
@@ -19,6 +19,7 @@ export const USAGE = `Usage: npm run admin -- <command>
   enable <email>                      enable a disabled account
   reset <email>                       new one-time password link; the old password and sessions stop working
   role <email> <doctor|admin>         change a staff member's role
+  sign-out <email>                    end every session of the account (it stays enabled)
 
 The last active admin cannot be disabled or demoted. Every command is audited (actor: command line).`;
 
@@ -62,10 +63,12 @@ export async function runCommand(db: Db, argv: string[]): Promise<CommandAnswer>
       case "disable":
       case "enable":
       case "reset":
-      case "role": {
+      case "role":
+      case "sign-out": {
         const email = parse(staffEmail, arg(argv, 1, "the email"), "Not an email");
         const target = await findStaffByEmail(db, email);
         if (command === "disable") return { ok: true, output: `Disabled ${(await disableStaff(db, CLI, target.id)).email}.` };
+        if (command === "sign-out") return { ok: true, output: `Ended ${await endStaffSessions(db, CLI, target.id)} session(s) of ${target.email}.` };
         if (command === "enable") return { ok: true, output: `Enabled ${(await enableStaff(db, CLI, target.id)).email}.` };
         if (command === "role") {
           const role = parse(staffRole, arg(argv, 2, "the role"), "The role is doctor or admin");
