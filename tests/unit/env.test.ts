@@ -50,6 +50,8 @@ describe("defaults (TEST-CONTRACT)", () => {
     expect(env.iceTransportPolicy).toBe("all");
     expect(env.seedDemo).toBe(true);
     expect(env.demoPassword).toBe("parley-demo");
+    expect(env.idleTimeoutMs).toBe(15 * 60_000);
+    expect(env.smtp).toBeUndefined();
   });
 
   it("DATA_DIR defaults to .data, resolved against the working directory", () => {
@@ -103,9 +105,14 @@ describe("explicit values", () => {
         ICE_TRANSPORT_POLICY: "relay",
         DEMO_PASSWORD: "another-password",
         TRUST_ON_FIRST_USE: "true",
+        IDLE_TIMEOUT_MINUTES: "0.5",
+        SMTP_URL: "smtp://user:pw@mail.example.org:587",
+        SMTP_FROM: "Clinic <parley@example.org>",
       }),
     );
     expect(env.port).toBe(8080);
+    expect(env.idleTimeoutMs).toBe(30_000);
+    expect(env.smtp).toEqual({ url: "smtp://user:pw@mail.example.org:587", from: "Clinic <parley@example.org>" });
     expect(env.host).toBe("0.0.0.0");
     expect(env.publicUrl).toBe("https://parley.example.org"); // trailing slash dropped
     expect(env.databaseUrl).toBe(PG);
@@ -121,6 +128,7 @@ describe("explicit values", () => {
       iceTransportPolicy: "relay",
       maxFileBytes: 1048576,
       trustOnFirstUse: true,
+      idleTimeoutMs: 30_000,
     });
     // Chat waits for the compared call code unless the clinic says otherwise.
     expect(parseServerEnv(server({})).trustOnFirstUse).toBe(false);
@@ -172,6 +180,9 @@ describe("invalid values name the variable", () => {
     ["PUBLIC_URL", "not a url"],
     ["PUBLIC_URL", "ftp://files.example.org"],
     ["SEED_DEMO", "maybe"],
+    ["IDLE_TIMEOUT_MINUTES", "0"],
+    ["IDLE_TIMEOUT_MINUTES", "never"],
+    ["SMTP_URL", "mail.example.org"],
     ["S3_FORCE_PATH_STYLE", "perhaps"],
     ["TURN_SECRET", "short"],
     ["DEMO_PASSWORD", "short"],
