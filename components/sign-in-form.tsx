@@ -9,6 +9,7 @@ import { useSubmit } from "./ui/use-submit";
 const MESSAGES: Record<string, string> = {
   network: "Could not reach the server. Check your connection and try again.",
   credentials: "That email and password do not match an active staff account. Check them and try again.",
+  throttled: "Too many failed attempts for this account or network: wait a minute before trying your password again. A passkey works at once.",
 };
 
 export function SignInForm({ next }: { next?: string | undefined }) {

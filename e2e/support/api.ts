@@ -56,13 +56,13 @@ export class SignInRefused extends Error {
  * `{ url }` instead of a 302; a refused sign-in points at the error page (`?error=…&code=…`).
  * Returns the session's user, read back from /api/auth/session.
  */
-async function credentialsSignIn(request: APIRequestContext, provider: "staff" | "invite", fields: Record<string, string>) {
+async function credentialsSignIn(request: APIRequestContext, provider: "staff" | "invite", fields: Record<string, string>, headers: Record<string, string> = {}) {
   const csrf = await request.get("/api/auth/csrf");
   expect(csrf.status(), "GET /api/auth/csrf").toBe(200);
   const { csrfToken } = csrfAnswer.parse(await csrf.json());
   const res = await request.post(`/api/auth/callback/${provider}`, {
     form: { ...fields, csrfToken, callbackUrl: "/" },
-    headers: { "X-Auth-Return-Redirect": "1" },
+    headers: { "X-Auth-Return-Redirect": "1", ...headers },
     maxRedirects: 0,
   });
   const text = await res.text();
@@ -75,11 +75,11 @@ async function credentialsSignIn(request: APIRequestContext, provider: "staff" |
   return { id: session.user.id, name: session.user.name ?? "" };
 }
 
-/** A doctor or admin, signed in with email and password. */
-export async function signInStaff(playwright: Playwright, baseURL: string, email: string, password = DEMO_PASSWORD, label = email): Promise<Actor> {
+/** A doctor or admin, signed in with email and password (`headers`: e.g. a proxy's X-Forwarded-For). */
+export async function signInStaff(playwright: Playwright, baseURL: string, email: string, password = DEMO_PASSWORD, label = email, headers: Record<string, string> = {}): Promise<Actor> {
   const request = await playwright.request.newContext({ baseURL });
   try {
-    return { label, baseURL, request, user: await credentialsSignIn(request, "staff", { email, password }) };
+    return { label, baseURL, request, user: await credentialsSignIn(request, "staff", { email, password }, headers) };
   } catch (err) {
     await request.dispose();
     throw err;

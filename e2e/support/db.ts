@@ -112,6 +112,15 @@ export class TestDb {
     return { counts: await this.counts(consultIds), digest: await this.digest(consultIds) };
   }
 
+  /** The latest audit rows of an action whose detail names this email (sign-in attempts). */
+  async signInAudit(email: string, action: string): Promise<{ ip: string | null }[]> {
+    const { rows } = await this.client.query<{ ip: string | null }>(
+      `SELECT "ip" FROM "AuditEvent" WHERE "action" = $1 AND "detail"->>'email' = $2 ORDER BY "id" DESC`,
+      [action, email],
+    );
+    return rows;
+  }
+
   /** Convenience for a scoped count in one table (e.g. events of one consult). */
   async eventsOf(consultId: string): Promise<number> {
     const { rows } = await this.client.query<{ n: string }>(`SELECT count(*) AS n FROM "Event" WHERE "consultId" = $1::uuid`, [consultId]);

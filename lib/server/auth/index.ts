@@ -9,10 +9,9 @@ import { guestJoinBody, staffSignInBody } from "@/lib/shared/api";
 import { getDb } from "../db";
 import { getServerEnv } from "../env";
 import { audit } from "../audit";
-import { dummyHash, hashPassword, needsRehash, verifyPassword } from "./password";
 import { requestIp } from "../net/request-ip";
 import { redeemInvite, InviteRefused } from "../guests";
-import { signInLimiter } from "./limiter";
+import { passwordSignIn } from "./staff-sign-in";
 import { createSession, endSession } from "./sessions";
 
 declare module "next-auth" {
@@ -22,7 +21,8 @@ declare module "next-auth" {
   }
 }
 
-class InviteSignInError extends CredentialsSignin {
+/** A refusal the sign-in page explains (`code` reaches the browser: throttled, or an invite's status). */
+class CodedSignInError extends CredentialsSignin {
   constructor(code: string) {
     super();
     this.code = code;
@@ -49,30 +49,12 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       async authorize(raw, request) {
         const parsed = staffSignInBody.safeParse(raw);
         if (!parsed.success) return null;
-        const { email, password } = parsed.data;
-        const ip = requestIp(request);
-        const db = await getDb();
-        if (!signInLimiter.allow(email)) {
-          await audit({ action: "auth.sign_in_throttled", detail: { email }, ip }, db);
+        const r = await passwordSignIn(await getDb(), parsed.data, { ip: requestIp(request), userAgent: request.headers.get("user-agent") });
+        if (!r.ok) {
+          if (r.code === "throttled") throw new CodedSignInError("throttled");
           return null;
         }
-        const user = await db.user.findUnique({ where: { email } });
-        const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
-        if (!user || !ok || user.disabledAt || user.role === "patient") {
-          signInLimiter.fail(email);
-          await audit({ action: "auth.sign_in_failed", actorUserId: user?.id, detail: { email }, ip }, db);
-          return null;
-        }
-        signInLimiter.reset(email);
-        if (user.passwordHash && needsRehash(user.passwordHash)) {
-          // An older hash (or weaker parameters): store the current one while the password is at hand.
-          await db.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(password) } }).catch((err: unknown) => console.warn("[parley] rehashing a password:", (err as Error).message));
-        }
-        const sid = await db.$transaction(async (tx) => {
-          await audit({ action: "auth.sign_in", actorUserId: user.id, detail: { method: "password" }, ip }, tx);
-          return createSession(tx, { userId: user.id, method: "password", ip, userAgent: request.headers.get("user-agent") });
-        });
-        return { id: user.id, name: user.name, email: user.email, sid };
+        return { ...r.user, sid: r.sid };
       },
     }),
     Credentials({
@@ -81,7 +63,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       credentials: { token: { type: "text" }, name: { type: "text" } },
       async authorize(raw, request) {
         const parsed = guestJoinBody.safeParse({ token: raw.token, name: raw.name });
-        if (!parsed.success) throw new InviteSignInError("invalid");
+        if (!parsed.success) throw new CodedSignInError("invalid");
         try {
           const db = await getDb();
           const ip = requestIp(request);
@@ -89,7 +71,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
           const sid = await createSession(db, { userId: guest.userId, method: "invite", ip, userAgent: request.headers.get("user-agent") });
           return { id: guest.userId, name: guest.name, sid };
         } catch (err) {
-          if (err instanceof InviteRefused) throw new InviteSignInError(err.status);
+          if (err instanceof InviteRefused) throw new CodedSignInError(err.status);
           throw err;
         }
       },

@@ -1,0 +1,47 @@
+import "server-only";
+// A staff member signs in with email and password: throttled per account and per address
+// (throttle.ts) before the password is checked, verified against a dummy hash for unknown emails
+// (no timing oracle), rehashed when the stored hash is older than the current setting, audited,
+// and made into a Session row.
+import type { Db } from "../db";
+import { audit } from "../audit";
+import { dummyHash, hashPassword, needsRehash, verifyPassword } from "./password";
+import { clearOnSuccess, recordFailure, throttleWaitMs } from "./throttle";
+import { createSession } from "./sessions";
+
+export type PasswordSignIn =
+  | { ok: true; user: { id: string; name: string; email: string | null }; sid: string }
+  | { ok: false; code: "credentials" | "throttled"; waitMs?: number };
+
+export async function passwordSignIn(
+  db: Db,
+  input: { email: string; password: string },
+  client: { ip: string | undefined; userAgent: string | null },
+): Promise<PasswordSignIn> {
+  const { email, password } = input;
+  const keys = { account: email, address: client.ip };
+  const waitMs = await throttleWaitMs(db, keys);
+  if (waitMs > 0) {
+    await audit({ action: "auth.sign_in_throttled", detail: { email, waitMs }, ip: client.ip }, db);
+    return { ok: false, code: "throttled", waitMs };
+  }
+  const user = await db.user.findUnique({ where: { email } });
+  const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
+  if (!user || !ok || user.disabledAt || user.role === "patient") {
+    await recordFailure(db, keys);
+    await audit({ action: "auth.sign_in_failed", actorUserId: user?.id, subjectUserId: user?.id, detail: { email, method: "password" }, ip: client.ip }, db);
+    return { ok: false, code: "credentials" };
+  }
+  await clearOnSuccess(db, keys);
+  if (user.passwordHash && needsRehash(user.passwordHash)) {
+    // An older hash (or weaker parameters): store the current one while the password is at hand.
+    await db.user
+      .update({ where: { id: user.id }, data: { passwordHash: await hashPassword(password) } })
+      .catch((err: unknown) => console.warn("[parley] rehashing a password:", (err as Error).message));
+  }
+  const sid = await db.$transaction(async (tx) => {
+    await audit({ action: "auth.sign_in", actorUserId: user.id, subjectUserId: user.id, detail: { method: "password" }, ip: client.ip }, tx);
+    return createSession(tx, { userId: user.id, method: "password", ip: client.ip, userAgent: client.userAgent });
+  });
+  return { ok: true, user: { id: user.id, name: user.name, email: user.email }, sid };
+}
