@@ -11,6 +11,12 @@
 //   staff     http://127.0.0.1:3104  a clinic's first run: embedded default with SEED_DEMO=false, its
 //                                    log kept in <data>/server.log for the setup link (e2e/*.staff.spec.ts)
 //   idle      http://127.0.0.1:3105  embedded default with IDLE_TIMEOUT_MINUTES=0.25 (e2e/*.idle.spec.ts)
+//   mfa       http://localhost:3106  a clinic that requires second factors (STAFF_MFA=required) behind one
+//                                    proxy (TRUSTED_PROXIES=1: the specs send X-Forwarded-For) (e2e/*.mfa.spec.ts)
+// The staff and mfa servers are reached as localhost: passkeys need a domain (WebAuthn refuses an IP
+// address as the relying party), and localhost is a secure context like 127.0.0.1.
+// The servers on PostgreSQL run with STAFF_MFA=optional (the default there is required): their
+// specs sign staff in with a password alone.
 // `npm test` runs this inside scripts/netns.sh with a throwaway PostgreSQL and Ceph RGW, and first
 // prepares the RGW bucket (`npm run s3:setup`: CORS for the pg and tofu origins). By hand:
 //   TEST_DATABASE_URL=postgresql://… [TEST_S3_ENDPOINT=… TEST_S3_BUCKET=… …] bash scripts/netns.sh npx playwright test
@@ -25,6 +31,7 @@ const TOFU_PORT = 3102;
 const RELAY_PORT = 3103;
 const STAFF_PORT = 3104;
 const IDLE_PORT = 3105;
+const MFA_PORT = 3106;
 const turnUrls = process.env.TEST_TURN_URLS;
 const databaseUrl = process.env.TEST_DATABASE_URL;
 // Each `npm test` run keeps its servers' data in its own run folder, so runs never share state.
@@ -41,7 +48,7 @@ const noS3 = Object.fromEntries(S3_NAMES.map((n) => [n, ""]));
 const testS3 = process.env.TEST_S3_ENDPOINT ? Object.fromEntries(S3_NAMES.map((n) => [n, process.env[`TEST_${n}`] ?? ""])) : noS3;
 
 type WebServer = Extract<NonNullable<PlaywrightTestConfig["webServer"]>, unknown[]>[number];
-const server = (name: string, port: number, dataDir: string, env: Record<string, string>, opts: { log?: boolean } = {}): WebServer => ({
+const server = (name: string, port: number, dataDir: string, env: Record<string, string>, opts: { log?: boolean; host?: string } = {}): WebServer => ({
   name,
   // Fresh data every run. Without a DATABASE_URL of its own, `env -u` keeps a developer's away.
   // With `log`, the output is also kept in <dataDir>/server.log for the specs to read.
@@ -55,7 +62,7 @@ const server = (name: string, port: number, dataDir: string, env: Record<string,
   env: {
     PORT: String(port),
     HOST: "127.0.0.1",
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    PUBLIC_URL: `http://${opts.host ?? "127.0.0.1"}:${port}`,
     DATA_DIR: dataDir,
     NEXT_TELEMETRY_DISABLED: "1",
     ...noS3,
@@ -69,18 +76,19 @@ const webServer: WebServer[] = [];
 if (databaseUrl) {
   webServer.push(
     server("postgres", PG_PORT, `${dataRoot}/app-pg`, {
+      STAFF_MFA: "optional",
       DATABASE_URL: databaseUrl,
       AUTH_SECRET,
       SEED_DEMO: "true",
       ...testS3,
     }),
     // A clinic that allows trust on first use: a second instance on the same database and store.
-    server("tofu", TOFU_PORT, `${dataRoot}/app-tofu`, { DATABASE_URL: databaseUrl, AUTH_SECRET, TRUST_ON_FIRST_USE: "true", ...testS3 }),
+    server("tofu", TOFU_PORT, `${dataRoot}/app-tofu`, { STAFF_MFA: "optional", DATABASE_URL: databaseUrl, AUTH_SECRET, TRUST_ON_FIRST_USE: "true", ...testS3 }),
   );
   if (turnUrls) {
     // A clinic behind a strict firewall: every call relayed by TURN (scripts/turn.sh).
     webServer.push(
-      server("relay", RELAY_PORT, `${dataRoot}/app-relay`, { DATABASE_URL: databaseUrl, AUTH_SECRET, TURN_URLS: turnUrls, TURN_SECRET: process.env.TEST_TURN_SECRET ?? "", ICE_TRANSPORT_POLICY: "relay" }),
+      server("relay", RELAY_PORT, `${dataRoot}/app-relay`, { STAFF_MFA: "optional", DATABASE_URL: databaseUrl, AUTH_SECRET, TURN_URLS: turnUrls, TURN_SECRET: process.env.TEST_TURN_SECRET ?? "", ICE_TRANSPORT_POLICY: "relay" }),
     );
   } else {
     console.warn("playwright: TEST_TURN_URLS is unset (no coturn), so the relay-only call tests do not run");
@@ -94,9 +102,10 @@ if (databaseUrl) {
 webServer.push(server("embedded", EMBEDDED_PORT, `${dataRoot}/app-embedded`, {}));
 // A clinic's first run, on the embedded default with nothing seeded.
 const STAFF_DATA_DIR = `${dataRoot}/app-staff`;
-webServer.push(server("staff", STAFF_PORT, STAFF_DATA_DIR, { SEED_DEMO: "false" }, { log: true }));
+webServer.push(server("staff", STAFF_PORT, STAFF_DATA_DIR, { SEED_DEMO: "false" }, { log: true, host: "localhost" }));
 // Automatic logoff, with the timeout shortened to 15 s.
 webServer.push(server("idle", IDLE_PORT, `${dataRoot}/app-idle`, { IDLE_TIMEOUT_MINUTES: "0.25" }));
+webServer.push(server("mfa", MFA_PORT, `${dataRoot}/app-mfa`, { STAFF_MFA: "required", TRUSTED_PROXIES: "1" }, { host: "localhost" }));
 
 export default defineConfig({
   testDir: "e2e",
@@ -120,13 +129,14 @@ export default defineConfig({
   projects: [
     ...(databaseUrl
       ? [
-          { name: "pg", testIgnore: /\.(embedded|tofu|relay|staff|idle)\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${PG_PORT}` } },
+          { name: "pg", testIgnore: /\.(embedded|tofu|relay|staff|idle|mfa)\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${PG_PORT}` } },
           { name: "tofu", testMatch: /\.tofu\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${TOFU_PORT}` } },
           ...(turnUrls ? [{ name: "relay", testMatch: /\.relay\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${RELAY_PORT}` } }] : []),
         ]
       : []),
     { name: "embedded", testMatch: /\.embedded\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${EMBEDDED_PORT}` } },
-    { name: "staff", testMatch: /\.staff\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${STAFF_PORT}` } },
+    { name: "staff", testMatch: /\.staff\.spec\.ts$/, use: { baseURL: `http://localhost:${STAFF_PORT}` } },
+    { name: "mfa", testMatch: /\.mfa\.spec\.ts$/, use: { baseURL: `http://localhost:${MFA_PORT}` } },
     { name: "idle", testMatch: /\.idle\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${IDLE_PORT}` } },
   ],
   webServer,

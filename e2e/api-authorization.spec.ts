@@ -22,6 +22,8 @@ import {
   roomSnapshot,
 } from "../lib/shared/api";
 import { signedOutAnswer, staffAnswer, staffLinkAnswer, staffListAnswer } from "../lib/shared/staff";
+import { factorsView, passkeyOptionsAnswer, recoveryCodesAnswer, totpStartAnswer } from "../lib/shared/factors";
+import { totpCode } from "./support/authenticators";
 import { newIdentityKey, sealedMessageBody } from "./support/keys";
 import {
   admit,
@@ -34,6 +36,7 @@ import {
   EventStream,
   expectApiError,
   getSnapshot,
+  halfSignedInDoctor,
   inviteTokenOf,
   newInvite,
   okJson,
@@ -77,6 +80,9 @@ type World = {
   foreignPatientPid: string;
   /** an upload by the admitted patient: one part of 100 bytes is in the store, not yet completed */
   file: { id: string; etag: string };
+  /** a doctor who typed the password but not yet the code from their authenticator app */
+  halfSignedIn: Actor;
+  halfSecret: string;
   /** a doctor account the admin routes act on */
   staffTarget: { id: string; email: string };
   /** what no refused answer may contain: names and ids of the consult's people and invites */
@@ -85,6 +91,8 @@ type World = {
 
 let w: World;
 let pendingInviteToken: string | undefined;
+/** the other doctor's authenticator app, started by an allowed call and confirmed by the next */
+let otherSecret = "";
 
 const CROSS_SITE = { origin: "https://evil.example", "sec-fetch-site": "cross-site" };
 
@@ -99,6 +107,7 @@ type CallerKey =
   | "owner"
   | "crossSiteOwner"
   | "crossSiteAdmin"
+  | "halfSignedIn"
   | "disabledDoctor";
 type Caller = { title: string; pick: (x: World) => { actor: Actor; headers?: Record<string, string> } };
 
@@ -115,13 +124,14 @@ const CALLERS: Record<CallerKey, Caller> = {
   crossSiteOwner: { title: "the owner doctor, from a cross-site page", pick: (x) => ({ actor: x.doctor, headers: CROSS_SITE }) },
   crossSiteAdmin: { title: "the clinic admin, from a cross-site page", pick: (x) => ({ actor: x.admin, headers: CROSS_SITE }) },
   disabledDoctor: { title: "a doctor disabled after signing in", pick: (x) => ({ actor: x.disabledDoctor }) },
+  halfSignedIn: { title: "a doctor who has not entered the second factor yet", pick: (x) => ({ actor: x.halfSignedIn }) },
 };
 
-type Refusal = 401 | 403 | 404;
-const CODE: Record<Refusal, string> = { 401: "unauthenticated", 403: "forbidden", 404: "not_found" };
+type Refusal = 401 | 403 | 404 | 409;
+const CODE: Record<Refusal, string> = { 401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict" };
 
 /** People with no part in the consult: a consult they are not in is "not found", never "forbidden". */
-const OUTSIDERS = { anonymous: 401, disabledDoctor: 401, foreignPatient: 404, otherDoctor: 404, admin: 404, revokedPatient: 404 } as const satisfies Partial<Record<CallerKey, Refusal>>;
+const OUTSIDERS = { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, foreignPatient: 404, otherDoctor: 404, admin: 404, revokedPatient: 404 } as const satisfies Partial<Record<CallerKey, Refusal>>;
 /** Participants who are not the owner, on owner-only routes. */
 const NOT_OWNER = { waitingPatient: 403, admittedPatient: 403 } as const satisfies Partial<Record<CallerKey, Refusal>>;
 
@@ -140,6 +150,7 @@ const ok = z.object({ ok: z.literal(true) });
 const NOT_ADMIN = {
   anonymous: 401,
   disabledDoctor: 401,
+  halfSignedIn: 401,
   owner: 403,
   otherDoctor: 403,
   admittedPatient: 403,
@@ -190,8 +201,72 @@ const ROUTES: RouteSpec[] = [
   {
     name: "POST /api/session/activity",
     call: () => ({ method: "POST", path: "/api/session/activity", data: {} }),
-    refused: { anonymous: 401, disabledDoctor: 401, crossSiteOwner: 403 },
+    refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, crossSiteOwner: 403 },
     allowed: { caller: "owner", status: 200 },
+  },
+  // Second factors. The passkey ceremony itself needs a browser's authenticator (e2e/*.staff and
+  // *.mfa specs); here the passkey routes' allowed call gets as far as its own check.
+  {
+    name: "POST /api/session/passkey-options",
+    call: () => ({ method: "POST", path: "/api/session/passkey-options", data: {} }),
+    refused: { crossSiteOwner: 403 },
+    allowed: { caller: "anonymous", status: 200, check: (a) => void passkeyOptionsAnswer.parse(JSON.parse(a.text)) },
+  },
+  {
+    name: "POST /api/session/second-factor",
+    call: (x) => ({ method: "POST", path: "/api/session/second-factor", data: { code: totpCode(x.halfSecret, Date.now() + 30_000) } }),
+    // only a sign-in that waits for a second factor has one to give
+    refused: { anonymous: 401, disabledDoctor: 401, owner: 409, admin: 409, admittedPatient: 409, crossSiteOwner: 403 },
+    allowed: {
+      caller: "halfSignedIn",
+      status: 200,
+      check: async (_a, x) => expect((await send(x.halfSignedIn, { method: "POST", path: "/api/session/activity", data: {} })).status).toBe(200),
+    },
+  },
+  {
+    name: "GET /api/account/factors",
+    call: () => ({ method: "GET", path: "/api/account/factors" }),
+    refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, admittedPatient: 403, waitingPatient: 403, foreignPatient: 403 },
+    allowed: { caller: "owner", status: 200, check: (a) => void factorsView.parse(JSON.parse(a.text)) },
+  },
+  {
+    name: "POST /api/account/passkeys/options",
+    call: () => ({ method: "POST", path: "/api/account/passkeys/options", data: {} }),
+    refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, admittedPatient: 403, waitingPatient: 403, crossSiteOwner: 403 },
+    allowed: { caller: "owner", status: 200, check: (a) => void passkeyOptionsAnswer.parse(JSON.parse(a.text)) },
+  },
+  {
+    name: "POST /api/account/passkeys",
+    call: () => ({ method: "POST", path: "/api/account/passkeys", data: { challengeId: crypto.randomUUID(), response: { id: "x", type: "public-key" }, name: "Probe" } }),
+    refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, admittedPatient: 403, waitingPatient: 403, crossSiteOwner: 403 },
+    // past authorization: an unknown challenge is refused as expired
+    allowed: { caller: "owner", status: 410 },
+  },
+  {
+    name: "DELETE /api/account/passkeys/:id",
+    call: () => ({ method: "DELETE", path: `/api/account/passkeys/${crypto.randomUUID()}` }),
+    refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, admittedPatient: 403, waitingPatient: 403, crossSiteOwner: 403 },
+    // past authorization: a passkey that is not the caller's is not found
+    allowed: { caller: "owner", status: 404, check: (a) => expect(expectApiError(a).message).toBe("No such passkey") },
+  },
+  {
+    // the other doctor's: the demo doctor must keep signing in with a password alone in later specs
+    name: "POST /api/account/totp",
+    call: () => ({ method: "POST", path: "/api/account/totp", data: {} }),
+    refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, admittedPatient: 403, waitingPatient: 403, crossSiteOwner: 403 },
+    allowed: { caller: "otherDoctor", status: 201, check: (a) => void (otherSecret = totpStartAnswer.parse(JSON.parse(a.text)).secret) },
+  },
+  {
+    name: "POST /api/account/totp/confirm",
+    call: () => ({ method: "POST", path: "/api/account/totp/confirm", data: { code: totpCode(otherSecret) } }),
+    refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, admittedPatient: 403, waitingPatient: 403, crossSiteOwner: 403 },
+    allowed: { caller: "otherDoctor", status: 200, check: (a) => expect(recoveryCodesAnswer.parse(JSON.parse(a.text)).recoveryCodes).toHaveLength(10) },
+  },
+  {
+    name: "DELETE /api/account/totp",
+    call: () => ({ method: "DELETE", path: "/api/account/totp" }),
+    refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, admittedPatient: 403, waitingPatient: 403, crossSiteOwner: 403 },
+    allowed: { caller: "otherDoctor", status: 200 },
   },
   {
     name: "POST /api/admin/staff/:id/reset",
@@ -435,6 +510,7 @@ test.beforeAll(async ({ playwright }, testInfo) => {
   const disabledDoctor = await signInStaff(playwright, baseURL, third.email, third.password, "disabled doctor");
   await db.disableUser(third.id);
   const staffTarget = await db.createStaff("doctor", `Dr Target ${tag}`);
+  const half = await halfSignedInDoctor(playwright, baseURL, await db.createStaff("doctor", `Dr Half ${tag}`));
 
   // The consult under test: an admitted patient, a waiting one, and one whose invite was revoked
   // after being admitted.
@@ -490,6 +566,8 @@ test.beforeAll(async ({ playwright }, testInfo) => {
     foreignPatientPid: foreign.patientParticipantId,
     file,
     staffTarget: { id: staffTarget.id, email: staffTarget.email },
+    halfSignedIn: half.actor,
+    halfSecret: half.secret,
     secrets: [
       `Pat Admitted ${tag}`,
       `Wanda Waiting ${tag}`,
@@ -513,7 +591,7 @@ test.beforeAll(async ({ playwright }, testInfo) => {
 
 test.afterAll(async () => {
   if (!w) return;
-  await dispose(w.anon, w.doctor, w.otherDoctor, w.admin, w.disabledDoctor, w.patient, w.waiting, w.revoked, w.foreignPatient);
+  await dispose(w.halfSignedIn, w.anon, w.doctor, w.otherDoctor, w.admin, w.disabledDoctor, w.patient, w.waiting, w.revoked, w.foreignPatient);
   await w.db.close();
 });
 

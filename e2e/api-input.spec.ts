@@ -18,6 +18,7 @@ import {
   EventStream,
   expectApiError,
   forgedBlobRequest,
+  halfSignedInDoctor,
   newInvite,
   projectBaseURL,
   send,
@@ -35,6 +36,8 @@ type World = {
   anon: Actor;
   /** a doctor account for the admin routes */
   staffId: string;
+  /** a doctor whose sign-in waits for the second factor */
+  half: Actor;
   patient: Actor;
   consultId: string;
   patientPid: string;
@@ -75,6 +78,7 @@ type BodyRoute = {
 const TOKEN = "A".repeat(43);
 const asAdmin = (x: World) => x.admin;
 const asAnyone = (x: World) => x.anon;
+const asHalfSignedIn = (x: World) => x.half;
 const staffId = (x: World) => x.staffId;
 const unknownField = { label: "an unknown field", body: () => ({ surprise: true }) };
 
@@ -131,6 +135,48 @@ const BODY_ROUTES: BodyRoute[] = [
       { label: "the role patient", body: () => ({ role: "patient" }) },
       { label: "no role", body: () => ({}) },
       { label: "an unknown field", body: () => ({ role: "admin", disabled: true }) },
+    ],
+  },
+  {
+    name: "POST /api/session/second-factor",
+    path: () => "/api/session/second-factor",
+    hasId: false,
+    as: asHalfSignedIn,
+    valid: () => ({ code: "123456" }),
+    wrong: [
+      { label: "a code of 5 digits", body: () => ({ code: "12345" }) },
+      { label: "a code with letters", body: () => ({ code: "12a456" }) },
+      { label: "a code as a number", body: () => ({ code: 123456 }) },
+      { label: "a recovery code with other characters", body: () => ({ recoveryCode: "ABCDE_12345!" }) },
+      { label: "both a code and a recovery code", body: () => ({ code: "123456", recoveryCode: "ABCDE-12345" }) },
+      { label: "neither", body: () => ({}) },
+    ],
+  },
+  { name: "POST /api/session/passkey-options", path: () => "/api/session/passkey-options", hasId: false, as: asAnyone, valid: () => ({}), wrong: [unknownField] },
+  { name: "POST /api/account/passkeys/options", path: () => "/api/account/passkeys/options", hasId: false, valid: () => ({}), wrong: [unknownField] },
+  {
+    name: "POST /api/account/passkeys",
+    path: () => "/api/account/passkeys",
+    hasId: false,
+    valid: () => ({ challengeId: randomUUID(), response: { id: "x", type: "public-key" }, name: "Laptop" }),
+    wrong: [
+      { label: "no challenge id", body: () => ({ response: {}, name: "Laptop" }) },
+      { label: "a challenge id that is not a UUID", body: () => ({ challengeId: NOT_A_UUID, response: {}, name: "Laptop" }) },
+      { label: "a response that is a string", body: () => ({ challengeId: randomUUID(), response: "{}", name: "Laptop" }) },
+      { label: "an empty name", body: () => ({ challengeId: randomUUID(), response: {}, name: " " }) },
+      { label: "an unknown field", body: () => ({ challengeId: randomUUID(), response: {}, name: "Laptop", userId: randomUUID() }) },
+    ],
+  },
+  { name: "POST /api/account/totp", path: () => "/api/account/totp", hasId: false, valid: () => ({}), wrong: [unknownField] },
+  {
+    name: "POST /api/account/totp/confirm",
+    path: () => "/api/account/totp/confirm",
+    hasId: false,
+    valid: () => ({ code: "123456" }),
+    wrong: [
+      { label: "no code", body: () => ({}) },
+      { label: "a code of 7 digits", body: () => ({ code: "1234567" }) },
+      { label: "an unknown field", body: () => ({ code: "123456", secret: "AAAA" }) },
     ],
   },
   {
@@ -494,6 +540,7 @@ test.beforeAll(async ({ playwright }, testInfo) => {
   const admin = await signInStaff(playwright, baseURL, DEMO_ADMIN);
   const anon = await anonymous(playwright, baseURL);
   const staff = await db.createStaff("doctor", "Dr. Input Target");
+  const half = await halfSignedInDoctor(playwright, baseURL, await db.createStaff("doctor", "Dr. Input Half"));
   const consult = await admittedConsult(playwright, doctor, "Ines Input");
   const invite = await newInvite(doctor, consult.consultId);
   w = {
@@ -502,6 +549,7 @@ test.beforeAll(async ({ playwright }, testInfo) => {
     admin,
     anon,
     staffId: staff.id,
+    half: half.actor,
     patient: consult.patient,
     consultId: consult.consultId,
     patientPid: consult.patientParticipantId,
@@ -512,7 +560,7 @@ test.beforeAll(async ({ playwright }, testInfo) => {
 
 test.afterAll(async () => {
   if (!w) return;
-  await dispose(w.doctor, w.admin, w.anon, w.patient);
+  await dispose(w.doctor, w.admin, w.anon, w.half, w.patient);
   await w.db.close();
 });
 

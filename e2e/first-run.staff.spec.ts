@@ -4,6 +4,7 @@
 // command line makes a new setup link. Runs in file order: each test builds on the one before.
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { adminCli, firstSetupLinkInLog, setupLinksInLog } from "./support/staff-server";
+import { addVirtualAuthenticator } from "./support/authenticators";
 import { anonymous, dispose, EventStream, expectApiError, send, signInStaff, SignInRefused, type Actor, type Playwright } from "./support/api";
 
 test.describe.configure({ mode: "serial" });
@@ -55,7 +56,7 @@ test("the admin adds a doctor, who sets a password from the one-time link and la
   await adminPage.getByTestId("staff-role").selectOption("doctor");
   await adminPage.getByTestId("staff-create").click();
   doctorLink = await adminPage.getByTestId("staff-link").inputValue();
-  expect(doctorLink).toMatch(/^http:\/\/127\.0\.0\.1:3104\/account\/setup\/[A-Za-z0-9_-]{43}$/);
+  expect(doctorLink).toMatch(/^http:\/\/localhost:3104\/account\/setup\/[A-Za-z0-9_-]{43}$/);
   await expect(row(adminPage, DOCTOR.email)).toHaveAttribute("data-state", "pending");
 
   const doctor = await newPage(browser);
@@ -185,6 +186,29 @@ test("sign out everywhere, by the doctor on their account page and by an admin, 
     await page.context().close();
     await dispose(other);
   }
+});
+
+test("the doctor adds a passkey on their account page, signs out, and signs in with it", async ({ browser }) => {
+  const page = await newPage(browser);
+  try {
+    await addVirtualAuthenticator(page);
+    await page.goto("/sign-in");
+    await page.locator('input[name="email"]').fill(DOCTOR.email);
+    await page.locator('input[name="password"]').fill("a second long passphrase");
+    await page.locator('button[type="submit"]').click();
+    await expect(page).toHaveURL(/\/dashboard$/);
+    await page.goto("/account");
+    await page.getByTestId("passkey-add").click();
+    await expect(page.getByTestId("passkey-row")).toHaveCount(1);
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
+    await expect(page).toHaveURL(/\/sign-in/);
+    await page.getByTestId("sign-in-passkey").click();
+    await expect(page).toHaveURL(/\/dashboard$/);
+  } finally {
+    await page.context().close();
+  }
+  await adminPage.reload();
+  await expect(adminPage.getByTestId("audit-row").filter({ hasText: "factor.enrolled" })).toHaveCount(1);
 });
 
 test("`npm run admin -- setup-link` prints a new link through the running server; it replaces the old one", async ({ browser }) => {

@@ -5,12 +5,15 @@ import { clientSettings } from "@/lib/server/env";
 import { liveSessions } from "@/lib/server/auth/sessions";
 import { AppHeader } from "@/components/app-header";
 import { SessionsPanel } from "@/components/account/sessions-panel";
+import { FactorsPanel } from "@/components/account/factors-panel";
+import { factorsOf } from "@/lib/server/auth/factors";
 
 export const metadata: Metadata = { title: "Your account" };
 
 export default async function AccountPage() {
   const user = await pageUser("doctor", "admin");
-  const sessions = await liveSessions(await getDb(), user.id, user.sessionId);
+  const db = await getDb();
+  const [sessions, factors] = await Promise.all([liveSessions(db, user.id, user.sessionId), factorsOf(db, user.id)]);
   return (
     <>
       <AppHeader name={user.name} home={homeOf(user)} idleMs={clientSettings().idleTimeoutMs} />
@@ -21,6 +24,10 @@ export default async function AccountPage() {
             {user.name}, {user.email} ({user.role})
           </p>
         </div>
+        <section className="rounded-2xl border border-slate-200 bg-white">
+          <h2 className="border-b border-slate-200 px-5 py-3 font-semibold">Second factors</h2>
+          <FactorsPanel factors={factors} />
+        </section>
         <section className="rounded-2xl border border-slate-200 bg-white">
           <h2 className="border-b border-slate-200 px-5 py-3 font-semibold">Where you are signed in</h2>
           <SessionsPanel sessions={sessions} />

@@ -3,6 +3,7 @@ import { redirect } from "next/navigation";
 import { currentUser } from "@/lib/server/authz";
 import { homeOf } from "@/lib/server/pages";
 import { SignInForm } from "@/components/sign-in-form";
+import { PasskeySignInButton } from "@/components/passkey-sign-in-button";
 import { Brand } from "@/components/ui/brand";
 import { Alert } from "@/components/ui/alert";
 
@@ -26,6 +27,8 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
             </Alert>
           </div>
         )}
+        <PasskeySignInButton next={safeNext} />
+        <p className="my-4 text-center text-xs uppercase tracking-wide text-slate-400">or with your password</p>
         <SignInForm next={safeNext} />
       </div>
     </main>

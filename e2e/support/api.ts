@@ -8,6 +8,8 @@ import { expect, type APIRequestContext, type PlaywrightWorkerArgs } from "@play
 import { z } from "zod";
 import { readFrames, type Frame } from "../../tests/support/sse-frames";
 import { apiError, createConsultAnswer, inviteAnswer, roomSnapshot, streamEvent, type RoomSnapshot, type StreamEvent } from "../../lib/shared/api";
+import { totpStartAnswer } from "../../lib/shared/factors";
+import { totpCode } from "./authenticators";
 
 export type Playwright = PlaywrightWorkerArgs["playwright"];
 
@@ -341,4 +343,22 @@ export async function sendChunked(actor: Actor, method: "POST" | "DELETE", path:
     for (const chunk of chunks) req.write(chunk);
     req.end();
   });
+}
+
+/**
+ * A new doctor with an authenticator app, signed in with the password only: the session waits
+ * for the second factor (a server with STAFF_MFA optional or required). `secret` computes codes.
+ */
+export async function halfSignedInDoctor(playwright: Playwright, baseURL: string, account: { email: string; password: string }): Promise<{ actor: Actor; secret: string }> {
+  const full = await signInStaff(playwright, baseURL, account.email, account.password, "doctor enrolling an app");
+  try {
+    const started = await send(full, { method: "POST", path: "/api/account/totp", data: {} });
+    const { secret } = totpStartAnswer.parse(JSON.parse(started.text));
+    const confirmed = await send(full, { method: "POST", path: "/api/account/totp/confirm", data: { code: totpCode(secret) } });
+    expect(confirmed.status, confirmed.text).toBe(200);
+    const actor = await signInStaff(playwright, baseURL, account.email, account.password, "doctor without the second factor yet");
+    return { actor, secret };
+  } finally {
+    await dispose(full);
+  }
 }

@@ -32,7 +32,7 @@ const run = promisify(execFile);
 
 /** `npm run admin -- <argv>` against the staff server, as a clinic admin would run it on that machine. */
 export async function adminCli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: STAFF_DATA_DIR, HOST: "127.0.0.1", PORT: String(STAFF_PORT), PUBLIC_URL: `http://127.0.0.1:${STAFF_PORT}`, SEED_DEMO: "false" };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: STAFF_DATA_DIR, HOST: "127.0.0.1", PORT: String(STAFF_PORT), PUBLIC_URL: `http://localhost:${STAFF_PORT}`, SEED_DEMO: "false" };
   delete env.DATABASE_URL;
   try {
     const r = await run("npm", ["run", "--silent", "admin", "--", ...argv], { env, timeout: 60_000 });

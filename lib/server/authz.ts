@@ -18,7 +18,12 @@ export type SessionUser = {
   role: "doctor" | "patient" | "admin";
   /** the Session row this request came with (auth/sessions.ts) */
   sessionId?: string | undefined;
+  /** how far the sign-in got: only `full` reaches the app (auth/sessions.ts) */
+  stage?: SessionStage | undefined;
 };
+
+export type SessionStage = "full" | "second_factor" | "enrol";
+const asStage = (s: string): SessionStage => (s === "second_factor" || s === "enrol" ? s : "full");
 
 /** The session cookie's user and session ids (next-auth's JWT, decoded as `auth()` does: see auth/session.ts). */
 export async function cookieSession(): Promise<CookieSession | undefined> {
@@ -39,6 +44,7 @@ async function loadSessionUser(db: Db, cookie: CookieSession | undefined): Promi
       endedAt: true,
       expiresAt: true,
       lastActiveAt: true,
+      stage: true,
       user: { select: { id: true, name: true, email: true, role: true, disabledAt: true, passwordHash: true } },
     },
   });
@@ -47,19 +53,32 @@ async function loadSessionUser(db: Db, cookie: CookieSession | undefined): Promi
   if (!s || problem) return undefined;
   const user = s.user;
   if (user.disabledAt || (user.role !== "patient" && !user.passwordHash)) return undefined;
-  return { id: user.id, name: user.name, email: user.email, role: user.role, sessionId: cookie.sessionId };
+  return { id: user.id, name: user.name, email: user.email, role: user.role, sessionId: cookie.sessionId, stage: asStage(s.stage) };
 }
 
-/** The signed-in user, re-read from the database; undefined when signed out, ended, idle or disabled. */
+/**
+ * The signed-in user, re-read from the database; undefined when signed out, ended, idle or
+ * disabled. It may be half signed in (`stage`): requireUser() and pages refuse that.
+ */
 export async function currentUser(): Promise<SessionUser | undefined> {
   const cookie = await cookieSession(); // reads the request first: a prerender stops here
   return cookie ? loadSessionUser(await getDb(), cookie) : undefined;
 }
 
-export async function requireUser(): Promise<SessionUser> {
+/** The signed-in user at one of `stages`: the second sign-in step and enrolling a factor use this. */
+export async function requireSession(...stages: SessionStage[]): Promise<SessionUser> {
   const user = await currentUser();
   if (!user) throw new ApiError("unauthenticated", "Sign in first");
+  if (!stages.includes(user.stage ?? "full")) {
+    if (user.stage === "second_factor") throw new ApiError("unauthenticated", "Finish signing in: enter the code from your authenticator app, a recovery code, or use your passkey.");
+    if (user.stage === "enrol") throw new ApiError("forbidden", "Your clinic requires a second factor: add a passkey or an authenticator app on your account page first.");
+    throw new ApiError("conflict", "You are already signed in.");
+  }
   return user;
+}
+
+export async function requireUser(): Promise<SessionUser> {
+  return requireSession("full");
 }
 
 export async function requireRole(...roles: SessionUser["role"][]): Promise<SessionUser> {
@@ -108,6 +127,7 @@ type AccessRow = {
   sessionEndedAt: Date | null;
   sessionExpiresAt: Date | null;
   sessionLastActiveAt: Date | null;
+  sessionStage: string | null;
 };
 
 /** One question: this user's place in this consult, and (for requests) that this session of theirs is live. */
@@ -133,7 +153,7 @@ const ACCESS_SQL = `SELECT p.id, p.role::text AS role, p.state::text AS state, p
             i."revokedAt" AS "inviteRevokedAt",
             c.id AS "consultId", c.status::text AS status, c."doctorId", c."scheduledAt",
             k.sid AS "askedSessionId", s."userId" AS "sessionUserId", s."endedAt" AS "sessionEndedAt",
-            s."expiresAt" AS "sessionExpiresAt", s."lastActiveAt" AS "sessionLastActiveAt"
+            s."expiresAt" AS "sessionExpiresAt", s."lastActiveAt" AS "sessionLastActiveAt", s.stage AS "sessionStage"
        FROM "Participant" p
        JOIN "User" u ON u.id = p."userId"
        JOIN "Consult" c ON c.id = p."consultId"
@@ -166,9 +186,9 @@ function toAccess(p: AccessRow | undefined, idleMs: number, now: number): Consul
     const session = p.sessionUserId && p.sessionExpiresAt && p.sessionLastActiveAt
       ? { userId: p.sessionUserId, role: p.userRole, endedAt: p.sessionEndedAt, expiresAt: new Date(p.sessionExpiresAt), lastActiveAt: new Date(p.sessionLastActiveAt) }
       : undefined;
-    if (sessionProblem(session, p.userId, idleMs, now)) return undefined;
+    if (sessionProblem(session, p.userId, idleMs, now) || p.sessionStage !== "full") return undefined;
   }
-  const user: SessionUser = { id: p.userId, name: p.userName, email: p.email, role: p.userRole, sessionId: p.askedSessionId ?? undefined };
+  const user: SessionUser = { id: p.userId, name: p.userName, email: p.email, role: p.userRole, sessionId: p.askedSessionId ?? undefined, stage: p.askedSessionId ? "full" : undefined };
   return {
     user,
     participant: { id: p.id, role: p.role, state: p.state, displayName: p.displayName },
@@ -195,7 +215,9 @@ export async function requireConsultAccess(consultId: string, opts: AccessOption
   const access = await loadConsultAccess(db, cookie.userId, consultId, cookie.sessionId);
   if (!access) {
     // Tell an ended session or a disabled or deleted account apart from a consult that is not theirs.
-    if (!(await loadSessionUser(db, cookie))) throw new ApiError("unauthenticated", "Your session has ended. Sign in again, or open your invite link again.");
+    const user = await loadSessionUser(db, cookie);
+    if (!user) throw new ApiError("unauthenticated", "Your session has ended. Sign in again, or open your invite link again.");
+    if (user.stage !== "full") throw new ApiError("unauthenticated", "Finish signing in first.");
     throw new ApiError("not_found", "No such consult");
   }
   return checkAccess(access, opts);

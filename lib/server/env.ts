@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { iceTransportPolicySchema, type ClientSettings } from "@/lib/shared/settings";
+import { staffMfa, type StaffMfa } from "@/lib/shared/factors";
 
 const GiB = 1024 ** 3;
 
@@ -42,6 +43,7 @@ export const rawEnvSchema = z.object({
   TRUST_ON_FIRST_USE: z.preprocess(empty, boolString.default(false)),
   TRUSTED_PROXIES: z.preprocess(empty, z.coerce.number().int().min(0).max(10).default(0)),
   DEMO_PASSWORD: z.preprocess(empty, z.string().min(8).default("parley-demo")),
+  STAFF_MFA: z.preprocess(empty, staffMfa.optional()),
   IDLE_TIMEOUT_MINUTES: z.preprocess(empty, z.coerce.number().positive().max(720).default(15)),
   SMTP_URL: z.preprocess(empty, z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional()),
   SMTP_FROM: z.preprocess(empty, z.string().optional()),
@@ -71,6 +73,8 @@ export type ServerEnv = {
   /** the demo accounts with their published password: only on a loopback HOST */
   seedDemo: boolean;
   demoPassword: string;
+  /** second factors for staff: off, optional, or required (then a sign-in without one leads to enrolling one) */
+  staffMfa: StaffMfa;
   /** staff are signed out after this long without interaction, outside a call in progress */
   idleTimeoutMs: number;
   /** staff links are also mailed when set */
@@ -180,6 +184,7 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
     authSecret,
     seedDemo: e.SEED_DEMO ?? (embedded && loopback),
     demoPassword: e.DEMO_PASSWORD,
+    staffMfa: e.STAFF_MFA ?? (embedded && loopback ? "optional" : "required"),
     idleTimeoutMs: Math.round(e.IDLE_TIMEOUT_MINUTES * 60_000),
     smtp: e.SMTP_URL ? { url: e.SMTP_URL, from: e.SMTP_FROM ?? "Parley <parley@localhost>" } : undefined,
   };

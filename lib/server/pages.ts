@@ -6,12 +6,16 @@ import { currentUser, requireConsultAccess, type ConsultAccess, type SessionUser
 import { ApiError } from "./errors";
 
 export function homeOf(user: SessionUser): string {
+  if (user.stage === "second_factor") return "/sign-in/second-factor";
+  if (user.stage === "enrol") return "/account/second-factor";
   return user.role === "admin" ? "/admin" : "/dashboard";
 }
 
+/** A page for a fully signed-in user of one of `roles`; half signed in goes on to the next step. */
 export async function pageUser(...roles: SessionUser["role"][]): Promise<SessionUser> {
   const user = await currentUser();
   if (!user) redirect("/sign-in");
+  if (user.stage && user.stage !== "full") redirect(homeOf(user));
   if (!roles.includes(user.role)) {
     if (user.role === "patient") notFound();
     redirect(homeOf(user));

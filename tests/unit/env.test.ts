@@ -52,6 +52,7 @@ describe("defaults (TEST-CONTRACT)", () => {
     expect(env.demoPassword).toBe("parley-demo");
     expect(env.idleTimeoutMs).toBe(15 * 60_000);
     expect(env.smtp).toBeUndefined();
+    expect(env.staffMfa).toBe("optional");
   });
 
   it("DATA_DIR defaults to .data, resolved against the working directory", () => {
@@ -78,6 +79,14 @@ describe("defaults (TEST-CONTRACT)", () => {
     expect(parseServerEnv(embedded({ SEED_DEMO: "false" })).seedDemo).toBe(false);
     expect(parseServerEnv(embedded({ SEED_DEMO: "0" })).seedDemo).toBe(false);
     expect(parseServerEnv(server({ SEED_DEMO: "yes" })).seedDemo).toBe(true);
+  });
+
+  it("STAFF_MFA is optional on the embedded default on a loopback HOST, required anywhere else", () => {
+    expect(parseServerEnv(embedded({ HOST: "0.0.0.0" })).staffMfa).toBe("required");
+    expect(parseServerEnv(server()).staffMfa).toBe("required");
+    expect(parseServerEnv(server({ STAFF_MFA: "optional" })).staffMfa).toBe("optional");
+    expect(parseServerEnv(embedded({ STAFF_MFA: "off" })).staffMfa).toBe("off");
+    expect(settingsError(embedded({ STAFF_MFA: "sometimes" })).message).toContain("STAFF_MFA");
   });
 
   it("seeds the demo accounts only on a loopback HOST, and refuses SEED_DEMO=true on any other", () => {

@@ -2,10 +2,14 @@ import "server-only";
 // next-auth (v5), JWT sessions. The token carries only the user id and the id of a Session row:
 // every request re-reads both (lib/server/authz.ts), so roles, disabling, signing out and
 // revocation never depend on a stale cookie.
-// Two credential providers: staff sign in with email and password; patients redeem an invite.
+// Three credential providers: staff sign in with a passkey, or with email and password (and then
+// a second factor, auth/factors.ts); patients redeem an invite.
 import NextAuth, { CredentialsSignin } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { guestJoinBody, staffSignInBody } from "@/lib/shared/api";
+import { passkeySignInBody } from "@/lib/shared/factors";
+import { publicOrigin } from "../origin";
+import { relyingParty, verifyPasskeySignIn } from "./passkeys";
 import { getDb } from "../db";
 import { getServerEnv } from "../env";
 import { audit } from "../audit";
@@ -55,6 +59,29 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
           return null;
         }
         return { ...r.user, sid: r.sid };
+      },
+    }),
+    Credentials({
+      id: "passkey",
+      name: "Passkey",
+      credentials: { challengeId: { type: "text" }, response: { type: "text" } },
+      async authorize(raw, request) {
+        const parsed = passkeySignInBody.safeParse(raw);
+        if (!parsed.success) return null;
+        const db = await getDb();
+        const ip = requestIp(request);
+        const proof = await verifyPasskeySignIn(db, relyingParty(publicOrigin(request.headers)), parsed.data);
+        const user = proof && (await db.user.findUnique({ where: { id: proof.userId } }));
+        if (!proof || !user || user.disabledAt || user.role === "patient" || !user.passwordHash) {
+          await audit({ action: "auth.sign_in_failed", actorUserId: user?.id, subjectUserId: user?.id, detail: { method: "passkey" }, ip }, db);
+          return null;
+        }
+        // Not throttled by wrong passwords: a stranger's guesses never stop the real user's passkey.
+        const sid = await db.$transaction(async (tx) => {
+          await audit({ action: "auth.sign_in", actorUserId: user.id, subjectUserId: user.id, detail: { method: "passkey", passkeyId: proof.passkeyId }, ip }, tx);
+          return createSession(tx, { userId: user.id, method: "passkey", ip, userAgent: request.headers.get("user-agent") });
+        });
+        return { id: user.id, name: user.name, email: user.email, sid };
       },
     }),
     Credentials({

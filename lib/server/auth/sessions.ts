@@ -18,13 +18,14 @@ export type SessionState = { userId: string; role: string; endedAt: Date | null;
 
 export async function createSession(
   db: Db | Tx,
-  s: { userId: string; method: SignInMethod; ip?: string | undefined; userAgent?: string | null | undefined },
+  s: { userId: string; method: SignInMethod; ip?: string | undefined; userAgent?: string | null | undefined; stage?: "full" | "second_factor" | "enrol" },
   now = new Date(),
 ): Promise<string> {
   const row = await db.session.create({
     data: {
       userId: s.userId,
       method: s.method,
+      stage: s.stage ?? "full",
       ip: s.ip ?? null,
       userAgent: s.userAgent?.slice(0, 300) ?? null,
       createdAt: now,

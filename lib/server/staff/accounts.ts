@@ -10,6 +10,7 @@ import { audit } from "../audit";
 import { ApiError } from "../errors";
 import { hashPassword } from "../auth/password";
 import { endUserSessions } from "../auth/sessions";
+import { removeAllFactors } from "../auth/factors";
 import { newPasswordProblem } from "../auth/password-policy";
 import { consumeLink, findLink, issueLink, linkUrl, LINK_STATUS_TEXT, type LinkPurpose } from "./links";
 import type { LinkView, StaffRole, StaffState, StaffView } from "@/lib/shared/staff";
@@ -113,8 +114,8 @@ export async function enableStaff(db: Db, actor: StaffActor, id: string): Promis
 }
 
 /**
- * A new one-time password link; the old password stops working at once, and so does every
- * session (authz refuses staff without a password). Allowed for the last admin too: it is how a
+ * A new one-time password link; the old password, every session and the second factors stop
+ * working at once. Allowed for the last admin too: it is how a
  * locked-out admin gets back in (`npm run admin -- reset <email>`).
  */
 export async function resetStaff(db: Db, actor: StaffActor, id: string, origin: string): Promise<{ staff: StaffView; link: LinkView }> {
@@ -122,8 +123,10 @@ export async function resetStaff(db: Db, actor: StaffActor, id: string, origin: 
     await loadStaff(tx, id);
     const u = await tx.user.update({ where: { id }, data: { passwordHash: null, passwordChangedAt: new Date() }, select: STAFF_SELECT });
     const sessions = await endUserSessions(tx, id, "reset");
+    // A reset is for a person who lost access: their factors go too, and they enrol again.
+    const factors = await removeAllFactors(tx, id);
     const link = await issueLink(tx, "password", { userId: id, createdById: actor.userId });
-    await audit({ action: "staff.reset", ...actorFields(actor), subjectUserId: id, detail: { sessionsEnded: sessions, ...via(actor) } }, tx);
+    await audit({ action: "staff.reset", ...actorFields(actor), subjectUserId: id, detail: { sessionsEnded: sessions, factorsRemoved: factors, ...via(actor) } }, tx);
     await audit({ action: "staff.link_issued", ...actorFields(actor), subjectUserId: id, detail: { purpose: "password", ...via(actor) } }, tx);
     return { staff: view(u), link: linkView(origin, "password", link) };
   });
