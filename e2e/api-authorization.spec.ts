@@ -21,7 +21,7 @@ import {
   registerDeviceAnswer,
   roomSnapshot,
 } from "../lib/shared/api";
-import { signedOutAnswer, staffAnswer, staffLinkAnswer, staffListAnswer } from "../lib/shared/staff";
+import { accountAnswer, signedOutAnswer, staffAnswer, staffLinkAnswer, staffListAnswer } from "../lib/shared/staff";
 import { factorsView, passkeyOptionsAnswer, recoveryCodesAnswer, totpStartAnswer } from "../lib/shared/factors";
 import { totpCode } from "./support/authenticators";
 import { newIdentityKey, sealedMessageBody } from "./support/keys";
@@ -80,6 +80,9 @@ type World = {
   foreignPatientPid: string;
   /** an upload by the admitted patient: one part of 100 bytes is in the store, not yet completed */
   file: { id: string; etag: string };
+  /** valid one-time links: a setup link, and a password link for `staffTarget` */
+  setupToken: string;
+  passwordToken: string;
   /** a doctor who typed the password but not yet the code from their authenticator app */
   halfSignedIn: Actor;
   halfSecret: string;
@@ -141,7 +144,8 @@ type RouteSpec = {
   /** an SSE route: read with Node's fetch and never waited to the end */
   stream?: boolean;
   refused: Partial<Record<CallerKey, Refusal>>;
-  allowed: { caller: CallerKey; status: number; check?: (answer: Answer, x: World) => Promise<void> | void };
+  /** `contentType`: what the allowed answer is, when not JSON (a download) */
+  allowed: { caller: CallerKey; status: number; contentType?: RegExp; check?: (answer: Answer, x: World) => Promise<void> | void };
 };
 
 const ok = z.object({ ok: z.literal(true) });
@@ -203,6 +207,32 @@ const ROUTES: RouteSpec[] = [
     call: () => ({ method: "POST", path: "/api/session/activity", data: {} }),
     refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, crossSiteOwner: 403 },
     allowed: { caller: "owner", status: 200 },
+  },
+  {
+    name: "GET /api/admin/audit",
+    call: () => ({ method: "GET", path: "/api/admin/audit" }),
+    refused: { ...NOT_ADMIN },
+    allowed: {
+      caller: "admin",
+      status: 200,
+      contentType: /^text\/csv\b/,
+      check: (a) => {
+        expect(a.text.split("\r\n")[0]).toBe("id,at_utc,action,actor_id,actor_name,actor_role,subject_id,consult_id,ip,detail");
+      },
+    },
+  },
+  // One-time links: the token is the right to call; anyone holding it may, once.
+  {
+    name: "POST /api/setup",
+    call: (x) => ({ method: "POST", path: "/api/setup", data: { token: x.setupToken, name: "Authz Admin", email: `authz-admin-${x.setupToken.slice(0, 8).toLowerCase()}@parley.test`, password: "a long enough admin passphrase" } }),
+    refused: { crossSiteOwner: 403 },
+    allowed: { caller: "anonymous", status: 201, check: (a) => expect(accountAnswer.parse(JSON.parse(a.text)).role).toBe("admin") },
+  },
+  {
+    name: "POST /api/account/password",
+    call: (x) => ({ method: "POST", path: "/api/account/password", data: { token: x.passwordToken, password: "the target's new passphrase" } }),
+    refused: { crossSiteOwner: 403 },
+    allowed: { caller: "anonymous", status: 200, check: (a, x) => expect(accountAnswer.parse(JSON.parse(a.text)).email).toBe(x.staffTarget.email) },
   },
   // Second factors. The passkey ceremony itself needs a browser's authenticator (e2e/*.staff and
   // *.mfa specs); here the passkey routes' allowed call gets as far as its own check.
@@ -567,6 +597,8 @@ test.beforeAll(async ({ playwright }, testInfo) => {
     file,
     staffTarget: { id: staffTarget.id, email: staffTarget.email },
     halfSignedIn: half.actor,
+    setupToken: await db.accountLink("setup"),
+    passwordToken: await db.accountLink("password", staffTarget.id),
     halfSecret: half.secret,
     secrets: [
       `Pat Admitted ${tag}`,
@@ -769,7 +801,7 @@ test.describe("allowed callers (the same requests succeed)", () => {
       }
       const answer = await send(actor, { ...call, headers: { ...call.headers, ...headers } });
       expect(answer.status, answer.text).toBe(route.allowed.status);
-      expect(answer.contentType).toMatch(/^application\/json\b/);
+      expect(answer.contentType).toMatch(route.allowed.contentType ?? /^application\/json\b/);
       await route.allowed.check?.(answer, w);
     });
   }

@@ -2,6 +2,7 @@
 // the setup link from the server's log makes the first admin; the admin adds a doctor, who sets a
 // password from the one-time link; disabling, enabling and resetting take effect at once; the
 // command line makes a new setup link. Runs in file order: each test builds on the one before.
+import { readFile } from "node:fs/promises";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { adminCli, firstSetupLinkInLog, setupLinksInLog } from "./support/staff-server";
 import { addVirtualAuthenticator } from "./support/authenticators";
@@ -73,6 +74,12 @@ test("the admin adds a doctor, who sets a password from the one-time link and la
   await adminPage.reload();
   await expect(row(adminPage, DOCTOR.email)).toHaveAttribute("data-state", "active");
   await expect(adminPage.getByTestId("audit-row").filter({ hasText: "staff.password_set" })).toHaveCount(1);
+
+  // The audit log downloads as CSV, with the admin's action on the doctor in it.
+  const [download] = await Promise.all([adminPage.waitForEvent("download"), adminPage.getByTestId("audit-export").click()]);
+  expect(download.suggestedFilename()).toMatch(/^parley-audit-\d{4}-\d{2}-\d{2}\.csv$/);
+  const csv = await readFile(await download.path(), "utf8");
+  expect(csv.split("\r\n").find((line) => line.includes(",staff.created,"))).toContain(ADMIN.name);
 });
 
 test("a doctor is refused on every admin route; the last admin cannot be disabled or demoted", async ({ playwright, baseURL }) => {

@@ -23,7 +23,12 @@ export default async function AdminPage() {
           <StaffPanel staff={staff} me={user.id} />
         </section>
         <section className="overflow-x-auto rounded-2xl border border-slate-200 bg-white">
-          <h2 className="border-b border-slate-200 px-5 py-3 font-semibold">Audit log (latest 200)</h2>
+          <div className="flex items-center justify-between border-b border-slate-200 px-5 py-3">
+            <h2 className="font-semibold">Audit log (latest 200)</h2>
+            <a href="/api/admin/audit" download data-testid="audit-export" className="text-sm text-brand-700 underline">
+              Export all as CSV
+            </a>
+          </div>
           <table className="w-full text-left text-sm" data-testid="audit-log">
             <thead className="text-slate-500">
               <tr>

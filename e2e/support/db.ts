@@ -3,7 +3,7 @@
 // design: add a second staff account, and prove that a refused request wrote nothing.
 // It never imports lib/server (that is `server-only`); the few lines it needs are copied here.
 import { hash as argon2Hash } from "@node-rs/argon2";
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import pg from "pg";
 
 export type StaffAccount = { id: string; email: string; password: string; name: string; role: "doctor" | "admin" };
@@ -54,6 +54,17 @@ export class TestDb {
       [id, email, name, role, await hashPassword(password)],
     );
     return { id, email, password, name, role };
+  }
+
+  /** A one-time account link (lib/server/staff/links.ts: only SHA-256 of the token is stored); answers the token. */
+  async accountLink(purpose: "setup" | "password", userId?: string): Promise<string> {
+    const token = randomBytes(32).toString("base64url");
+    await this.client.query(
+      `INSERT INTO "AccountLink" ("id", "purpose", "tokenHash", "userId", "createdAt", "expiresAt")
+       VALUES ($1, $2::"AccountLinkPurpose", $3, $4, now(), now() + interval '1 hour')`,
+      [randomUUID(), purpose, createHash("sha256").update(token).digest(), userId ?? null],
+    );
+    return token;
   }
 
   /** Disables an account the way the admin would (the user row's `disabledAt`). */

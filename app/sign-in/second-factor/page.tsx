@@ -4,6 +4,7 @@ import { currentUser } from "@/lib/server/authz";
 import { homeOf } from "@/lib/server/pages";
 import { CardPage } from "@/components/account/card-page";
 import { SecondFactorForm } from "@/components/account/second-factor-form";
+import { SignOutButton } from "@/components/sign-out-button";
 
 export const metadata: Metadata = { title: "Second factor" };
 
@@ -14,6 +15,9 @@ export default async function SecondFactorPage() {
   return (
     <CardPage title="One more step" intro="Enter the code from your authenticator app, or use your passkey.">
       <SecondFactorForm />
+      <div className="mt-4 text-center">
+        <SignOutButton />
+      </div>
     </CardPage>
   );
 }
