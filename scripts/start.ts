@@ -6,10 +6,12 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { settingsOrExit } from "./lib/settings";
+import { settingsWarnings } from "../lib/server/env";
 import { sourceHash } from "./lib/source-hash";
 
 const root = process.cwd();
 const env = settingsOrExit();
+for (const w of settingsWarnings(env)) console.warn(`[parley] warning: ${w}`);
 
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
 const stamp = path.join(root, ".next", "parley-source-hash");

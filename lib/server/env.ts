@@ -159,6 +159,15 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
     authSecret = localSecret(dataDir, "auth-secret");
   }
 
+  // A serverless platform runs many short-lived copies with a throwaway disk: an embedded database
+  // or a filesystem store there would give each copy its own data, silently.
+  if (source.VERCEL) {
+    const missing = [embedded ? "DATABASE_URL (a hosted PostgreSQL)" : "", s3 ? "" : "S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (an S3 or R2 bucket)"].filter(Boolean);
+    if (missing.length > 0) {
+      throw new SettingsError(`Invalid settings: on Vercel the embedded database and the filesystem store would lose data between requests. Set ${missing.join(" and ")} (see docs/deploy).`);
+    }
+  }
+
   const loopback = isLoopbackHost(e.HOST);
   if (e.SEED_DEMO === true && !loopback) {
     throw new SettingsError(
@@ -188,6 +197,18 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
     idleTimeoutMs: Math.round(e.IDLE_TIMEOUT_MINUTES * 60_000),
     smtp: e.SMTP_URL ? { url: e.SMTP_URL, from: e.SMTP_FROM ?? "Parley <parley@localhost>" } : undefined,
   };
+}
+
+/** Settings that work but will disappoint someone: printed at start. */
+export function settingsWarnings(env: ServerEnv): string[] {
+  const warnings: string[] = [];
+  if (env.stunUrls.length === 0 && env.turnUrls.length === 0) {
+    warnings.push("No STUN or TURN server is set (STUN_URLS, TURN_URLS): calls work on one network, but a call between two home networks or through a strict firewall will not connect.");
+  }
+  if (!isLoopbackHost(env.host) && !env.publicUrl) {
+    warnings.push(`HOST=${env.host} is reachable from other machines but PUBLIC_URL is unset: set it to the https address people use, or links and passkeys will point at the wrong place.`);
+  }
+  return warnings;
 }
 
 /** A secret generated once into DATA_DIR (mode 0600) on the embedded default. */

@@ -5,7 +5,7 @@ import path from "node:path";
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
-import { clientSettings, getServerEnv, parseServerEnv, SettingsError } from "@/lib/server/env";
+import { clientSettings, getServerEnv, parseServerEnv, SettingsError, settingsWarnings } from "@/lib/server/env";
 
 const SECRET = "s".repeat(32);
 const PG = "postgresql://parley@127.0.0.1:5432/parley";
@@ -87,6 +87,19 @@ describe("defaults (TEST-CONTRACT)", () => {
     expect(parseServerEnv(server({ STAFF_MFA: "optional" })).staffMfa).toBe("optional");
     expect(parseServerEnv(embedded({ STAFF_MFA: "off" })).staffMfa).toBe("off");
     expect(settingsError(embedded({ STAFF_MFA: "sometimes" })).message).toContain("STAFF_MFA");
+  });
+
+  it("on Vercel, refuses the embedded database and the filesystem store, naming what to set", () => {
+    expect(settingsError(embedded({ VERCEL: "1" })).message).toMatch(/DATABASE_URL.*S3_BUCKET/s);
+    expect(settingsError(server({ VERCEL: "1" })).message).not.toContain("DATABASE_URL");
+    const s3 = { S3_BUCKET: "b", S3_ACCESS_KEY_ID: "k", S3_SECRET_ACCESS_KEY: "s" };
+    expect(parseServerEnv(server({ VERCEL: "1", ...s3 })).embedded).toBe(false);
+  });
+
+  it("warns when calls between networks cannot connect, or links would point at the wrong place", () => {
+    expect(settingsWarnings(parseServerEnv(embedded())).join(" ")).toContain("No STUN or TURN");
+    expect(settingsWarnings(parseServerEnv(embedded({ STUN_URLS: "stun:stun.example.org:3478" })))).toEqual([]);
+    expect(settingsWarnings(parseServerEnv(embedded({ HOST: "0.0.0.0", STUN_URLS: "stun:s.example:3478" }))).join(" ")).toContain("PUBLIC_URL");
   });
 
   it("seeds the demo accounts only on a loopback HOST, and refuses SEED_DEMO=true on any other", () => {
