@@ -1,5 +1,6 @@
 // Sign-in calls over next-auth's client: staff with email and password, patients with an invite.
 import { signIn, signOut } from "next-auth/react";
+import { api, ClientApiError } from "./api";
 
 export type SignInResult = { ok: true } | { ok: false; code: string };
 
@@ -28,15 +29,22 @@ export async function signOutHere(): Promise<void> {
 
 /** Ends every session of this staff member on the server (other browsers are out at once), then this one's cookie. */
 export async function signOutEverywhere(): Promise<void> {
-  const r = await fetch("/api/account/sign-out-everywhere", { method: "POST", headers: { "content-type": "application/json" }, body: "{}", credentials: "same-origin" });
-  if (!r.ok && r.status !== 401) throw new Error(`sign-out answered ${r.status}`);
+  try {
+    await api.post("/api/account/sign-out-everywhere");
+  } catch (err) {
+    // already signed out on the server: clearing the cookie is all that is left
+    if (!(err instanceof ClientApiError && err.status === 401)) throw err;
+  }
   await signOut({ redirectTo: "/sign-in" });
 }
 
 /** Tells the server someone is using the page (idle logoff); false when the session is already over. */
 export async function reportActivity(): Promise<boolean> {
-  const r = await fetch("/api/session/activity", { method: "POST", headers: { "content-type": "application/json" }, body: "{}", credentials: "same-origin" });
-  if (r.status === 401) return false;
-  if (!r.ok) throw new Error(`activity report answered ${r.status}`);
-  return true;
+  try {
+    await api.post("/api/session/activity");
+    return true;
+  } catch (err) {
+    if (err instanceof ClientApiError && err.status === 401) return false;
+    throw err;
+  }
 }

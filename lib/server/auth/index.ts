@@ -9,7 +9,8 @@ import Credentials from "next-auth/providers/credentials";
 import { guestJoinBody, staffSignInBody } from "@/lib/shared/api";
 import { passkeySignInBody } from "@/lib/shared/factors";
 import { publicOrigin } from "../origin";
-import { relyingParty, verifyPasskeySignIn } from "./passkeys";
+import { relyingParty } from "./passkeys";
+import { passkeySignIn } from "./passkey-sign-in";
 import { getDb } from "../db";
 import { getServerEnv } from "../env";
 import { audit } from "../audit";
@@ -68,20 +69,9 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       async authorize(raw, request) {
         const parsed = passkeySignInBody.safeParse(raw);
         if (!parsed.success) return null;
-        const db = await getDb();
-        const ip = requestIp(request);
-        const proof = await verifyPasskeySignIn(db, relyingParty(publicOrigin(request.headers)), parsed.data);
-        const user = proof && (await db.user.findUnique({ where: { id: proof.userId } }));
-        if (!proof || !user || user.disabledAt || user.role === "patient" || !user.passwordHash) {
-          await audit({ action: "auth.sign_in_failed", actorUserId: user?.id, subjectUserId: user?.id, detail: { method: "passkey" }, ip }, db);
-          return null;
-        }
-        // Not throttled by wrong passwords: a stranger's guesses never stop the real user's passkey.
-        const sid = await db.$transaction(async (tx) => {
-          await audit({ action: "auth.sign_in", actorUserId: user.id, subjectUserId: user.id, detail: { method: "passkey", passkeyId: proof.passkeyId }, ip }, tx);
-          return createSession(tx, { userId: user.id, method: "passkey", ip, userAgent: request.headers.get("user-agent") });
-        });
-        return { id: user.id, name: user.name, email: user.email, sid };
+        const client = { ip: requestIp(request), userAgent: request.headers.get("user-agent") };
+        const r = await passkeySignIn(await getDb(), relyingParty(publicOrigin(request.headers)), parsed.data, client);
+        return r ? { ...r.user, sid: r.sid } : null;
       },
     }),
     Credentials({

@@ -12,7 +12,7 @@ import { hashPassword } from "../auth/password";
 import { endUserSessions } from "../auth/sessions";
 import { removeAllFactors } from "../auth/factors";
 import { newPasswordProblem } from "../auth/password-policy";
-import { consumeLink, findLink, issueLink, linkUrl, LINK_STATUS_TEXT, type LinkPurpose } from "./links";
+import { consumeLink, findLink, issueLink, linkUrl, LINK_STATUS_TEXT, type LinkPurpose, type LinkStatus } from "./links";
 import type { LinkView, StaffRole, StaffState, StaffView } from "@/lib/shared/staff";
 
 /** Who acts: an admin signed in at /admin, or someone with shell access to the server (`npm run admin`). */
@@ -162,7 +162,7 @@ export async function issueSetupLink(db: Db, actor: StaffActor | null, origin: s
   });
 }
 
-function refuseLink(status: Exclude<Awaited<ReturnType<typeof findLink>>["status"], "valid">): never {
+function refuseLink(status: Exclude<LinkStatus, "valid">): never {
   throw new ApiError(status === "unknown" ? "not_found" : "gone", LINK_STATUS_TEXT[status]);
 }
 
@@ -210,7 +210,7 @@ export async function setPasswordWithLink(
 }
 
 /** The email a valid password link is for, shown on its page (so a password manager files it right). */
-export async function passwordLinkAccount(db: Db, token: string): Promise<{ status: "valid"; email: string; name: string } | { status: Exclude<Awaited<ReturnType<typeof findLink>>["status"], "valid">; message: string }> {
+export async function passwordLinkAccount(db: Db, token: string): Promise<{ status: "valid"; email: string; name: string } | { status: Exclude<LinkStatus, "valid">; message: string }> {
   const found = await findLink(db, "password", token);
   if (found.status !== "valid" || !found.link?.userId) {
     const status = found.status === "valid" ? "unknown" : found.status;
