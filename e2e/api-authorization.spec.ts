@@ -221,6 +221,14 @@ const ROUTES: RouteSpec[] = [
       },
     },
   },
+  // For load balancers: anyone may ask, and the answers name no secret.
+  { name: "GET /api/health", call: () => ({ method: "GET", path: "/api/health" }), refused: {}, allowed: { caller: "anonymous", status: 200 } },
+  {
+    name: "GET /api/ready",
+    call: () => ({ method: "GET", path: "/api/ready" }),
+    refused: {},
+    allowed: { caller: "anonymous", status: 200, check: (a) => expect(JSON.parse(a.text)).toEqual({ ready: true, database: "ok", store: "ok" }) },
+  },
   // One-time links: the token is the right to call; anyone holding it may, once.
   {
     name: "POST /api/setup",
