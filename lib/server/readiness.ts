@@ -8,8 +8,6 @@ import type { BlobStore } from "./storage/types";
 /** `database` and `store`: "ok", or what failed */
 export type Readiness = { ready: boolean; database: string; store: string };
 
-const PROBE_KEY = "parley-readiness-probe";
-
 function within<T>(ms: number, p: Promise<T>): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
@@ -27,14 +25,13 @@ function within<T>(ms: number, p: Promise<T>): Promise<T> {
 }
 
 /** Asks both; the reasons say what failed, never a secret (no URLs, no keys). */
-export async function checkReadiness(db: Pick<Db, "$queryRaw">, store: Pick<BlobStore, "size" | "kind">, timeoutMs = 3_000): Promise<Readiness> {
+export async function checkReadiness(db: Pick<Db, "$queryRaw">, store: Pick<BlobStore, "probe" | "kind">, timeoutMs = 3_000): Promise<Readiness> {
   const [database, blobs] = await Promise.all([
     within(timeoutMs, db.$queryRaw`SELECT 1`).then(
       () => "ok" as const,
       (err: Error) => `unreachable: ${err.name === "Error" ? err.message : err.name}`,
     ),
-    // A lookup of an object that is not there: an answer (undefined) means the bucket is there and ours.
-    within(timeoutMs, store.size(PROBE_KEY)).then(
+    within(timeoutMs, store.probe()).then(
       () => "ok" as const,
       (err: Error) => `${store.kind} store unreachable: ${err.name === "Error" ? err.message : err.name}`,
     ),

@@ -7,7 +7,7 @@ import "server-only";
 //   uploads/<uploadId>/<n>        its part n (written to a temporary name, then renamed)
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { access, constants, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
@@ -62,6 +62,13 @@ export class FsBlobStore implements BlobStore {
 
   private url(claims: Omit<BlobClaims, "exp">, expiresIn: number): string {
     return `${this.basePath}/${signBlobToken(this.urlKey, { ...claims, exp: Math.floor(this.now() / 1000) + expiresIn })}`;
+  }
+
+  /** The objects folder exists (or can be made) and this process may write to it. */
+  async probe(): Promise<void> {
+    const objects = path.join(this.root, "objects");
+    await mkdir(objects, { recursive: true });
+    await access(objects, constants.W_OK);
   }
 
   async createMultipart(key: string): Promise<string> {

@@ -75,6 +75,11 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /** HeadBucket: a missing bucket or refused credentials fail here, where a HEAD of an object would look like "no object". */
+  async probe(): Promise<void> {
+    await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+  }
+
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }

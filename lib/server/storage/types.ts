@@ -22,6 +22,8 @@ export interface BlobStore {
   /** The stored size, or undefined when there is no such object. */
   size(key: string): Promise<number | undefined>;
   delete(key: string): Promise<void>;
+  /** Resolves when the store can be used now (the bucket answers; the folder is writable), else rejects saying why. */
+  probe(): Promise<void>;
 }
 
 /** Part numbers as S3 allows them. */
