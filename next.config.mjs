@@ -13,6 +13,8 @@ const securityHeaders = [
 const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
+  // .next/standalone runs on its own (`node parley.mjs`): what `npm start` and the image run.
+  output: "standalone",
   // `npm test` type-checks the whole project (tsc --noEmit) before anything is built; doing it again
   // in every `next build` would only slow down `npm start`.
   typescript: { ignoreBuildErrors: true },
@@ -20,6 +22,8 @@ const nextConfig = {
   serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "pg", "@prisma/adapter-pg"],
   // The migration SQL is read at run time; keep it in traced output (standalone, Vercel).
   outputFileTracingIncludes: { "/**": ["./prisma/migrations/**/*"] },
+  // Parley has no next/image; without the optimiser the build can leave sharp out (production-build.ts).
+  images: { unoptimized: true },
   async headers() {
     return [{ source: "/:path*", headers: securityHeaders }];
   },

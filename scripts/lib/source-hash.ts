@@ -16,6 +16,9 @@ const INPUTS = [
   "postcss.config.mjs",
   "tsconfig.json",
   "package-lock.json",
+  // what production-build.ts bundles into parley.mjs
+  "scripts/serve.ts",
+  "scripts/lib",
 ];
 const SKIP = /(^|\/)(node_modules|\.next|__tests__)(\/|$)|\.test\.tsx?$/;
 
