@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
   const env = settingsOrExit();
   let answer = env.embedded ? await viaSocket(adminSocketPath(env.dataDir), argv) : undefined;
   if (!answer) {
-    const open = await openDatabase({ databaseUrl: env.databaseUrl, dataDir: env.dataDir });
+    const open = await openDatabase({ databaseUrl: env.databaseUrl, directUrl: env.directDatabaseUrl, dataDir: env.dataDir });
     try {
       answer = await runCommand(open.db, argv);
     } finally {

@@ -6,6 +6,6 @@ import { openDatabase } from "../lib/server/db";
 
 const env = parseServerEnv(process.env);
 const t0 = Date.now();
-const open = await openDatabase({ databaseUrl: env.databaseUrl, dataDir: env.dataDir });
+const open = await openDatabase({ databaseUrl: env.databaseUrl, directUrl: env.directDatabaseUrl, dataDir: env.dataDir });
 await open.close();
 console.log(`[parley] ${open.kind === "embedded" ? `embedded database in ${env.dataDir}` : "PostgreSQL"} is up to date (${Date.now() - t0} ms)`);

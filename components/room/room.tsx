@@ -191,7 +191,7 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
                         : `Waiting for ${snapshot.consult.doctorName}`
                       : callText(call.snapshot, other?.displayName)}
             </span>
-            {room.stream === "reconnecting" && <span className="ml-2 text-amber-700">· reconnecting to the server…</span>}
+            {room.stream === "reconnecting" && <span data-testid="stream-reconnecting" className="ml-2 text-amber-700">· reconnecting to the server…</span>}
           </p>
         </div>
         <div className="flex gap-2">

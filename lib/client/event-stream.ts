@@ -1,6 +1,6 @@
 // The browser end of the consult's event stream: one EventSource per room, resuming by itself
-// with Last-Event-ID after a drop, and opened again (from the last event applied) when the
-// browser gives up on it. Events are parsed with the shared schema; anything malformed
+// with Last-Event-ID after a drop, opened again (from the last event applied) when the browser
+// gives up on it, and at once when the server ends a stream by plan (`reconnect`). Events are parsed with the shared schema; anything malformed
 // is ignored rather than trusted.
 "use client";
 
@@ -49,6 +49,13 @@ export function useEventStream(consultId: string, afterSeq: number, onEvent: (e:
         s.close();
         setStatus("closed");
         handler.current({ seq: seen, kind: "admission", type: "revoked", from: null, to: null, payload: {}, at: new Date().toISOString() });
+      });
+      // The server ends each stream by plan (its time limit, a restart) and says so first: open the
+      // next one now, from the last event applied, without showing "reconnecting".
+      s.addEventListener("reconnect", () => {
+        if (stopped || source !== s) return;
+        s.close();
+        open();
       });
       s.onopen = () => {
         delay = 1_000;

@@ -1,11 +1,14 @@
 import "server-only";
 // What the server does once at start (called from instrumentation.ts): open the database, apply
 // migrations and seed, so a broken database stops the start rather than a patient's first click;
-// then print a setup link when the clinic has no admin yet, and open the admin socket (embedded).
+// then print a setup link when the clinic has no admin yet, and open the admin socket (embedded);
+// and say what to close when the process ends (lib/server/lifecycle.ts).
 import { getDatabase } from "./db";
 import { getServerEnv } from "./env";
 import { listenAdminSocket } from "./admin-socket";
 import { announceSetupLink } from "./staff/first-run";
+import { getNotifier } from "./events/notifier";
+import { drainThenClose, onShutdown } from "./lifecycle";
 
 export async function boot(): Promise<void> {
   const env = getServerEnv();
@@ -19,4 +22,11 @@ export async function boot(): Promise<void> {
   }
   // With PostgreSQL, `npm run admin` opens the database itself.
   if (env.embedded) listenAdminSocket(env.dataDir);
+  onShutdown(() =>
+    drainThenClose(async () => {
+      await getNotifier().close();
+      await (await getDatabase()).close();
+      console.log("[parley] database closed");
+    }),
+  );
 }

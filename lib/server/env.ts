@@ -27,6 +27,9 @@ export const rawEnvSchema = z.object({
   PUBLIC_URL: z.preprocess(empty, z.url({ protocol: /^https?$/ }).optional()),
   DATA_DIR: z.preprocess(empty, z.string().default(".data")),
   DATABASE_URL: z.preprocess(empty, z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL").optional()),
+  // A direct (unpooled) connection for what a transaction pooler cannot carry: migrations under a
+  // session advisory lock, and LISTEN. Hosted PostgreSQL gives both URLs.
+  DIRECT_DATABASE_URL: z.preprocess(empty, z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL").optional()),
   S3_ENDPOINT: z.preprocess(empty, z.url().optional()),
   S3_REGION: z.preprocess(empty, z.string().optional()),
   S3_BUCKET: z.preprocess(empty, z.string().optional()),
@@ -47,6 +50,9 @@ export const rawEnvSchema = z.object({
   IDLE_TIMEOUT_MINUTES: z.preprocess(empty, z.coerce.number().positive().max(720).default(15)),
   SMTP_URL: z.preprocess(empty, z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional()),
   SMTP_FROM: z.preprocess(empty, z.string().optional()),
+  // Below the events route's maxDuration (300 s), with a margin: a serverless platform cuts a
+  // response off at that limit, and a stream that ends itself first is resumed without a gap.
+  STREAM_MAX_SECONDS: z.preprocess(empty, z.coerce.number().min(1).max(290, "must stay below the events route's maxDuration of 300 s").default(250)),
 });
 
 export type ServerEnv = {
@@ -56,6 +62,8 @@ export type ServerEnv = {
   dataDir: string;
   /** undefined: the embedded PGlite database in DATA_DIR */
   databaseUrl: string | undefined;
+  /** migrations and LISTEN go here when set (DATABASE_URL then may be a pooled connection) */
+  directDatabaseUrl: string | undefined;
   embedded: boolean;
   s3:
     | { endpoint: string | undefined; region: string; bucket: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean }
@@ -79,6 +87,8 @@ export type ServerEnv = {
   idleTimeoutMs: number;
   /** staff links are also mailed when set */
   smtp: { url: string; from: string } | undefined;
+  /** an event stream ends itself after this long and the browser opens the next one at once */
+  streamMaxMs: number;
 };
 
 /** Whether HOST only accepts connections from this machine (the demo accounts' one safe place). */
@@ -151,6 +161,10 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
     throw new SettingsError("Invalid settings: ICE_TRANSPORT_POLICY=relay needs TURN_URLS");
   }
 
+  if (e.DIRECT_DATABASE_URL && !e.DATABASE_URL) {
+    throw new SettingsError("Invalid settings: DIRECT_DATABASE_URL needs DATABASE_URL (the pooled connection the app queries through)");
+  }
+
   let authSecret = e.AUTH_SECRET;
   if (!authSecret) {
     if (!embedded) {
@@ -181,6 +195,7 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
     publicUrl: trimPublicUrl(e.PUBLIC_URL),
     dataDir,
     databaseUrl: e.DATABASE_URL,
+    directDatabaseUrl: e.DIRECT_DATABASE_URL,
     embedded,
     s3,
     maxFileBytes: e.MAX_FILE_BYTES,
@@ -196,6 +211,7 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
     staffMfa: e.STAFF_MFA ?? (embedded && loopback ? "optional" : "required"),
     idleTimeoutMs: Math.round(e.IDLE_TIMEOUT_MINUTES * 60_000),
     smtp: e.SMTP_URL ? { url: e.SMTP_URL, from: e.SMTP_FROM ?? "Parley <parley@localhost>" } : undefined,
+    streamMaxMs: Math.round(e.STREAM_MAX_SECONDS * 1000),
   };
 }
 

@@ -20,6 +20,7 @@ import { audit } from "./audit";
 import { ApiError } from "./errors";
 import { withEvents } from "./events/log";
 import { BlobError, type BlobStore, type UploadedPart } from "./storage";
+import { inBackground } from "./background";
 
 export const PART_URL_TTL_S = 10 * 60;
 export const GET_URL_TTL_S = 10 * 60;
@@ -232,5 +233,5 @@ export function sweepSoon(db: Db, store: BlobStore): void {
   const now = Date.now();
   if (g.__parleyLastSweep && now - g.__parleyLastSweep < 10 * 60 * 1000) return;
   g.__parleyLastSweep = now;
-  void sweepAbandonedUploads(db, store).catch((err: unknown) => console.warn("[parley] upload sweep failed:", (err as Error).message));
+  inBackground("the upload sweep", () => sweepAbandonedUploads(db, store));
 }

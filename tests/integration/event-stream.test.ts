@@ -47,9 +47,11 @@ describeBackends("event stream", (kind) => {
 
   const opened: { abort(): void; reader: SseReader }[] = [];
 
-  function open(a: ConsultAccess, after: number, opts: { pollMs?: number; heartbeatMs?: number; db?: Db } = {}) {
+  function open(a: ConsultAccess, after: number, opts: { pollMs?: number; heartbeatMs?: number; db?: Db; maxMs?: number; drain?: AbortSignal } = {}) {
     const ac = new AbortController();
-    const reader = new SseReader(openEventStream({ db: opts.db ?? t.db, access: a, after, signal: ac.signal, pollMs: opts.pollMs ?? 50, heartbeatMs: opts.heartbeatMs ?? 60_000 }));
+    const reader = new SseReader(
+      openEventStream({ db: opts.db ?? t.db, access: a, after, signal: ac.signal, pollMs: opts.pollMs ?? 50, heartbeatMs: opts.heartbeatMs ?? 60_000, maxMs: opts.maxMs, drain: opts.drain ?? new AbortController().signal }),
+    );
     const s = {
       reader,
       abort: () => ac.abort(),
@@ -384,6 +386,43 @@ describeBackends("event stream", (kind) => {
       const s = open(stale, 0, QUIET);
       const frames = await s.reader.drain(3_000);
       expect(frames.some((f) => f.event === "revoked")).toBe(true);
+    } finally {
+      await closeAll();
+    }
+  });
+
+  it("ends itself after its time limit with `reconnect`, writes no offline, and the next stream resumes without a gap", async () => {
+    const { id, doc } = await room(true);
+    try {
+      const s = open(doc, 0, { pollMs: 3_000, maxMs: 800 });
+      const started = Date.now();
+      const frames = await s.reader.drain(3_000);
+      // The limit holds even with a poll interval longer than it.
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(frames.at(-1)).toMatchObject({ event: "reconnect", retry: "500" });
+      expect(await t.db.event.count({ where: { consultId: id, kind: "presence", type: "offline" } })).toBe(0);
+      const seen = events(frames).at(-1)?.seq ?? 0;
+      await appendEvent(t.db, { consultId: id, kind: "signal", type: "between-streams", from: doc.participant.id });
+      const next = open(doc, seen, QUIET);
+      const got = events(await next.reader.until((f) => eventOf(f)?.type === "between-streams"));
+      expect(got[0]?.seq).toBe(seen + 1);
+    } finally {
+      await closeAll();
+    }
+  });
+
+  it("ends at once with `reconnect` when the process shuts down", async () => {
+    const { doc } = await room(true);
+    const drain = new AbortController();
+    try {
+      const s = open(doc, 0, { ...QUIET, drain: drain.signal });
+      await s.reader.until(isOwnPresence(doc.participant.id, "online"));
+      await sleep(100);
+      const started = Date.now();
+      drain.abort();
+      const frames = await s.reader.drain(3_000);
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(frames.at(-1)?.event).toBe("reconnect");
     } finally {
       await closeAll();
     }

@@ -53,6 +53,8 @@ describe("defaults (TEST-CONTRACT)", () => {
     expect(env.idleTimeoutMs).toBe(15 * 60_000);
     expect(env.smtp).toBeUndefined();
     expect(env.staffMfa).toBe("optional");
+    // Event streams end themselves before a serverless platform's 300 s limit.
+    expect(env.streamMaxMs).toBe(250_000);
   });
 
   it("DATA_DIR defaults to .data, resolved against the working directory", () => {
@@ -130,9 +132,11 @@ describe("explicit values", () => {
         IDLE_TIMEOUT_MINUTES: "0.5",
         SMTP_URL: "smtp://user:pw@mail.example.org:587",
         SMTP_FROM: "Clinic <parley@example.org>",
+        STREAM_MAX_SECONDS: "5",
       }),
     );
     expect(env.port).toBe(8080);
+    expect(env.streamMaxMs).toBe(5_000);
     expect(env.idleTimeoutMs).toBe(30_000);
     expect(env.smtp).toEqual({ url: "smtp://user:pw@mail.example.org:587", from: "Clinic <parley@example.org>" });
     expect(env.host).toBe("0.0.0.0");
@@ -154,6 +158,13 @@ describe("explicit values", () => {
     });
     // Chat waits for the compared call code unless the clinic says otherwise.
     expect(parseServerEnv(server({})).trustOnFirstUse).toBe(false);
+  });
+
+  it("DIRECT_DATABASE_URL: read beside DATABASE_URL, refused without it", () => {
+    const direct = "postgresql://parley@db.internal:5432/parley";
+    expect(parseServerEnv(server({ DIRECT_DATABASE_URL: direct })).directDatabaseUrl).toBe(direct);
+    expect(parseServerEnv(server({})).directDatabaseUrl).toBeUndefined();
+    expect(settingsError(embedded({ DIRECT_DATABASE_URL: direct })).message).toContain("DIRECT_DATABASE_URL needs DATABASE_URL");
   });
 
   it("configures S3 only when bucket and both keys are given", () => {
@@ -208,6 +219,8 @@ describe("invalid values name the variable", () => {
     ["S3_FORCE_PATH_STYLE", "perhaps"],
     ["TURN_SECRET", "short"],
     ["DEMO_PASSWORD", "short"],
+    ["STREAM_MAX_SECONDS", "0"],
+    ["STREAM_MAX_SECONDS", "300"],
   ])("%s=%s", (name, value) => {
     const err = settingsError(embedded({ [name]: value }));
     expect(err.message).toContain(name);

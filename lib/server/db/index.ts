@@ -19,6 +19,8 @@ export type { Prisma } from "./generated/client";
 export type DatabaseOptions = {
   /** a postgresql:// URL, or undefined for embedded PGlite in `dataDir` */
   databaseUrl: string | undefined;
+  /** migrations and LISTEN use this direct connection when `databaseUrl` goes through a pooler */
+  directUrl?: string | undefined;
   dataDir: string;
   seed?: { password: string } | undefined;
 };
@@ -35,7 +37,8 @@ export async function openDatabase(opts: DatabaseOptions): Promise<OpenDatabase>
   let open: OpenDatabase;
   if (opts.databaseUrl) {
     const url = opts.databaseUrl;
-    const client = new pg.Client({ connectionString: url });
+    const direct = opts.directUrl ?? url;
+    const client = new pg.Client({ connectionString: direct });
     await client.connect();
     try {
       await migrate(pgRunner(client));
@@ -43,7 +46,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<OpenDatabase>
       await client.end();
     }
     const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
-    open = { db, kind: "postgres", databaseUrl: url, close: () => db.$disconnect() };
+    open = { db, kind: "postgres", databaseUrl: direct, close: () => db.$disconnect() };
   } else {
     open = await openEmbedded(opts.dataDir);
   }
@@ -135,6 +138,7 @@ export function getDatabase(): Promise<OpenDatabase> {
     const env = getServerEnv();
     g.__parleyDb = openDatabase({
       databaseUrl: env.databaseUrl,
+      directUrl: env.directDatabaseUrl,
       dataDir: env.dataDir,
       seed: env.seedDemo ? { password: env.demoPassword } : undefined,
     });

@@ -76,6 +76,13 @@ class Notifier {
     }
   }
 
+  /** Ends the LISTEN connection (at shutdown); wake-ups from other instances stop. */
+  async close(): Promise<void> {
+    const client = await this.listener;
+    this.listener = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
   subscribe(consultId: string, fn: WakeListener): () => void {
     this.local.on(consultId, fn);
     return () => this.local.off(consultId, fn);

@@ -3,8 +3,12 @@ import "server-only";
 // (`Last-Event-ID`, else `?after=`), then waits for the notifier or a poll tick, whichever comes
 // first. Every tick re-checks the caller's rows (a removed participant or disabled user is cut
 // off within one tick), and a heartbeat comment keeps proxies from closing an idle stream.
-// A stream closes itself after MAX_STREAM_MS; EventSource reconnects with Last-Event-ID.
+// A stream ends itself after `maxMs` (STREAM_MAX_SECONDS: below a serverless platform's limit on a
+// response), or when the process shuts down, with a `reconnect` event: the browser opens the next
+// stream at once from the last event it applied, so nothing is lost or shown twice, and the other
+// side sees no "offline" in between.
 import type { Db } from "../db";
+import { drainSignal, streamOpened } from "../lifecycle";
 import { loadConsultAccess, type ConsultAccess } from "../authz";
 import { deleteOldSignals, readEvents, withEvents } from "./log";
 import { getNotifier } from "./notifier";
@@ -13,7 +17,7 @@ import type { StreamEvent } from "@/lib/shared/api";
 
 export const POLL_MS = 2_000;
 export const HEARTBEAT_MS = 15_000;
-export const MAX_STREAM_MS = 5 * 60_000;
+export const MAX_STREAM_MS = 250_000;
 const CLEANUP_EVERY_MS = 10 * 60_000;
 const READ_LIMIT = 200;
 
@@ -59,6 +63,8 @@ export type StreamOptions = {
   pollMs?: number;
   heartbeatMs?: number;
   maxMs?: number;
+  /** aborted when the process shuts down (lib/server/lifecycle.ts) */
+  drain?: AbortSignal;
 };
 
 export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array> {
@@ -70,6 +76,7 @@ export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array>
   const pollMs = opts.pollMs ?? POLL_MS;
   const heartbeatMs = opts.heartbeatMs ?? HEARTBEAT_MS;
   const maxMs = opts.maxMs ?? MAX_STREAM_MS;
+  const drain = opts.drain ?? drainSignal();
   const encoder = new TextEncoder();
   let access = opts.access;
   let cursor = opts.after;
@@ -92,7 +99,11 @@ export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array>
       });
       const onAbort = () => wake?.();
       signal.addEventListener("abort", onAbort);
+      drain.addEventListener("abort", onAbort);
+      const ended = streamOpened();
       const started = Date.now();
+      /** the stream ends by plan (time limit, shutdown), not because the caller left or lost access */
+      let planned = false;
       let lastWrite = Date.now();
       let lastTouch = 0;
       let lastCheck = Date.now();
@@ -139,7 +150,14 @@ export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array>
         write(`retry: 2000\n\n`);
         await presence("online");
         lastTouch = Date.now();
-        while (!signal.aborted && Date.now() - started < maxMs) {
+        while (!signal.aborted) {
+          if (drain.aborted || Date.now() - started >= maxMs) {
+            planned = true;
+            // Reconnect now, and (for a browser that missed the event) soon: to this instance or,
+            // when it is shutting down, to another one behind the load balancer.
+            write(`retry: 500\nevent: reconnect\ndata: {}\n\n`);
+            break;
+          }
           if (checkFailed) throw checkFailed;
           if (revoked) {
             write(`event: revoked\ndata: {}\n\n`);
@@ -191,15 +209,18 @@ export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array>
             if (dirty) continue;
           }
           await new Promise<void>((resolve) => {
-            const t = setTimeout(() => {
-              dirty = true; // the poll: catches what another instance wrote without a NOTIFY
-              resolve();
-            }, pollMs);
+            const t = setTimeout(
+              () => {
+                dirty = true; // the poll: catches what another instance wrote without a NOTIFY
+                resolve();
+              },
+              Math.max(0, Math.min(pollMs, maxMs - (Date.now() - started))),
+            );
             wake = () => {
               clearTimeout(t);
               resolve();
             };
-            if (dirty || live.length > 0 || revoked || checkFailed !== undefined || signal.aborted) wake();
+            if (dirty || live.length > 0 || revoked || checkFailed !== undefined || signal.aborted || drain.aborted) wake();
           });
           wake = undefined;
           if (signal.aborted) break;
@@ -224,13 +245,16 @@ export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array>
       } finally {
         unsubscribe();
         signal.removeEventListener("abort", onAbort);
-        await presence("offline").catch(() => undefined);
+        drain.removeEventListener("abort", onAbort);
+        // After a planned end the browser is back within a moment: no "offline" for the other side.
+        if (!planned) await presence("offline").catch(() => undefined);
         closed = true;
         try {
           controller.close();
         } catch {
           // already closed by the client
         }
+        ended();
       }
     },
     cancel() {

@@ -1,6 +1,7 @@
 import { consultParams } from "@/lib/shared/api";
 import { requireConsultAccess } from "@/lib/server/authz";
 import { endConsult } from "@/lib/server/consults";
+import { inBackground } from "@/lib/server/background";
 import { getDb } from "@/lib/server/db";
 import { sweepAbandonedUploads } from "@/lib/server/files";
 import { getBlobStore } from "@/lib/server/storage";
@@ -16,6 +17,6 @@ export const POST = route(async (req, { params }: Ctx) => {
   await readJson(req, z.object({}).strict());
   const db = await getDb();
   await endConsult(db, access);
-  void sweepAbandonedUploads(db, getBlobStore(), { consultId: id }).catch((err: unknown) => console.warn("[parley] aborting uploads of an ended consult:", (err as Error).message));
+  inBackground("aborting the uploads of an ended consult", () => sweepAbandonedUploads(db, getBlobStore(), { consultId: id }));
   return json({ ok: true });
 });

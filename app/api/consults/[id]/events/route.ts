@@ -1,12 +1,14 @@
 import { consultParams, eventsQuery } from "@/lib/shared/api";
 import { requireConsultAccess } from "@/lib/server/authz";
 import { getDb } from "@/lib/server/db";
+import { getServerEnv } from "@/lib/server/env";
 import { openEventStream } from "@/lib/server/events/stream";
 import { parseWith, readParams, route } from "@/lib/server/http";
 
 type Ctx = { params: Promise<{ id: string }> };
 
 export const dynamic = "force-dynamic";
+// Vercel's limit on one response; the stream ends itself before it (STREAM_MAX_SECONDS).
 export const maxDuration = 300;
 
 /** The caller's Server-Sent Events stream: resumes after `Last-Event-ID`, or `?after=` on a fresh page. */
@@ -17,7 +19,7 @@ export const GET = route(async (req, { params }: Ctx) => {
   const query = parseWith(eventsQuery, {
     after: req.headers.get("last-event-id") ?? url.searchParams.get("after") ?? undefined,
   });
-  const stream = openEventStream({ db: await getDb(), access, after: query.after ?? 0, signal: req.signal });
+  const stream = openEventStream({ db: await getDb(), access, after: query.after ?? 0, signal: req.signal, maxMs: getServerEnv().streamMaxMs });
   return new Response(stream, {
     headers: {
       "content-type": "text/event-stream; charset=utf-8",
