@@ -3,7 +3,8 @@
 //   pg        http://127.0.0.1:3100  real PostgreSQL from TEST_DATABASE_URL, documents in S3 from
 //                                    TEST_S3_* (e2e/*.spec.ts)
 //   embedded  http://127.0.0.1:3101  the zero-set-up default: fresh DATA_DIR, embedded database and
-//                                    filesystem store, whatever S3_* is around (e2e/*.embedded.spec.ts)
+//                                    filesystem store, whatever S3_* is around, event streams ending
+//                                    every 5 s (STREAM_MAX_SECONDS=5) (e2e/*.embedded.spec.ts)
 //   tofu      http://127.0.0.1:3102  the same PostgreSQL and S3 store, with TRUST_ON_FIRST_USE=true
 //                                    (e2e/*.tofu.spec.ts)
 //   relay     http://127.0.0.1:3103  the same PostgreSQL, calls only through the test coturn
@@ -13,6 +14,10 @@
 //   idle      http://127.0.0.1:3105  embedded default with IDLE_TIMEOUT_MINUTES=0.25 (e2e/*.idle.spec.ts)
 //   mfa       http://localhost:3106  a clinic that requires second factors (STAFF_MFA=required) behind one
 //                                    proxy (TRUSTED_PROXIES=1: the specs send X-Forwarded-For) (e2e/*.mfa.spec.ts)
+//   container     http://127.0.0.1:3107  the container image (Dockerfile) that scripts/test.sh built
+//                                        (TEST_CONTAINER_IMAGE), alone with a /data volume
+//   container-pg  http://127.0.0.1:3108  the same image on the test PostgreSQL and Ceph RGW
+//                                        (e2e/*.container.spec.ts on both)
 // The staff and mfa servers are reached as localhost: passkeys need a domain (WebAuthn refuses an IP
 // address as the relying party), and localhost is a secure context like 127.0.0.1.
 // The servers on PostgreSQL run with STAFF_MFA=optional (the default there is required): their
@@ -32,6 +37,8 @@ const RELAY_PORT = 3103;
 const STAFF_PORT = 3104;
 const IDLE_PORT = 3105;
 const MFA_PORT = 3106;
+const CONTAINER_PORT = 3107;
+const CONTAINER_PG_PORT = 3108;
 const turnUrls = process.env.TEST_TURN_URLS;
 const databaseUrl = process.env.TEST_DATABASE_URL;
 // Each `npm test` run keeps its servers' data in its own run folder, so runs never share state.
@@ -99,13 +106,32 @@ if (databaseUrl) {
 } else {
   console.warn("playwright: TEST_DATABASE_URL is unset, so only the embedded project runs");
 }
-webServer.push(server("embedded", EMBEDDED_PORT, `${dataRoot}/app-embedded`, {}));
+// Its event streams end every 5 s (a serverless platform's limit, shortened): every embedded spec
+// runs across many planned reconnects, and e2e/stream-limit.embedded.spec.ts checks they are unseen.
+webServer.push(server("embedded", EMBEDDED_PORT, `${dataRoot}/app-embedded`, { STREAM_MAX_SECONDS: "5" }));
 // A clinic's first run, on the embedded default with nothing seeded.
 const STAFF_DATA_DIR = `${dataRoot}/app-staff`;
 webServer.push(server("staff", STAFF_PORT, STAFF_DATA_DIR, { SEED_DEMO: "false" }, { log: true, host: "localhost" }));
 // Automatic logoff, with the timeout shortened to 15 s.
 webServer.push(server("idle", IDLE_PORT, `${dataRoot}/app-idle`, { IDLE_TIMEOUT_MINUTES: "0.25" }));
 webServer.push(server("mfa", MFA_PORT, `${dataRoot}/app-mfa`, { STAFF_MFA: "required", TRUSTED_PROXIES: "1" }, { host: "localhost" }));
+
+// The image runs in podman on this network namespace's loopback (--network=host), its root file
+// system read-only, its data in a fresh volume; scripts/container.sh stops and removes it when
+// Playwright ends the command.
+const containerImage = process.env.TEST_CONTAINER_IMAGE;
+const containerServer = (name: string, port: number, env: Record<string, string>): WebServer => ({
+  ...server(name, port, `${dataRoot}/app-${name}`, { SEED_DEMO: "true", ...env }),
+  command: `bash scripts/container.sh serve ${containerImage} parley-e2e-${name}`,
+  timeout: 120_000,
+  gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },
+});
+if (containerImage) {
+  webServer.push(containerServer("container", CONTAINER_PORT, {}));
+  if (databaseUrl && process.env.TEST_S3_ENDPOINT) {
+    webServer.push(containerServer("container-pg", CONTAINER_PG_PORT, { STAFF_MFA: "optional", DATABASE_URL: databaseUrl, AUTH_SECRET, ...testS3 }));
+  }
+}
 
 export default defineConfig({
   testDir: "e2e",
@@ -129,7 +155,7 @@ export default defineConfig({
   projects: [
     ...(databaseUrl
       ? [
-          { name: "pg", testIgnore: /\.(embedded|tofu|relay|staff|idle|mfa)\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${PG_PORT}` } },
+          { name: "pg", testIgnore: /\.(embedded|tofu|relay|staff|idle|mfa|container)\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${PG_PORT}` } },
           { name: "tofu", testMatch: /\.tofu\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${TOFU_PORT}` } },
           ...(turnUrls ? [{ name: "relay", testMatch: /\.relay\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${RELAY_PORT}` } }] : []),
         ]
@@ -138,6 +164,12 @@ export default defineConfig({
     { name: "staff", testMatch: /\.staff\.spec\.ts$/, use: { baseURL: `http://localhost:${STAFF_PORT}` } },
     { name: "mfa", testMatch: /\.mfa\.spec\.ts$/, use: { baseURL: `http://localhost:${MFA_PORT}` } },
     { name: "idle", testMatch: /\.idle\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${IDLE_PORT}` } },
+    ...(containerImage
+      ? [
+          { name: "container", testMatch: /\.container\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${CONTAINER_PORT}` } },
+          ...(databaseUrl && process.env.TEST_S3_ENDPOINT ? [{ name: "container-pg", testMatch: /\.container\.spec\.ts$/, use: { baseURL: `http://127.0.0.1:${CONTAINER_PG_PORT}` } }] : []),
+        ]
+      : []),
   ],
   webServer,
 });

@@ -5,7 +5,8 @@
 #   (scripts/rgw.sh, TEST_S3_*; skipped with a warning when Ceph is not installed, a failure under
 #   CI=true):
 #   4 integration  5 e2e (Playwright; its web servers run `npm start`, which builds when stale; the
-#     postgres and tofu servers keep documents in RGW, whose bucket `npm run s3:setup` prepares first)
+#     postgres and tofu servers keep documents in RGW, whose bucket `npm run s3:setup` prepares first;
+#     the container image, built with podman before entering the namespace, runs twice)
 # Ends with "<N> passed, <N> failed" on a line of its own; exits non-zero on any failure.
 #   PARLEY_TEST_ONLY=unit,e2e npm test     run a subset (lint,typecheck,unit,integration,e2e)
 #   npm test -- --grep invite               extra arguments go to `playwright test`
@@ -148,7 +149,7 @@ if [[ "${PARLEY_TEST_STAGE:-}" == stack ]]; then
       s3_env=()
       for v in $(compgen -e); do [[ "$v" == TEST_S3_* ]] && s3_env+=("${v#TEST_}=${!v}"); done
       rc=0
-      env "${s3_env[@]}" npm run -s s3:setup -- http://127.0.0.1:3100 http://127.0.0.1:3102 || rc=$?
+      env "${s3_env[@]}" npm run -s s3:setup -- http://127.0.0.1:3100 http://127.0.0.1:3102 http://127.0.0.1:3108 || rc=$?
       (( rc == 0 )) || record "$rc" "S3 bucket set-up"
     fi
     heading "[5/5] end-to-end tests: playwright test $*"
@@ -194,6 +195,23 @@ fi
 if want unit; then
   heading "[3/5] unit tests: vitest --project unit"
   run_vitest unit
+fi
+if want e2e; then
+  # The container image, built here where the npm registry is reachable (the namespace below has no
+  # network); Playwright runs it alone and on the test PostgreSQL and RGW (e2e/*.container.spec.ts).
+  if bash scripts/container.sh available; then
+    heading "build the container image: scripts/container.sh build"
+    rc=0; bash scripts/container.sh build localhost/parley:test || rc=$?
+    record "$rc" "container image build"
+    export TEST_CONTAINER_IMAGE=localhost/parley:test
+  elif [[ -n "${CI:-}" ]]; then
+    echo "podman is not installed and CI is set: the container image must be built and tested in CI." \
+      "Install: apt-get install -y --no-install-recommends podman runc netavark aardvark-dns iptables uidmap mmdebstrap" >&2
+    record 1 "container image build"
+  else
+    echo "warning: podman is not installed: the container image tests will be SKIPPED. Install: sudo apt-get" \
+      "install -y --no-install-recommends podman runc netavark aardvark-dns iptables uidmap mmdebstrap" >&2
+  fi
 fi
 if want integration || want e2e; then
   heading "entering a private network namespace (scripts/netns.sh)"

@@ -10,6 +10,14 @@ import { sourceHash } from "./source-hash";
 export const STANDALONE = path.join(".next", "standalone");
 /** the server's entry inside STANDALONE */
 export const ENTRY = "parley.mjs";
+/** Scripts bundled beside it, so the image runs them with plain node (`node admin.mjs list`). */
+const BUNDLES: Record<string, string> = {
+  "scripts/serve.ts": ENTRY,
+  "scripts/admin.ts": "admin.mjs",
+  "scripts/s3-bucket.ts": "s3-setup.mjs",
+};
+/** next.config.mjs's serverExternalPackages, Prisma's runtime and the native Argon2 */
+const RUNTIME_PACKAGES = ["@electric-sql/pglite", "pglite-prisma-adapter", "pg", "@prisma/adapter-pg", "@prisma/client", "@node-rs/argon2"];
 const STAMP = path.join(".next", "parley-source-hash");
 
 /** Whether `.next/standalone` was built from exactly these sources. */
@@ -32,19 +40,23 @@ export async function productionBuild(root: string): Promise<boolean> {
   // Next traces sharp for its image optimiser whatever the config says; with images.unoptimized
   // (next.config.mjs) nothing loads it, and it is a quarter of the output.
   for (const dir of ["sharp", "@img"]) rmSync(path.join(out, "node_modules", dir), { recursive: true, force: true });
-  await bundle({
-    entryPoints: [path.join(root, "scripts", "serve.ts")],
-    outfile: path.join(out, ENTRY),
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    // lib/server modules import "server-only", which only the react-server condition allows.
-    conditions: ["react-server"],
-    // Bundled CommonJS code may call require(); ESM output has none of its own.
-    banner: { js: 'import { createRequire as __parleyRequire } from "node:module"; const require = __parleyRequire(import.meta.url);' },
-    logLevel: "warning",
-  });
+  for (const [entry, outfile] of Object.entries(BUNDLES)) {
+    await bundle({
+      entryPoints: [path.join(root, entry)],
+      outfile: path.join(out, outfile),
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      // lib/server modules import "server-only", which only the react-server condition allows.
+      conditions: ["react-server"],
+      // Loaded from .next/standalone/node_modules, where Next's trace put them (native code, WASM).
+      external: RUNTIME_PACKAGES,
+      // Bundled CommonJS code may call require(); ESM output has none of its own.
+      banner: { js: 'import { createRequire as __parleyRequire } from "node:module"; const require = __parleyRequire(import.meta.url);' },
+      logLevel: "warning",
+    });
+  }
   writeFileSync(path.join(root, STAMP), hash);
   return true;
 }
