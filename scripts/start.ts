@@ -20,6 +20,8 @@ if (!buildIsCurrent(root)) {
   console.log(`[parley] built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-const server = spawn(process.execPath, [path.join(root, STANDALONE, ENTRY)], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+// JSON log lines for a collector, plain lines for a person at a terminal (LOG_FORMAT decides).
+const logFormat = process.env.LOG_FORMAT ?? (process.stdout.isTTY ? "text" : "json");
+const server = spawn(process.execPath, [path.join(root, STANDALONE, ENTRY)], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", LOG_FORMAT: logFormat } });
 for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => server.kill(sig));
 server.on("exit", (code, signal) => process.exit(code ?? (signal ? 0 : 1)));

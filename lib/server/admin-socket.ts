@@ -8,6 +8,7 @@ import net from "node:net";
 import path from "node:path";
 import { getDb } from "./db";
 import { commandRequest, runCommand, type CommandAnswer } from "./staff/commands";
+import { errField, getLog } from "./log";
 
 export const ADMIN_SOCKET_NAME = "admin.sock";
 /** sun_path holds 108 bytes on Linux, 104 on macOS */
@@ -30,7 +31,7 @@ async function answer(line: string): Promise<CommandAnswer> {
   try {
     return await runCommand(await getDb(), req.data.argv);
   } catch (err) {
-    console.error("[parley] admin command failed:", err);
+    getLog().error({ err: errField(err) }, "admin command failed");
     return { ok: false, error: "The command failed on the server; see its log." };
   }
 }
@@ -57,7 +58,7 @@ function serve(socket: net.Socket): void {
 export function listenAdminSocket(dataDir: string): void {
   const file = adminSocketPath(dataDir);
   if (file.length > MAX_SOCKET_PATH) {
-    console.warn(`[parley] DATA_DIR's path is too long for the admin socket; \`npm run admin\` works only while the server is stopped (embedded database)`);
+    getLog().warn("DATA_DIR's path is too long for the admin socket; `npm run admin` works only while the server is stopped (embedded database)");
     return;
   }
   const server = net.createServer(serve);
@@ -68,14 +69,14 @@ export function listenAdminSocket(dataDir: string): void {
     });
   server.on("error", (err: NodeJS.ErrnoException) => {
     if (err.code !== "EADDRINUSE") {
-      console.warn("[parley] the admin socket is unavailable:", err.message);
+      getLog().warn({ err: errField(err) }, "the admin socket is unavailable");
       return;
     }
     // Someone answers there: another server on this DATA_DIR (the embedded lock forbids that).
     const probe = net.connect(file);
     probe.on("connect", () => {
       probe.destroy();
-      console.warn(`[parley] another process answers on ${file}; not replacing it`);
+      getLog().warn(`another process answers on ${file}; not replacing it`);
     });
     probe.on("error", () => {
       rmSync(file, { force: true });

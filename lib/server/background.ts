@@ -4,12 +4,13 @@ import "server-only";
 // until the work ends (Vercel's waitUntil) instead of freezing it half-way. Outside a request (a
 // test, a script) it simply runs.
 import { after } from "next/server";
+import { errField, getLog } from "./log";
 
 export function inBackground(what: string, task: () => Promise<unknown>): void {
   const run = () =>
     task().then(
       () => undefined,
-      (err: unknown) => console.warn(`[parley] ${what} failed:`, err instanceof Error ? err.message : String(err)),
+      (err: unknown) => getLog().warn({ err: errField(err) }, `${what} failed`),
     );
   try {
     after(run);

@@ -9,15 +9,16 @@ import { listenAdminSocket } from "./admin-socket";
 import { announceSetupLink } from "./staff/first-run";
 import { getNotifier } from "./events/notifier";
 import { drainThenClose, onShutdown } from "./lifecycle";
+import { errField, getLog } from "./log";
 
 export async function boot(): Promise<void> {
   const env = getServerEnv();
   try {
     const { kind, db } = await getDatabase();
-    console.log(`[parley] database ready (${kind === "embedded" ? "embedded PGlite in DATA_DIR" : "PostgreSQL"})`);
+    getLog().info(`database ready (${kind === "embedded" ? "embedded PGlite in DATA_DIR" : "PostgreSQL"})`);
     await announceSetupLink(db, env);
   } catch (err) {
-    console.error("[parley] the database could not be opened:", (err as Error).message);
+    getLog().fatal({ err: errField(err) }, "the database could not be opened");
     process.exit(1);
   }
   // With PostgreSQL, `npm run admin` opens the database itself.
@@ -26,7 +27,7 @@ export async function boot(): Promise<void> {
     drainThenClose(async () => {
       await getNotifier().close();
       await (await getDatabase()).close();
-      console.log("[parley] database closed");
+      getLog().info("database closed");
     }),
   );
 }

@@ -21,6 +21,7 @@ import { ApiError } from "./errors";
 import { withEvents } from "./events/log";
 import { BlobError, type BlobStore, type UploadedPart } from "./storage";
 import { inBackground } from "./background";
+import { errField, getLog } from "./log";
 
 export const PART_URL_TTL_S = 10 * 60;
 export const GET_URL_TTL_S = 10 * 60;
@@ -221,7 +222,7 @@ export async function sweepAbandonedUploads(db: Db, store: BlobStore, o: { now?:
       });
       swept++;
     } catch (err) {
-      console.warn("[parley] could not abort an abandoned upload:", f.id, (err as Error).message);
+      getLog().warn({ file: f.id, err: errField(err) }, "could not abort an abandoned upload");
     }
   }
   return swept;

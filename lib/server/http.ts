@@ -4,6 +4,7 @@ import "server-only";
 // logged and answered 500 without detail.
 import type { z } from "zod";
 import { ApiError } from "./errors";
+import { errField, getLog } from "./log";
 
 export const MAX_JSON_BYTES = 64 * 1024;
 
@@ -24,7 +25,7 @@ export function route<C>(fn: Handler<C>): Handler<C> {
       return await fn(req, ctx);
     } catch (err) {
       if (err instanceof ApiError) return errorResponse(err);
-      console.error("[parley] unhandled error in", req.method, new URL(req.url).pathname, err);
+      getLog().error({ req: req.headers.get("x-request-id") ?? undefined, method: req.method, path: new URL(req.url).pathname, err: errField(err) }, "unhandled error");
       return json({ error: { code: "internal", message: "Something went wrong on the server. Try again; if it persists, tell your clinic admin." } }, 500);
     }
   };

@@ -3,6 +3,7 @@ import "server-only";
 // sees the link too, so a mail that fails is logged and reported, never fatal.
 import nodemailer from "nodemailer";
 import { getServerEnv } from "./env";
+import { getLog } from "./log";
 
 export type LinkMail = { to: string; name: string; url: string; expiresAt: string; kind: "welcome" | "reset" };
 
@@ -29,7 +30,8 @@ export async function mailLink(m: LinkMail): Promise<boolean> {
     await transport.sendMail({ from: smtp.from, to: m.to, ...body(m) });
     return true;
   } catch (err) {
-    console.warn("[parley] could not mail a staff link:", (err as Error).message);
+    // The server's message may quote the recipient's address: log only what kind of failure it was.
+    getLog().warn({ err: { name: (err as Error).name, code: (err as { code?: string }).code } }, "could not mail a staff link");
     return false;
   }
 }

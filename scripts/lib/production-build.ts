@@ -16,8 +16,8 @@ const BUNDLES: Record<string, string> = {
   "scripts/admin.ts": "admin.mjs",
   "scripts/s3-bucket.ts": "s3-setup.mjs",
 };
-/** next.config.mjs's serverExternalPackages, Prisma's runtime and the native Argon2 */
-const RUNTIME_PACKAGES = ["@electric-sql/pglite", "pglite-prisma-adapter", "pg", "@prisma/adapter-pg", "@prisma/client", "@node-rs/argon2"];
+/** next.config.mjs's serverExternalPackages, Prisma's runtime, the native Argon2, and pino (one logger per process, shared through globalThis) */
+const RUNTIME_PACKAGES = ["@electric-sql/pglite", "pglite-prisma-adapter", "pg", "@prisma/adapter-pg", "@prisma/client", "@node-rs/argon2", "pino"];
 const STAMP = path.join(".next", "parley-source-hash");
 
 /** Whether `.next/standalone` was built from exactly these sources. */

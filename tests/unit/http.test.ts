@@ -4,6 +4,7 @@ import { z } from "zod";
 
 import { ApiError, type ErrorCode } from "@/lib/server/errors";
 import { MAX_JSON_BYTES, parseWith, readBodyText, readJson, route } from "@/lib/server/http";
+import { getLog } from "@/lib/server/log";
 
 const URL_ = "http://parley.test/api/consults";
 const schema = z.object({ name: z.string().min(1) }).strict();
@@ -129,12 +130,12 @@ describe("parseWith", () => {
 });
 
 describe("route()", () => {
-  let consoleError: MockInstance<typeof console.error>;
+  let logError: MockInstance;
   beforeEach(() => {
-    consoleError = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    logError = vi.spyOn(getLog(), "error").mockImplementation(() => undefined);
   });
   afterEach(() => {
-    consoleError.mockRestore();
+    logError.mockRestore();
   });
 
   type Body = { error?: { code: string; message: string; details?: unknown }; ok?: boolean };
@@ -166,12 +167,16 @@ describe("route()", () => {
 
   it("answers any other error with a generic 500 that leaks nothing, and logs it", async () => {
     const h = route<undefined>(() => Promise.reject(new Error("connection string postgresql://secret@db")));
-    const res = await h(new Request(URL_), undefined);
+    const res = await h(new Request(URL_, { headers: { "x-request-id": "req-42" } }), undefined);
     expect(res.status).toBe(500);
     const body = (await res.json()) as Body;
     expect(body.error?.code).toBe("internal");
     expect(JSON.stringify(body)).not.toContain("secret");
-    expect(consoleError).toHaveBeenCalled();
+    // The log has it, under the request's id (the browser got the same id in x-request-id).
+    const [entry, message] = logError.mock.calls[0] as [{ req?: string; err?: { message?: string } }, string];
+    expect(message).toBe("unhandled error");
+    expect(entry.req).toBe("req-42");
+    expect(entry.err?.message).toBe("connection string postgresql://secret@db");
   });
 
   it("refuses a cross-site POST by Sec-Fetch-Site without calling the handler", async () => {

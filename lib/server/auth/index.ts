@@ -18,6 +18,7 @@ import { requestIp } from "../net/request-ip";
 import { redeemInvite, InviteRefused } from "../guests";
 import { passwordSignIn } from "./staff-sign-in";
 import { createSession, endSession } from "./sessions";
+import { errField, getLog } from "@/lib/server/log";
 
 declare module "next-auth" {
   interface User {
@@ -43,7 +44,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   logger: {
     error(error: Error) {
       if (error instanceof CredentialsSignin || error.name === "CredentialsSignin") return;
-      console.error("[auth]", error);
+      getLog().error({ err: errField(error) }, "sign-in failed");
     },
   },
   providers: [

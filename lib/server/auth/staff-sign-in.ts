@@ -10,6 +10,7 @@ import { clearOnSuccess, recordFailure, throttleWaitMs } from "./throttle";
 import { createSession } from "./sessions";
 import { hasSecondFactor, stageAfterPassword } from "./factors";
 import { getServerEnv } from "../env";
+import { errField, getLog } from "@/lib/server/log";
 
 export type PasswordSignIn =
   | { ok: true; user: { id: string; name: string; email: string | null }; sid: string }
@@ -40,7 +41,7 @@ export async function passwordSignIn(
     // An older hash (or weaker parameters): store the current one while the password is at hand.
     await db.user
       .update({ where: { id: user.id }, data: { passwordHash: await hashPassword(password) } })
-      .catch((err: unknown) => console.warn("[parley] rehashing a password:", (err as Error).message));
+      .catch((err: unknown) => getLog().warn({ err: errField(err) }, "rehashing a password failed"));
   }
   const stage = stageAfterPassword(getServerEnv().staffMfa, await hasSecondFactor(db, user.id));
   const sid = await db.$transaction(async (tx) => {

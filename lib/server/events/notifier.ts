@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import pg from "pg";
 import type { StreamEvent } from "@/lib/shared/api";
+import { errField, getLog } from "../log";
 
 const CHANNEL = "parley_events";
 
@@ -38,7 +39,7 @@ class Notifier {
     this.listener = (async () => {
       const client = new pg.Client({ connectionString: url });
       client.on("error", (err) => {
-        console.warn("[parley] LISTEN connection lost; streams fall back to polling:", err.message);
+        getLog().warn({ err: errField(err) }, "LISTEN connection lost; streams fall back to polling");
         this.listener = undefined;
       });
       await client.connect();
@@ -49,7 +50,7 @@ class Notifier {
       });
       return client;
     })().catch((err: Error) => {
-      console.warn("[parley] LISTEN unavailable; streams rely on polling:", err.message);
+      getLog().warn({ err: errField(err) }, "LISTEN unavailable; streams rely on polling");
       return undefined;
     });
   }

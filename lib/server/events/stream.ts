@@ -14,6 +14,7 @@ import { deleteOldSignals, readEvents, withEvents } from "./log";
 import { getNotifier } from "./notifier";
 import { recheckAccess, recheckWindowMs } from "./recheck";
 import type { StreamEvent } from "@/lib/shared/api";
+import { errField, getLog } from "../log";
 
 export const POLL_MS = 2_000;
 export const HEARTBEAT_MS = 15_000;
@@ -241,7 +242,7 @@ export function openEventStream(opts: StreamOptions): ReadableStream<Uint8Array>
           }
         }
       } catch (err) {
-        if (!signal.aborted) console.warn("[parley] event stream ended by an error:", (err as Error).message);
+        if (!signal.aborted) getLog().warn({ consult: consultId, err: errField(err) }, "event stream ended by an error");
       } finally {
         unsubscribe();
         signal.removeEventListener("abort", onAbort);
