@@ -29,6 +29,7 @@
 // servers keep documents on the filesystem too. PW_TRACE=1 keeps traces of failures.
 import { defineConfig, type PlaywrightTestConfig } from "@playwright/test";
 import { CHROMIUM_ARGS, chromiumExecutable } from "./e2e/support/chromium";
+import { E2E_CRON_SECRET } from "./e2e/support/server-settings";
 
 const PG_PORT = 3100;
 const EMBEDDED_PORT = 3101;
@@ -72,6 +73,8 @@ const server = (name: string, port: number, dataDir: string, env: Record<string,
     PUBLIC_URL: `http://${opts.host ?? "127.0.0.1"}:${port}`,
     DATA_DIR: dataDir,
     NEXT_TELEMETRY_DISABLED: "1",
+    // One line per request would bury the test output; the staff server logs all (its setup link).
+    LOG_LEVEL: opts.log ? "info" : "warn",
     ...noS3,
     ...env,
   },
@@ -87,6 +90,7 @@ if (databaseUrl) {
       DATABASE_URL: databaseUrl,
       AUTH_SECRET,
       SEED_DEMO: "true",
+      CRON_SECRET: E2E_CRON_SECRET,
       ...testS3,
     }),
     // A clinic that allows trust on first use: a second instance on the same database and store.

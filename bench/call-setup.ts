@@ -33,7 +33,8 @@ async function firstFrameAt(page: Page): Promise<number> {
 
 export type CallSetup = { calls: number; both: Summary; doctor: Summary; patient: Summary };
 
-export async function callSetup(baseURL: string, calls: number): Promise<CallSetup> {
+/** `patientBaseURL`: the patient's browser uses another instance of Parley (on the same database). */
+export async function callSetup(baseURL: string, calls: number, patientBaseURL = baseURL): Promise<CallSetup> {
   const { browser } = await launchChromium();
   const both: number[] = [];
   const doctorSide: number[] = [];
@@ -50,8 +51,9 @@ export async function callSetup(baseURL: string, calls: number): Promise<CallSet
       await doctor.goto("/dashboard");
       await doctor.getByTestId("new-consult").click();
       await doctor.waitForURL(/\/consults\//);
-      const inviteUrl = await doctor.getByTestId("invite-link").inputValue();
-      const patientContext = await browser.newContext({ baseURL, permissions: ["camera", "microphone"] });
+      const invite = new URL(await doctor.getByTestId("invite-link").inputValue());
+      const inviteUrl = new URL(invite.pathname + invite.search + invite.hash, patientBaseURL).href;
+      const patientContext = await browser.newContext({ baseURL: patientBaseURL, permissions: ["camera", "microphone"] });
       await watchFirstRemoteFrame(patientContext);
       const patient = await patientContext.newPage();
       await patient.goto(inviteUrl);

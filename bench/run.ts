@@ -17,8 +17,9 @@ import { fileChunkSize, type ChunkSizeResult } from "./file-chunk-size";
 import { filesBench, filesOnStores, type FilesResult } from "./files";
 import { relayBench, type RelayResult } from "./call-relay";
 import { shapeLoopback } from "./lib/link";
+import { instancesBench, type InstancesResult } from "./instances";
 
-const PARTS = ["signal", "chat", "chat-browser", "call", "chunk-size", "files", "relay"] as const;
+const PARTS = ["signal", "chat", "chat-browser", "call", "chunk-size", "files", "relay", "instances"] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -60,7 +61,10 @@ const { values } = parseArgs({
     "relay-blip-ms": { type: "string", default: "1500" },
     /** relay: processes spinning on the CPUs during the drops and blips (a busy machine) */
     "relay-load": { type: "string", default: "0" },
-    /** comma-separated parts to run: signal, chat, chat-browser, call, chunk-size, files, relay (default all) */
+    /** instances: signals (sent apart by up to 2 s) and calls across two instances on one PostgreSQL, with LISTEN and poll only */
+    "instances-n": { type: "string", default: "40" },
+    "instances-calls": { type: "string", default: "6" },
+    /** comma-separated parts to run: signal, chat, chat-browser, call, chunk-size, files, relay, instances (default all) */
     only: { type: "string", default: PARTS.join(",") },
     "skip-postgres": { type: "boolean", default: false },
     "skip-embedded": { type: "boolean", default: false },
@@ -125,7 +129,7 @@ if (values.url) {
 const pg = values["skip-postgres"] || values.url || !onServers ? undefined : startPostgres(55499);
 if (pg) {
   try {
-    await bench("PostgreSQL", 3202, { DATABASE_URL: pg.url, AUTH_SECRET: "bench-only-secret-0123456789-0123456789", SEED_DEMO: "true" }, () => pg.cpuMs());
+    await bench("PostgreSQL", 3202, { DATABASE_URL: pg.url, AUTH_SECRET: "bench-only-secret-0123456789-0123456789", SEED_DEMO: "true", STAFF_MFA: "optional" }, () => pg.cpuMs());
   } finally {
     pg.stop();
   }
@@ -145,6 +149,21 @@ if (want("files")) {
 
 // Relay-only calls: their own server (embedded database) and coturn.
 const relay: RelayResult | undefined = want("relay") && !values.url ? await relayBench({ calls: Number(values["relay-calls"]), drops: Number(values["relay-drops"]), blips: Number(values["relay-blips"]), blipMs: Number(values["relay-blip-ms"]), load: Number(values["relay-load"]) }) : undefined;
+
+// Two instances on one PostgreSQL: their own cluster and servers.
+let instances: InstancesResult[] | undefined;
+if (want("instances") && !values.url) {
+  const cluster = startPostgres(55498);
+  if (cluster) {
+    try {
+      instances = await instancesBench(cluster, { n: Number(values["instances-n"]), calls: Number(values["instances-calls"]) });
+    } finally {
+      cluster.stop();
+    }
+  } else {
+    console.log("(instances skipped: no PostgreSQL binaries)");
+  }
+}
 
 // Needs no server: the file chunk size is a property of the browser's WebCrypto.
 const chunkSizes: ChunkSizeResult | undefined = want("chunk-size") ? await fileChunkSize() : undefined;
@@ -207,6 +226,15 @@ if (relay) {
     line([name, sum.n, sum.p50, sum.p95, sum.max]);
   }
   console.log(`kept the same peer connection (ICE restarts, no new handshake): drops ${relay.dropsKept} of ${relay.drops}, blips ${relay.blipsKept} of ${relay.blips}`);
+}
+if (instances) {
+  console.log("\nTwo instances on one PostgreSQL, the doctor on A and the patient on B (ms)");
+  line(["case", "n", "p50", "p95", "max"]);
+  for (const r of instances) {
+    const how = r.listen ? "LISTEN" : "poll only (EVENTS_LISTEN=false)";
+    line([`signal A → B, ${how}`, r.signals.n, r.signals.p50, r.signals.p95, r.signals.max]);
+    line([`call set-up, both sides, ${how}`, r.call.both.n, r.call.both.p50, r.call.both.p95, r.call.both.max]);
+  }
 }
 if (chunkSizes) {
   console.log("\nFile chunk size: Chromium AES-256-GCM + SHA-256 per chunk over 64 MiB (MiB/s, best of 2)");
@@ -296,6 +324,6 @@ if (rows.length > 0) {
 }
 
 mkdirSync("bench/results", { recursive: true });
-const result = { at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, options: { ...opts, chat: chatOpts, files: filesOpts, only: [...only] }, rows, chunkSizes, files, relay };
+const result = { at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, options: { ...opts, chat: chatOpts, files: filesOpts, only: [...only] }, rows, chunkSizes, files, relay, instances };
 writeFileSync("bench/results/latest.json", JSON.stringify(result, null, 2) + "\n");
 console.log("\nJSON: bench/results/latest.json");

@@ -8,9 +8,9 @@ type Consult = { id: string; doctor: HttpActor; patientId: string; received: Map
 
 type Snapshot = { lastSeq: number; me: { id: string }; participants: { id: string; role: string; state: string }[] };
 
-async function openConsult(baseURL: string, doctor: HttpActor, n: number): Promise<Consult> {
+export async function openConsult(baseURL: string, doctor: HttpActor, n: number, patientBaseURL = baseURL): Promise<Consult> {
   const { id, url } = await doctor.json<{ id: string; url: string }>("/api/consults", {});
-  const patient = new HttpActor(baseURL);
+  const patient = new HttpActor(patientBaseURL);
   await patient.signIn("invite", { token: new URL(url).pathname.split("/").pop() ?? "", name: `Bench Patient ${n}` });
   const waiting = await patient.json<Snapshot>(`/api/consults/${id}`);
   await doctor.json(`/api/consults/${id}/admit`, { participantId: waiting.me.id });
@@ -38,7 +38,7 @@ async function openConsult(baseURL: string, doctor: HttpActor, n: number): Promi
   return { id, doctor, patientId: snap.me.id, received, abort };
 }
 
-async function sendAndWait(c: Consult, i: number): Promise<number> {
+export async function sendAndWait(c: Consult, i: number): Promise<number> {
   const arrived = new Promise<number>((resolve) => c.received.set(i, resolve));
   const t0 = performance.now();
   await c.doctor.json(`/api/consults/${c.id}/signals`, { to: c.patientId, type: "bench", payload: { i, pad: "x".repeat(400) } });

@@ -53,6 +53,7 @@ import {
   type ReceivedEvent,
 } from "./support/api";
 import { TestDb } from "./support/db";
+import { E2E_CRON_SECRET } from "./support/server-settings";
 
 type World = {
   db: TestDb;
@@ -111,7 +112,8 @@ type CallerKey =
   | "crossSiteOwner"
   | "crossSiteAdmin"
   | "halfSignedIn"
-  | "disabledDoctor";
+  | "disabledDoctor"
+  | "scheduler";
 type Caller = { title: string; pick: (x: World) => { actor: Actor; headers?: Record<string, string> } };
 
 /** Callers, by key: who sends, and any extra headers. */
@@ -128,6 +130,7 @@ const CALLERS: Record<CallerKey, Caller> = {
   crossSiteAdmin: { title: "the clinic admin, from a cross-site page", pick: (x) => ({ actor: x.admin, headers: CROSS_SITE }) },
   disabledDoctor: { title: "a doctor disabled after signing in", pick: (x) => ({ actor: x.disabledDoctor }) },
   halfSignedIn: { title: "a doctor who has not entered the second factor yet", pick: (x) => ({ actor: x.halfSignedIn }) },
+  scheduler: { title: "the scheduler, with the pg server's CRON_SECRET", pick: (x) => ({ actor: x.anon, headers: { authorization: `Bearer ${E2E_CRON_SECRET}` } }) },
 };
 
 type Refusal = 401 | 403 | 404 | 409;
@@ -228,6 +231,13 @@ const ROUTES: RouteSpec[] = [
     call: () => ({ method: "GET", path: "/api/ready" }),
     refused: {},
     allowed: { caller: "anonymous", status: 200, check: (a) => expect(JSON.parse(a.text)).toEqual({ ready: true, database: "ok", store: "ok" }) },
+  },
+  // The scheduled clean-up: only the scheduler's bearer token opens it, whatever the session.
+  {
+    name: "GET /api/cron/cleanup",
+    call: () => ({ method: "GET", path: "/api/cron/cleanup" }),
+    refused: { anonymous: 401, owner: 401, admin: 401, admittedPatient: 401, crossSiteAdmin: 401 },
+    allowed: { caller: "scheduler", status: 200, check: (a) => expect(Object.keys(JSON.parse(a.text) as object).sort()).toEqual(["challenges", "signals", "throttles", "uploads"]) },
   },
   // One-time links: the token is the right to call; anyone holding it may, once.
   {

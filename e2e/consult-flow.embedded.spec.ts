@@ -8,6 +8,9 @@ test("embedded default: sign in, new consult, patient joins, admitted, consult e
   const patientContext = await newPatientContext(browser, baseURL);
   const patient = await patientContext.newPage();
   await patientJoins(patient, inviteUrl, "Embedded Patient");
+  // This server has no STUN or TURN: the start warned, and the patient's connection check says so.
+  await expect(patient.getByTestId("connection-check")).toHaveAttribute("data-state", "ok");
+  await expect(patient.getByTestId("connection-check")).toContainText("no STUN or TURN server");
   await doctorAdmits(doctor, patient, "Embedded Patient");
   await doctor.getByTestId("end-consult").click();
   await expect(patient.getByTestId("connection-state")).toHaveAttribute("data-state", "ended");

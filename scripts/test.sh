@@ -168,6 +168,10 @@ export PARLEY_TEST_RUN
 : >"$PARLEY_TEST_RUN/counts"
 summary() {
   local rc=$? p=0 f=0 a b
+  if [[ -n "${container_job:-}" ]]; then  # a step failed while the image was still building
+    kill -- "-$container_job" 2>/dev/null || true
+    wait "$container_job" 2>/dev/null || true
+  fi
   while read -r a b; do p=$((p + a)) f=$((f + b)); done <"$PARLEY_TEST_RUN/counts"
   rm -rf "$PARLEY_TEST_RUN"
   rmdir .test-stack 2>/dev/null || true
@@ -179,6 +183,26 @@ trap summary EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 started=$SECONDS
+
+# The container image is built while lint, typecheck and unit tests run (its npm ci and base image
+# wait mostly on the network and the disk), here where the npm registry is reachable: the namespace
+# below has no network. Playwright runs it alone and on the test PostgreSQL and RGW
+# (e2e/*.container.spec.ts).
+container_job=
+if want e2e; then
+  if bash scripts/container.sh available; then
+    heading "building the container image in the background: scripts/container.sh build"
+    setsid bash scripts/container.sh build localhost/parley:test >"$PARLEY_TEST_RUN/container-build.log" 2>&1 &
+    container_job=$!
+  elif [[ -n "${CI:-}" ]]; then
+    echo "podman is not installed and CI is set: the container image must be built and tested in CI." \
+      "Install: apt-get install -y --no-install-recommends podman runc netavark aardvark-dns iptables uidmap mmdebstrap" >&2
+    record 1 "container image build"
+  else
+    echo "warning: podman is not installed: the container image tests will be SKIPPED. Install: sudo apt-get" \
+      "install -y --no-install-recommends podman runc netavark aardvark-dns iptables uidmap mmdebstrap" >&2
+  fi
+fi
 
 if want lint; then
   heading "[1/5] lint: eslint --max-warnings=0 ."
@@ -196,22 +220,13 @@ if want unit; then
   heading "[3/5] unit tests: vitest --project unit"
   run_vitest unit
 fi
-if want e2e; then
-  # The container image, built here where the npm registry is reachable (the namespace below has no
-  # network); Playwright runs it alone and on the test PostgreSQL and RGW (e2e/*.container.spec.ts).
-  if bash scripts/container.sh available; then
-    heading "build the container image: scripts/container.sh build"
-    rc=0; bash scripts/container.sh build localhost/parley:test || rc=$?
-    record "$rc" "container image build"
-    export TEST_CONTAINER_IMAGE=localhost/parley:test
-  elif [[ -n "${CI:-}" ]]; then
-    echo "podman is not installed and CI is set: the container image must be built and tested in CI." \
-      "Install: apt-get install -y --no-install-recommends podman runc netavark aardvark-dns iptables uidmap mmdebstrap" >&2
-    record 1 "container image build"
-  else
-    echo "warning: podman is not installed: the container image tests will be SKIPPED. Install: sudo apt-get" \
-      "install -y --no-install-recommends podman runc netavark aardvark-dns iptables uidmap mmdebstrap" >&2
-  fi
+if [[ -n "$container_job" ]]; then
+  heading "the container image: scripts/container.sh build (started in the background)"
+  rc=0; wait "$container_job" || rc=$?
+  container_job=
+  if (( rc == 0 )); then tail -n 1 "$PARLEY_TEST_RUN/container-build.log"; else cat "$PARLEY_TEST_RUN/container-build.log" >&2; fi
+  record "$rc" "container image build"
+  export TEST_CONTAINER_IMAGE=localhost/parley:test
 fi
 if want integration || want e2e; then
   heading "entering a private network namespace (scripts/netns.sh)"

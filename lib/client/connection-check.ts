@@ -12,6 +12,9 @@ export type CheckResult = { state: ConnectionCheck; detail?: string };
 
 const GATHER_MS = 6_000;
 
+export const NO_ICE_SERVERS =
+  "Your device is ready, but this clinic has set up no STUN or TURN server: the call connects only if you and your doctor are on the same network. If it does not connect, tell your clinic.";
+
 /** Gathers candidates on a throwaway connection (no media, no peer) and sorts them by type. */
 async function gather(config: RTCConfiguration): Promise<{ types: Set<string>; turnRefused: boolean }> {
   const pc = new RTCPeerConnection(config);
@@ -63,6 +66,8 @@ export function useConnectionCheck(consultId: string, settings: ClientSettings, 
             : "Your network seems to block video calls and the clinic's relay server could not be reached. Try another network (e.g. mobile data) if the call does not connect.",
         };
       }
+      // The server's start warned the clinic; the patient learns it here, before anyone waits.
+      if (settings.stunUrls.length === 0 && !settings.turnEnabled) return { state: "ok", detail: NO_ICE_SERVERS };
       return { state: "ok" };
     };
     run().then(

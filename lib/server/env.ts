@@ -52,6 +52,14 @@ export const rawEnvSchema = z.object({
   SMTP_FROM: z.preprocess(empty, z.string().optional()),
   // Below the events route's maxDuration (300 s), with a margin: a serverless platform cuts a
   // response off at that limit, and a stream that ends itself first is resumed without a gap.
+  // Off only where LISTEN cannot work (a database reachable through a transaction pooler alone):
+  // then streams learn of other instances' events by their 2 s poll (docs/deploy/vercel.md).
+  EVENTS_LISTEN: z.preprocess(empty, boolString.default(true)),
+  // Read by lib/server/log.ts before anything else; listed here so a wrong value stops the start.
+  LOG_FORMAT: z.preprocess(empty, z.enum(["json", "text"]).default("json")),
+  LOG_LEVEL: z.preprocess(empty, z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info")),
+  // The scheduler's key to /api/cron/cleanup (Vercel Cron sends it as a bearer token).
+  CRON_SECRET: z.preprocess(empty, z.string().min(16, "use at least 16 characters").optional()),
   STREAM_MAX_SECONDS: z.preprocess(empty, z.coerce.number().min(1).max(290, "must stay below the events route's maxDuration of 300 s").default(250)),
 });
 
@@ -89,6 +97,10 @@ export type ServerEnv = {
   smtp: { url: string; from: string } | undefined;
   /** an event stream ends itself after this long and the browser opens the next one at once */
   streamMaxMs: number;
+  /** /api/cron/cleanup exists only with it */
+  cronSecret: string | undefined;
+  /** with a real PostgreSQL: LISTEN for other instances' events (else they arrive by polling) */
+  eventsListen: boolean;
 };
 
 /** Whether HOST only accepts connections from this machine (the demo accounts' one safe place). */
@@ -212,6 +224,8 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
     idleTimeoutMs: Math.round(e.IDLE_TIMEOUT_MINUTES * 60_000),
     smtp: e.SMTP_URL ? { url: e.SMTP_URL, from: e.SMTP_FROM ?? "Parley <parley@localhost>" } : undefined,
     streamMaxMs: Math.round(e.STREAM_MAX_SECONDS * 1000),
+    cronSecret: e.CRON_SECRET,
+    eventsListen: e.EVENTS_LISTEN,
   };
 }
 

@@ -143,7 +143,7 @@ export function getDatabase(): Promise<OpenDatabase> {
       seed: env.seedDemo ? { password: env.demoPassword } : undefined,
     });
     g.__parleyDb.then(
-      (open) => getNotifier().useDatabase(open.databaseUrl),
+      (open) => getNotifier().useDatabase(open.databaseUrl, env.eventsListen),
       () => undefined,
     );
     g.__parleyDb.catch(() => {
