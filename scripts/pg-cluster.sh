@@ -8,7 +8,9 @@
 # listens on 127.0.0.1:<port> only, trusts local connections, has a superuser `parley` and a
 # database `parley`. It is tuned for speed, not durability (fsync off). `stop` stops exactly that
 # cluster with pg_ctl; no other process is touched. PostgreSQL refuses to run as root, so as root the
-# server binaries run as the `postgres` user (runuser) and <dir> is handed to that user.
+# server binaries run as the `postgres` user (runuser) and <dir> is handed to that user. When that
+# user cannot reach <dir> (a clone under root's 0700 home), the cluster lives in a private folder
+# under /tmp instead, named in <dir>/cluster; `stop` removes it.
 set -euo pipefail
 
 die() { echo "pg-cluster: $*" >&2; exit 1; }
@@ -49,9 +51,16 @@ case "$cmd" in
     # Something already listening there would make the server fail with a less clear message.
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then die "port $port on 127.0.0.1 is in use"; fi
     if (( EUID == 0 )); then
+      id postgres >/dev/null 2>&1 || die "running as root but there is no 'postgres' user to run the server as"
       chown -R postgres: "$dir"
-      runuser -u postgres -- test -w "$dir" ||
-        die "user 'postgres' cannot reach $dir (a parent directory is not world-searchable)"
+      if ! runuser -u postgres -- test -w "$dir"; then
+        # A parent of <dir> is not searchable by others: keep the cluster where postgres can go.
+        home=$(mktemp -d /tmp/parley-pg.XXXXXX)
+        chmod 700 "$home"
+        chown postgres: "$home"
+        echo "$home" >"$dir/cluster"
+        dir=$home
+      fi
     fi
 
     as_pg "$bin/initdb" -D "$dir/data" -U parley -A trust -E UTF8 --locale=C.UTF-8 \
@@ -75,9 +84,13 @@ EOF
     ;;
   stop)
     dir=$(cd "$dir" 2>/dev/null && pwd) || exit 0  # nothing there: nothing to stop
+    moved=
+    if [[ -f "$dir/cluster" ]]; then moved=$(<"$dir/cluster"); dir=$moved; fi
     if [[ -f "$dir/data/postmaster.pid" ]]; then
       as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null
     fi
+    # The folder start made under /tmp is ours to remove; <dir> itself is the caller's.
+    if [[ "$moved" == /tmp/parley-pg.* ]]; then rm -rf "$moved"; fi
     ;;
   *) usage ;;
 esac
