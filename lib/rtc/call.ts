@@ -63,7 +63,7 @@ export type CallSnapshot = {
   e2ee: E2ee;
 };
 
-/** What the device remembers about people it has met (lib/client/trust-store.ts). */
+/** What the device remembers about people it has met (lib/client/device-identity.ts `trustFor`). */
 export type Trust = {
   /** the pinned identity of this counterpart: new, the same, or changed */
   pin(peerIdentity: Uint8Array): Promise<"new" | "same" | "changed">;

@@ -22,6 +22,7 @@ import { withEvents } from "./events/log";
 import { BlobError, type BlobStore, type UploadedPart } from "./storage";
 import { inBackground } from "./background";
 import { errField, getLog } from "./log";
+import { isUniqueViolation } from "./db/errors";
 
 export const PART_URL_TTL_S = 10 * 60;
 export const GET_URL_TTL_S = 10 * 60;
@@ -105,7 +106,7 @@ export async function createUpload(db: Db, store: BlobStore, access: ConsultAcce
     return { file: fileViewOf(row) };
   } catch (err) {
     await store.abortMultipart(storageKey, uploadId).catch(() => undefined);
-    if (/23505|unique constraint|UniqueConstraintViolation/i.test(String(err))) throw new ApiError("conflict", "This file id is taken: start the upload again with a new one");
+    if (isUniqueViolation(err)) throw new ApiError("conflict", "This file id is taken: start the upload again with a new one");
     throw err;
   }
 }

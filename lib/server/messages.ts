@@ -10,10 +10,10 @@ import type { z } from "zod";
 import type { Db } from "./db";
 import type { ConsultAccess } from "./authz";
 import { ApiError } from "./errors";
-import { appendEvent, withEvents } from "./events/log";
-import { getNotifier } from "./events/notifier";
+import { isUniqueViolation } from "./db/errors";
+import { appendEvent, appendMessage, withEvents } from "./events/log";
 import { audit } from "./audit";
-import type { MessageReceipt, postMessageBody, StoredMessage, StreamEvent } from "@/lib/shared/api";
+import type { MessageReceipt, postMessageBody, StoredMessage } from "@/lib/shared/api";
 
 type Body = z.infer<typeof postMessageBody>;
 type Sender = { userId: string; identityKey: Uint8Array };
@@ -63,64 +63,6 @@ async function deviceFacts(db: Db, deviceId: string): Promise<DeviceFacts | unde
   return d;
 }
 
-type Appended = { deviceOk: number; seq: bigint | null; payload: unknown };
-
-/**
- * Stores a new message and its `message`/`new` event in one statement (atomic on its own): the
- * sender device must still be the caller's and not revoked; the consult's row is locked and its
- * `eventSeq` bumped before anything else is written (the lock order of withEvents), so the event
- * gets the next gap-free seq; a used message id or device seq aborts the whole statement with a
- * unique violation. With a real PostgreSQL the NOTIFY for other instances goes in the same
- * statement and is delivered at its commit.
- */
-async function appendMessage(db: Db, access: ConsultAccess, body: Body, stored: StoredMessage, createdAt: Date): Promise<Appended> {
-  const notifier = getNotifier();
-  const consultId = access.consult.id;
-  const notify = notifier.crossInstance ? `, (SELECT count(*) FROM (SELECT pg_notify($12, $13) FROM e) n)::int AS notified` : "";
-  const params: unknown[] = [
-    body.senderDeviceId,
-    access.user.id,
-    consultId,
-    body.id,
-    access.participant.id,
-    BigInt(body.seq),
-    bytes(body.keyId),
-    bytes(body.iv),
-    bytes(body.ciphertext),
-    createdAt.toISOString(),
-    JSON.stringify(stored),
-  ];
-  if (notify) params.push(notifier.channel, notifier.notifyPayload(consultId));
-  const rows = await db.$queryRawUnsafe<Appended[]>(
-    `WITH ok AS (
-       SELECT 1 FROM "Device" WHERE id = $1::uuid AND "userId" = $2::uuid AND "revokedAt" IS NULL
-     ), c AS (
-       UPDATE "Consult" SET "eventSeq" = "eventSeq" + 1, "updatedAt" = $10::timestamptz AT TIME ZONE 'UTC'
-       WHERE id = $3::uuid AND EXISTS (SELECT 1 FROM ok)
-       RETURNING "eventSeq"
-     ), m AS (
-       INSERT INTO "Message" (id, "consultId", "senderDeviceId", "senderParticipantId", seq, "keyId", iv, ciphertext, "createdAt")
-       SELECT $4::uuid, $3::uuid, $1::uuid, $5::uuid, $6::bigint, $7::bytea, $8::bytea, $9::bytea, $10::timestamptz AT TIME ZONE 'UTC' FROM c
-       RETURNING id
-     ), e AS (
-       INSERT INTO "Event" ("consultId", seq, kind, type, "fromParticipantId", "toParticipantId", payload, "createdAt")
-       SELECT $3::uuid, c."eventSeq", 'message'::"EventKind", 'new', $5::uuid, NULL, $11::jsonb, $10::timestamptz AT TIME ZONE 'UTC' FROM c, m
-       RETURNING seq, payload
-     )
-     SELECT (SELECT count(*) FROM ok)::int AS "deviceOk", e.seq, e.payload${notify}
-     FROM (SELECT 1) AS one LEFT JOIN e ON true`,
-    ...params,
-  );
-  const row = rows[0];
-  if (!row) throw new Error("the message insert returned no row");
-  return row;
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  const text = err instanceof Error ? `${err.message} ${JSON.stringify((err as { meta?: unknown }).meta ?? {})}` : "";
-  return /23505|unique constraint|UniqueConstraintViolation/i.test(text);
-}
-
 export async function postMessage(db: Db, access: ConsultAccess, body: Body): Promise<{ message: StoredMessage; created: boolean }> {
   if (!isSealedLength(Buffer.from(body.ciphertext, "base64url").length)) throw new ApiError("invalid_input", "ciphertext is not a padded, sealed message");
   const device = await deviceFacts(db, body.senderDeviceId);
@@ -137,9 +79,24 @@ export async function postMessage(db: Db, access: ConsultAccess, body: Body): Pr
     senderUserId: device.userId,
     senderIdentityKey: b64(device.identityKey),
   };
-  let appended: Appended;
+  let appended: Awaited<ReturnType<typeof appendMessage>>;
   try {
-    appended = await appendMessage(db, access, body, stored, createdAt);
+    appended = await appendMessage(
+      db,
+      {
+        id: body.id,
+        consultId: access.consult.id,
+        senderDeviceId: body.senderDeviceId,
+        senderUserId: access.user.id,
+        senderParticipantId: access.participant.id,
+        seq: BigInt(body.seq),
+        keyId: bytes(body.keyId),
+        iv: bytes(body.iv),
+        ciphertext: bytes(body.ciphertext),
+        createdAt,
+      },
+      stored,
+    );
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     // A used id (a retry, or a clash) or a used seq of this device.
@@ -155,18 +112,8 @@ export async function postMessage(db: Db, access: ConsultAccess, body: Body): Pr
     if (!same) throw new ApiError("conflict", "Another message already uses this id");
     return { message: view(existing, device), created: false };
   }
-  if (!appended.deviceOk) throw new ApiError("forbidden", "senderDeviceId is not one of your devices");
-  if (appended.seq === null) throw new ApiError("not_found", "No such consult");
-  const event: StreamEvent = {
-    seq: Number(appended.seq),
-    kind: "message",
-    type: "new",
-    from: access.participant.id,
-    to: null,
-    payload: (typeof appended.payload === "string" ? JSON.parse(appended.payload) : appended.payload) as StreamEvent["payload"],
-    at: createdAt.toISOString(),
-  };
-  await getNotifier().publish(access.consult.id, [event]);
+  if (!appended.device) throw new ApiError("forbidden", "senderDeviceId is not one of your devices");
+  if (!appended.event) throw new ApiError("not_found", "No such consult");
   return { message: stored, created: true };
 }
 

@@ -3,7 +3,7 @@
 // takes the next seq and the previous message's hash from the device's chain state and stores the
 // sealed bytes in the outbox in one transaction, under a Web Lock so two tabs never take one seq
 // (PROTOCOL §4). What the outbox holds is ciphertext; what leaves it is exactly those bytes.
-import { chainHash, fromBase64Url, sealMessage, toBase64Url, uuidBytes, ZERO_HASH, type MessageKind } from "@/lib/crypto";
+import { chainHash, sealMessage, toBase64Url, uuidBytes, ZERO_HASH, type MessageKind } from "@/lib/crypto";
 import type { PostMessageBody } from "@/lib/shared/api";
 import { parleyDb, type OutboxEntry, type Pin, type StoredConsultKey } from "../parley-db";
 import { uuidV7 } from "./uuid-v7";
@@ -112,6 +112,3 @@ export async function eraseConsultFromDevice(userId: string, consultId: string):
     ]);
   });
 }
-
-/** The 16-byte key id of a stored message, for finding its consult key. */
-export const keyIdOf = (b64: string) => fromBase64Url(b64);

@@ -4,6 +4,7 @@ import "server-only";
 // `eventSeq`), so rows become visible in seq order and a reader that has seen seq n has seen all
 // rows below n: resuming from any id loses nothing and repeats nothing.
 import type { Db, Prisma } from "../db";
+import { isWriteConflict } from "../db/errors";
 import type { EventKind, StreamEvent } from "@/lib/shared/api";
 import { getNotifier } from "./notifier";
 
@@ -95,15 +96,79 @@ export async function withEvents<T>(db: Db, consultId: string | null, fn: (tx: T
   }
 }
 
-function isWriteConflict(err: unknown): boolean {
-  return typeof err === "object" && err !== null && "code" in err && (err as { code?: unknown }).code === "P2034";
-}
-
 export async function appendEvent(db: Db, e: NewEvent): Promise<void> {
   await withEvents(db, e.consultId, (_tx, emit) => {
     emit(e);
     return Promise.resolve();
   });
+}
+
+/** A chat message's row, as appendMessage stores it (bytes already decoded). */
+export type MessageRow = {
+  id: string;
+  consultId: string;
+  senderDeviceId: string;
+  senderUserId: string;
+  senderParticipantId: string;
+  seq: bigint;
+  keyId: Uint8Array;
+  iv: Uint8Array;
+  ciphertext: Uint8Array;
+  createdAt: Date;
+};
+
+/**
+ * The hot path of chat: a message row and its `message`/`new` event in one statement (atomic on
+ * its own, one round trip), with the lock order of withEvents — the consult's row is locked and its
+ * `eventSeq` bumped before anything else is written, so the event gets the next gap-free seq. The
+ * sender device must still be the sender's and not revoked; a used message id or device seq aborts
+ * the whole statement with a unique violation (the caller tells which). With a real PostgreSQL the
+ * NOTIFY for other instances is in the same statement and is delivered at its commit; local streams
+ * are woken here with the stored event.
+ *
+ * Answers `device: false` when the device check failed, and `event: undefined` when there is no
+ * such consult; nothing was written in either case.
+ */
+export async function appendMessage(db: Db, m: MessageRow, payload: Prisma.InputJsonValue): Promise<{ device: boolean; event: StreamEvent | undefined }> {
+  const notifier = getNotifier();
+  const notify = notifier.crossInstance ? `, (SELECT count(*) FROM (SELECT pg_notify($13, $14) FROM e) n)::int AS notified` : "";
+  const params: unknown[] = [m.senderDeviceId, m.senderUserId, m.consultId, m.id, m.senderParticipantId, m.seq, m.keyId, m.iv, m.ciphertext, m.createdAt.toISOString(), JSON.stringify(payload), "new"];
+  if (notify) params.push(notifier.channel, notifier.notifyPayload(m.consultId));
+  const rows = await db.$queryRawUnsafe<{ deviceOk: number; seq: bigint | null; payload: unknown }[]>(
+    `WITH ok AS (
+       SELECT 1 FROM "Device" WHERE id = $1::uuid AND "userId" = $2::uuid AND "revokedAt" IS NULL
+     ), c AS (
+       UPDATE "Consult" SET "eventSeq" = "eventSeq" + 1, "updatedAt" = $10::timestamptz AT TIME ZONE 'UTC'
+       WHERE id = $3::uuid AND EXISTS (SELECT 1 FROM ok)
+       RETURNING "eventSeq"
+     ), m AS (
+       INSERT INTO "Message" (id, "consultId", "senderDeviceId", "senderParticipantId", seq, "keyId", iv, ciphertext, "createdAt")
+       SELECT $4::uuid, $3::uuid, $1::uuid, $5::uuid, $6::bigint, $7::bytea, $8::bytea, $9::bytea, $10::timestamptz AT TIME ZONE 'UTC' FROM c
+       RETURNING id
+     ), e AS (
+       INSERT INTO "Event" ("consultId", seq, kind, type, "fromParticipantId", "toParticipantId", payload, "createdAt")
+       SELECT $3::uuid, c."eventSeq", 'message'::"EventKind", $12, $5::uuid, NULL, $11::jsonb, $10::timestamptz AT TIME ZONE 'UTC' FROM c, m
+       RETURNING seq, payload
+     )
+     SELECT (SELECT count(*) FROM ok)::int AS "deviceOk", e.seq, e.payload${notify}
+     FROM (SELECT 1) AS one LEFT JOIN e ON true`,
+    ...params,
+  );
+  const row = rows[0];
+  if (!row) throw new Error("the message insert returned no row");
+  if (!row.deviceOk) return { device: false, event: undefined };
+  if (row.seq === null) return { device: true, event: undefined };
+  const event = toStreamEvent({
+    seq: row.seq,
+    kind: "message",
+    type: "new",
+    fromParticipantId: m.senderParticipantId,
+    toParticipantId: null,
+    payload: typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload,
+    createdAt: m.createdAt,
+  });
+  await notifier.publish(m.consultId, [event]);
+  return { device: true, event };
 }
 
 export type Audience = { participantId: string; admitted: boolean };
