@@ -63,6 +63,7 @@ case "$cmd" in
       fi
     fi
 
+    cd "$dir"  # postgres may not be allowed into the caller's working directory
     as_pg "$bin/initdb" -D "$dir/data" -U parley -A trust -E UTF8 --locale=C.UTF-8 \
       --no-sync --no-instructions >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; die "initdb failed"; }
@@ -87,6 +88,7 @@ EOF
     moved=
     if [[ -f "$dir/cluster" ]]; then moved=$(<"$dir/cluster"); dir=$moved; fi
     if [[ -f "$dir/data/postmaster.pid" ]]; then
+      cd "$dir"
       as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null
     fi
     # The folder start made under /tmp is ours to remove; <dir> itself is the caller's.
