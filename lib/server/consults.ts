@@ -8,6 +8,9 @@ import { ApiError } from "./errors";
 import { audit } from "./audit";
 import { withEvents, headSeq } from "./events/log";
 import { createInvite, inviteUrl, tokenOf } from "./invites";
+import { inBackground } from "./background";
+import { sweepAbandonedUploads } from "./files";
+import type { BlobStore } from "./storage/types";
 import type { ParticipantView, RoomSnapshot, inviteAnswer } from "@/lib/shared/api";
 import type { z } from "zod";
 import type { signalBody } from "@/lib/shared/api";
@@ -232,4 +235,10 @@ export { headSeq };
 /** A participant reports that the call codes differed: an audit event for the clinic (no keys, no codes). */
 export async function reportMismatch(db: Db, access: ConsultAccess) {
   await audit({ action: "e2ee.code_mismatch", actorUserId: access.user.id, consultId: access.consult.id, detail: { participantId: access.participant.id } }, db);
+}
+
+/** The doctor ends the consult for everyone; its uploads still under way are aborted after the answer. */
+export async function endConsultForAll(db: Db, store: BlobStore, access: ConsultAccess): Promise<void> {
+  await endConsult(db, access);
+  inBackground("aborting the uploads of an ended consult", () => sweepAbandonedUploads(db, store, { consultId: access.consult.id }));
 }

@@ -237,3 +237,10 @@ export function sweepSoon(db: Db, store: BlobStore): void {
   g.__parleyLastSweep = now;
   inBackground("the upload sweep", () => sweepAbandonedUploads(db, store));
 }
+
+/** Starts an upload (createUpload) and, at most every 10 minutes, sweeps abandoned ones after the answer. */
+export async function startUpload(db: Db, store: BlobStore, access: ConsultAccess, body: Parameters<typeof createUpload>[3], maxFileBytes: number): Promise<Awaited<ReturnType<typeof createUpload>>> {
+  const answer = await createUpload(db, store, access, body, maxFileBytes);
+  sweepSoon(db, store);
+  return answer;
+}

@@ -13,6 +13,8 @@ import { ApiError } from "./errors";
 import { isUniqueViolation } from "./db/errors";
 import { appendEvent, appendMessage, withEvents } from "./events/log";
 import { audit } from "./audit";
+import { deleteConsultFiles } from "./files";
+import type { BlobStore } from "./storage/types";
 import type { MessageReceipt, postMessageBody, StoredMessage } from "@/lib/shared/api";
 
 type Body = z.infer<typeof postMessageBody>;
@@ -146,4 +148,14 @@ export async function deleteMessages(db: Db, access: ConsultAccess, files = 0): 
     emit({ consultId: access.consult.id, kind: "message", type: "deleted", from: access.participant.id, payload: { count, files } });
     return count;
   });
+}
+
+/**
+ * The doctor deletes the consult's record from the server: its documents (their keys were only in
+ * the messages, so they could no longer be opened), then every stored message.
+ */
+export async function deleteRecord(db: Db, store: BlobStore, access: ConsultAccess): Promise<{ deleted: number; files: number }> {
+  const files = await deleteConsultFiles(db, store, access.consult.id);
+  const deleted = await deleteMessages(db, access, files);
+  return { deleted, files };
 }

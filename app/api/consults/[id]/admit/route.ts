@@ -1,16 +1,11 @@
-import { admitBody, consultParams } from "@/lib/shared/api";
-import { requireConsultAccess } from "@/lib/server/authz";
+import { admitBody } from "@/lib/shared/api";
 import { admit } from "@/lib/server/consults";
-import { getDb } from "@/lib/server/db";
-import { json, readJson, readParams, route } from "@/lib/server/http";
-
-type Ctx = { params: Promise<{ id: string }> };
+import { consultRoute } from "@/lib/server/consult-route";
+import { json, readJson } from "@/lib/server/http";
 
 /** The doctor admits a waiting patient into the consult. */
-export const POST = route(async (req, { params }: Ctx) => {
-  const { id } = await readParams(params, consultParams);
-  const access = await requireConsultAccess(id, { owner: true, open: true });
+export const POST = consultRoute({ who: "owner", open: true }, async (req, { access, db }) => {
   const body = await readJson(req, admitBody);
-  await admit(await getDb(), access, body.participantId);
+  await admit(db, access, body.participantId);
   return json({ ok: true });
 });

@@ -1,22 +1,12 @@
-import { consultParams } from "@/lib/shared/api";
-import { requireConsultAccess } from "@/lib/server/authz";
-import { endConsult } from "@/lib/server/consults";
-import { inBackground } from "@/lib/server/background";
-import { getDb } from "@/lib/server/db";
-import { sweepAbandonedUploads } from "@/lib/server/files";
-import { getBlobStore } from "@/lib/server/storage";
-import { json, readJson, readParams, route } from "@/lib/server/http";
 import { z } from "zod";
-
-type Ctx = { params: Promise<{ id: string }> };
+import { endConsultForAll } from "@/lib/server/consults";
+import { consultRoute } from "@/lib/server/consult-route";
+import { json, readJson } from "@/lib/server/http";
+import { getBlobStore } from "@/lib/server/storage";
 
 /** The doctor ends the consult for everyone; uploads still under way are aborted (in the background). */
-export const POST = route(async (req, { params }: Ctx) => {
-  const { id } = await readParams(params, consultParams);
-  const access = await requireConsultAccess(id, { owner: true });
+export const POST = consultRoute({ who: "owner" }, async (req, { access, db }) => {
   await readJson(req, z.object({}).strict());
-  const db = await getDb();
-  await endConsult(db, access);
-  inBackground("aborting the uploads of an ended consult", () => sweepAbandonedUploads(db, getBlobStore(), { consultId: id }));
+  await endConsultForAll(db, getBlobStore(), access);
   return json({ ok: true });
 });

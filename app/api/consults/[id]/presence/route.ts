@@ -1,16 +1,11 @@
-import { consultParams, presenceBody } from "@/lib/shared/api";
-import { requireConsultAccess } from "@/lib/server/authz";
+import { presenceBody } from "@/lib/shared/api";
+import { consultRoute } from "@/lib/server/consult-route";
+import { json, readJson } from "@/lib/server/http";
 import { updatePresence } from "@/lib/server/presence";
-import { getDb } from "@/lib/server/db";
-import { json, readJson, readParams, route } from "@/lib/server/http";
-
-type Ctx = { params: Promise<{ id: string }> };
 
 /** The caller's page is shown or hidden, its person typing or not; the others see it on the stream. */
-export const POST = route(async (req, { params }: Ctx) => {
-  const { id } = await readParams(params, consultParams);
-  const access = await requireConsultAccess(id, { admitted: true, open: true });
+export const POST = consultRoute({ who: "admitted", open: true }, async (req, { access, db }) => {
   const body = await readJson(req, presenceBody);
-  await updatePresence(await getDb(), access, body);
+  await updatePresence(db, access, body);
   return json({ ok: true });
 });

@@ -1,17 +1,11 @@
-import { consultParams } from "@/lib/shared/api";
-import { requireConsultAccess } from "@/lib/server/authz";
-import { rejoin } from "@/lib/server/consults";
-import { getDb } from "@/lib/server/db";
-import { json, readJson, readParams, route } from "@/lib/server/http";
 import { z } from "zod";
-
-type Ctx = { params: Promise<{ id: string }> };
+import { rejoin } from "@/lib/server/consults";
+import { consultRoute } from "@/lib/server/consult-route";
+import { json, readJson } from "@/lib/server/http";
 
 /** After leaving: a patient goes back to the waiting room, the doctor back into the consult. */
-export const POST = route(async (req, { params }: Ctx) => {
-  const { id } = await readParams(params, consultParams);
-  const access = await requireConsultAccess(id, { open: true });
+export const POST = consultRoute({ who: "participant", open: true }, async (req, { access, db }) => {
   await readJson(req, z.object({}).strict());
-  await rejoin(await getDb(), access);
+  await rejoin(db, access);
   return json({ ok: true });
 });

@@ -1,15 +1,10 @@
-import { consultParams, signalBody } from "@/lib/shared/api";
-import { requireConsultAccess } from "@/lib/server/authz";
+import { signalBody } from "@/lib/shared/api";
 import { postSignal } from "@/lib/server/consults";
-import { getDb } from "@/lib/server/db";
-import { json, readJson, readParams, route } from "@/lib/server/http";
-
-type Ctx = { params: Promise<{ id: string }> };
+import { consultRoute } from "@/lib/server/consult-route";
+import { json, readJson } from "@/lib/server/http";
 
 /** Relays a signaling message (SDP, ICE candidate, handshake) to the consult's event log. */
-export const POST = route(async (req, { params }: Ctx) => {
-  const { id } = await readParams(params, consultParams);
-  const access = await requireConsultAccess(id, { admitted: true, open: true });
+export const POST = consultRoute({ who: "admitted", open: true }, async (req, { access, db }) => {
   const body = await readJson(req, signalBody);
-  return json(await postSignal(await getDb(), access, body), 201);
+  return json(await postSignal(db, access, body), 201);
 });

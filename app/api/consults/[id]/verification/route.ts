@@ -1,16 +1,11 @@
-import { consultParams, verificationBody } from "@/lib/shared/api";
-import { requireConsultAccess } from "@/lib/server/authz";
+import { verificationBody } from "@/lib/shared/api";
 import { reportMismatch } from "@/lib/server/consults";
-import { getDb } from "@/lib/server/db";
-import { json, readJson, readParams, route } from "@/lib/server/http";
-
-type Ctx = { params: Promise<{ id: string }> };
+import { consultRoute } from "@/lib/server/consult-route";
+import { json, readJson } from "@/lib/server/http";
 
 /** A participant reports that the call codes differed (a possible interception): audited. */
-export const POST = route(async (req, { params }: Ctx) => {
-  const { id } = await readParams(params, consultParams);
-  const access = await requireConsultAccess(id, { admitted: true });
+export const POST = consultRoute({ who: "admitted" }, async (req, { access, db }) => {
   await readJson(req, verificationBody);
-  await reportMismatch(await getDb(), access);
+  await reportMismatch(db, access);
   return json({ ok: true });
 });

@@ -1,25 +1,18 @@
 import { fileParams } from "@/lib/shared/api";
-import { checkAccess, requireConsultAccess } from "@/lib/server/authz";
+import { consultRoute } from "@/lib/server/consult-route";
 import { deleteFile, downloadUrl } from "@/lib/server/files";
-import { getDb } from "@/lib/server/db";
-import { json, readParams, route } from "@/lib/server/http";
+import { json } from "@/lib/server/http";
 import { getBlobStore } from "@/lib/server/storage";
 
-type Ctx = { params: Promise<{ id: string; fileId: string }> };
-
 /** A presigned, expiring URL to the document's ciphertext (ranged GETs allowed). */
-export const GET = route(async (_req, { params }: Ctx) => {
-  const { id, fileId } = await readParams(params, fileParams);
-  const access = await requireConsultAccess(id);
-  if (!access.isOwner) checkAccess(access, { admitted: true });
-  return json(await downloadUrl(await getDb(), getBlobStore(), access, fileId));
-});
+export const GET = consultRoute({ who: "record" }, async (_req, { access, db, params }) => json(await downloadUrl(db, getBlobStore(), access, params.fileId)), fileParams);
 
 /** The sender cancels an upload or removes their document; the consult's doctor may remove any. */
-export const DELETE = route(async (_req, { params }: Ctx) => {
-  const { id, fileId } = await readParams(params, fileParams);
-  const access = await requireConsultAccess(id);
-  if (!access.isOwner) checkAccess(access, { admitted: true });
-  await deleteFile(await getDb(), getBlobStore(), access, fileId);
-  return json({ deleted: true });
-});
+export const DELETE = consultRoute(
+  { who: "record" },
+  async (_req, { access, db, params }) => {
+    await deleteFile(db, getBlobStore(), access, params.fileId);
+    return json({ deleted: true });
+  },
+  fileParams,
+);

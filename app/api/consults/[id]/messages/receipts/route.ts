@@ -1,16 +1,11 @@
-import { consultParams, messageReceiptBody } from "@/lib/shared/api";
-import { requireConsultAccess } from "@/lib/server/authz";
+import { messageReceiptBody } from "@/lib/shared/api";
+import { consultRoute } from "@/lib/server/consult-route";
+import { json, readJson } from "@/lib/server/http";
 import { postReceipt } from "@/lib/server/messages";
-import { getDb } from "@/lib/server/db";
-import { json, readJson, readParams, route } from "@/lib/server/http";
-
-type Ctx = { params: Promise<{ id: string }> };
 
 /** A participant's device has decrypted ("delivered") or shown ("read") another device's messages up to a seq. */
-export const POST = route(async (req, { params }: Ctx) => {
-  const { id } = await readParams(params, consultParams);
-  const access = await requireConsultAccess(id, { admitted: true });
+export const POST = consultRoute({ who: "admitted" }, async (req, { access, db }) => {
   const body = await readJson(req, messageReceiptBody);
-  await postReceipt(await getDb(), access, body);
+  await postReceipt(db, access, body);
   return json({ ok: true });
 });
