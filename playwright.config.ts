@@ -60,7 +60,9 @@ const server = (name: string, port: number, dataDir: string, env: Record<string,
   name,
   // Fresh data every run. Without a DATABASE_URL of its own, `env -u` keeps a developer's away.
   // With `log`, the output is also kept in <dataDir>/server.log for the specs to read.
-  command: `rm -rf ${dataDir} && ${opts.log ? `mkdir -p ${dataDir} && ` : ""}${env.DATABASE_URL ? "" : "env -u DATABASE_URL "}npm start${opts.log ? ` 2>&1 | tee ${dataDir}/server.log` : ""}`,
+  // (Into the file alone, not through `| tee`: tee dies first at the end, and a server logging its
+  // shutdown into a pipe nobody reads would wait on it.)
+  command: `rm -rf ${dataDir} && ${opts.log ? `mkdir -p ${dataDir} && ` : ""}${env.DATABASE_URL ? "" : "env -u DATABASE_URL "}npm start${opts.log ? ` >${dataDir}/server.log 2>&1` : ""}`,
   url: `http://127.0.0.1:${port}/sign-in`,
   timeout: 240_000, // the first start builds the app
   reuseExistingServer: false,

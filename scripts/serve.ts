@@ -36,6 +36,8 @@ async function shutdown(signal: NodeJS.Signals): Promise<never> {
   // Ctrl-C reaches both this process and npm start's, which passes it on: one shutdown, bounded below.
   if (stopping) return new Promise<never>(() => undefined);
   stopping = true;
+  // Whatever happens below, the process ends (this timer keeps the loop alive until it fires).
+  setTimeout(() => process.exit(1), SHUTDOWN_LIMIT_MS + 2_000);
   log.info({ signal }, "shutting down: open streams are told to reconnect");
   for (const s of servers) {
     s.close();
