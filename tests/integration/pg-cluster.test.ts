@@ -3,11 +3,11 @@
 // must live elsewhere, answer, and be gone after `stop`.
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, expect, it } from "vitest";
+import { unusedLoopbackPort } from "../support/ports";
 
 const hasPostgres = spawnSync("bash", ["-c", "compgen -G '/usr/lib/postgresql/*/bin/initdb' || command -v initdb"], { stdio: "ignore" }).status === 0;
 const parent = mkdtempSync(path.join(tmpdir(), "parley-private-"));
@@ -18,17 +18,9 @@ afterAll(() => {
   rmSync(parent, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
 it.skipIf(!hasPostgres)("starts, answers and stops under a 0700 parent directory", async () => {
   mkdirSync(path.dirname(dir), { recursive: true });
-  const started = spawnSync("bash", ["scripts/pg-cluster.sh", "start", dir, String(await freePort())], { encoding: "utf8" });
+  const started = spawnSync("bash", ["scripts/pg-cluster.sh", "start", dir, String(await unusedLoopbackPort())], { encoding: "utf8" });
   expect(started.stderr).not.toMatch(/cannot reach|failed/);
   expect(started.status).toBe(0);
   const client = new pg.Client({ connectionString: started.stdout.trim() });

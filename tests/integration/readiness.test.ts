@@ -2,7 +2,6 @@
 // each real store (the filesystem, and Ceph RGW when the test stack has it); not ready, saying
 // which, when the store's bucket is missing, when nothing listens at the store's address, or when
 // nothing listens at the database's.
-import { createServer } from "node:net";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -18,17 +17,9 @@ import { checkReadiness } from "@/lib/server/readiness";
 
 import { describeBackends, setupDatabase, setupTestEnv } from "../support/db";
 import { makeS3Client, testS3Settings } from "../support/s3";
+import { unusedLoopbackPort } from "../support/ports";
 
 setupTestEnv();
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 const s3 = testS3Settings();
 
@@ -42,7 +33,7 @@ describeBackends("readiness", (kind) => {
   });
 
   it("is not ready, and says the store, when nothing listens at the store's address", async () => {
-    const dead = new S3BlobStore(makeS3Client({ endpoint: `http://127.0.0.1:${await closedPort()}`, region: "us-east-1", accessKeyId: "k", secretAccessKey: "s", forcePathStyle: true }), "b");
+    const dead = new S3BlobStore(makeS3Client({ endpoint: `http://127.0.0.1:${await unusedLoopbackPort()}`, region: "us-east-1", accessKeyId: "k", secretAccessKey: "s", forcePathStyle: true }), "b");
     const r = await checkReadiness(t.db, dead, 2_000);
     expect(r.ready).toBe(false);
     expect(r.database).toBe("ok");
@@ -63,7 +54,7 @@ describeBackends("readiness", (kind) => {
 });
 
 it("is not ready, and says the database, when nothing listens at the database's address", async () => {
-  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: `postgresql://parley@127.0.0.1:${await closedPort()}/parley`, connectionTimeoutMillis: 1_000 }) });
+  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: `postgresql://parley@127.0.0.1:${await unusedLoopbackPort()}/parley`, connectionTimeoutMillis: 1_000 }) });
   try {
     const r = await checkReadiness(db, fsStore(), 2_000);
     expect(r.ready).toBe(false);
