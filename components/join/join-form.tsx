@@ -44,31 +44,34 @@ export function JoinForm({ token, consultId, doctorName }: { token: string; cons
   }
 
   return (
-    <form onSubmit={onSubmit} className="grid gap-6 md:grid-cols-2">
-      <MediaCheck preview={preview} />
-      <div className="space-y-4">
-        <div>
-          <h1 className="text-xl font-semibold">Join your consult with {doctorName}</h1>
-          <p className="text-sm text-slate-600">Check your camera and microphone, enter your name, and join. You will wait in the waiting room until you are let in.</p>
+    <form onSubmit={onSubmit} className="space-y-6">
+      {/* The heading first: on a phone the patient reads what this page is before their own face. */}
+      <div>
+        <h1 className="text-xl font-semibold">Join your consult with {doctorName}</h1>
+        <p className="text-sm text-slate-600">Check your camera and microphone, enter your name, and join. You will wait in the waiting room until you are let in.</p>
+      </div>
+      <div className="grid gap-6 md:grid-cols-2">
+        <MediaCheck preview={preview} />
+        <div className="space-y-4">
+          <label className="block">
+            <span className="mb-1 block text-sm font-medium">Your name</span>
+            <input
+              data-testid="guest-name"
+              name="name"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              maxLength={80}
+              autoComplete="name"
+              required
+              className="w-full rounded-xl border border-slate-300 px-3 py-3 text-base"
+            />
+          </label>
+          {error && <Alert>{error}</Alert>}
+          <Button data-testid="join" type="submit" disabled={busy || name.trim() === ""} className="w-full py-3 text-base">
+            {busy ? "Joining…" : "Join the waiting room"}
+          </Button>
+          <p className="text-xs text-slate-500">Your video goes directly to your doctor. Chat and documents are end-to-end encrypted.</p>
         </div>
-        <label className="block">
-          <span className="mb-1 block text-sm font-medium">Your name</span>
-          <input
-            data-testid="guest-name"
-            name="name"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            maxLength={80}
-            autoComplete="name"
-            required
-            className="w-full rounded-xl border border-slate-300 px-3 py-3 text-base"
-          />
-        </label>
-        {error && <Alert>{error}</Alert>}
-        <Button data-testid="join" type="submit" disabled={busy || name.trim() === ""} className="w-full py-3 text-base">
-          {busy ? "Joining…" : "Join the waiting room"}
-        </Button>
-        <p className="text-xs text-slate-500">Your video goes directly to your doctor. Chat and documents are end-to-end encrypted.</p>
       </div>
     </form>
   );

@@ -2,10 +2,11 @@
 // The room's end-to-end encrypted chat: the conversation (each message once, with its state),
 // gaps and unverifiable messages shown as such, who is typing, the box and send button (disabled,
 // with the reason, while PROTOCOL §3 does not allow sending), search, export, and removal.
-// Everything it shows comes from lib/client/chat/use-chat.ts; it holds no crypto or I/O.
+// Everything it shows comes from lib/client/chat/chat-session.ts; it holds no crypto or I/O.
 import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { searchItems, type ChatItem, type ChatMessageItem, type ChatState } from "@/lib/client/chat/chat-log";
-import type { ChatSendBlock, ChatView, PeerPresence } from "@/lib/client/chat/use-chat";
+import type { ChatSendBlock, PeerPresence } from "@/lib/client/chat/chat-session";
+import type { ChatView } from "@/lib/client/room/use-room-runtime";
 import { Button } from "../ui/button";
 
 const BLOCKED: Record<ChatSendBlock, string> = {
@@ -110,7 +111,9 @@ export function ChatPanel({ chat, nameOf, otherName, isDoctor }: Props) {
 
       <ol ref={list} className="max-h-96 min-h-32 space-y-2 overflow-y-auto px-4 py-3" aria-live="polite">
         {shown.length === 0 && <li className="text-sm text-slate-500">{results ? "Nothing found." : "No messages yet."}</li>}
-        {shown.map((i) => (i.type === "gap" ? <Gap key={i.id} item={i} name={nameOf(i.senderUserId)} /> : <Message key={i.id} item={i} name={nameOf(i.senderUserId)} onRetry={(id) => void chat.retry(id)} />))}
+        {shown.map((i) =>
+          i.type === "gap" ? <Gap key={i.id} item={i} name={nameOf(i.senderUserId)} /> : <Message key={i.id} item={i} name={nameOf(i.senderUserId)} onRetry={(id) => void chat.retry(id)} />,
+        )}
       </ol>
 
       <p className="h-5 px-4 text-xs text-slate-500" data-testid="chat-typing" aria-live="polite">

@@ -22,8 +22,48 @@ function missing(e: E2ee, otherName: string): string | undefined {
 
 type Props = { e2ee: E2ee; otherName: string; safetyNumber: string | undefined; onConfirm: () => void; onMismatch: () => void; onAcknowledge: () => void };
 
-export function E2eePanel({ e2ee, otherName, safetyNumber, onConfirm, onMismatch, onAcknowledge }: Props) {
-  const tone = e2ee.status === "verified" ? "border-emerald-200 bg-emerald-50 text-emerald-950" : e2ee.status === "mismatch" || e2ee.status === "key-changed" ? "border-red-200 bg-red-50 text-red-900" : "border-slate-200 bg-white";
+export function E2eePanel(props: Props) {
+  return props.e2ee.status === "verified" ? <VerifiedLine {...props} /> : <VerificationSteps {...props} />;
+}
+
+/** Once verified, one line: the doctor's eyes stay on the patient, the details one click away. */
+function VerifiedLine({ e2ee, otherName, safetyNumber }: Props) {
+  return (
+    <section className="flex flex-wrap items-center gap-x-3 gap-y-1 rounded-2xl border border-emerald-200 bg-emerald-50 px-4 py-2 text-sm text-emerald-950">
+      <span data-testid="e2ee-status" data-state={e2ee.status} className="font-medium" title={`End-to-end encrypted with ${otherName}: you compared the call code.`}>
+        ✓ Verified
+      </span>
+      {e2ee.code && (
+        <span className="text-emerald-900">
+          code{" "}
+          <span data-testid="call-code" className="font-mono tracking-widest">
+            {e2ee.code}
+          </span>
+        </span>
+      )}
+      <span className="text-emerald-900" data-testid="consult-key" data-state={e2ee.consultKeyEpoch === undefined ? "missing" : "held"}>
+        {e2ee.consultKeyEpoch === undefined ? "chat unlocks in a moment" : `chat and documents unlocked (epoch ${e2ee.consultKeyEpoch})`}
+      </span>
+      {safetyNumber && (
+        <details className="basis-full text-emerald-900 sm:ml-auto sm:basis-auto">
+          <summary className="cursor-pointer">Safety number</summary>
+          <p className="mt-1">Compare these 60 digits with {otherName} another way (in person, by phone) to verify their device without a call code.</p>
+          <p data-testid="safety-number" className="mt-1 font-mono tracking-wide">
+            {safetyNumber}
+          </p>
+        </details>
+      )}
+    </section>
+  );
+}
+
+function VerificationSteps({ e2ee, otherName, safetyNumber, onConfirm, onMismatch, onAcknowledge }: Props) {
+  const tone =
+    e2ee.status === "verified"
+      ? "border-emerald-200 bg-emerald-50 text-emerald-950"
+      : e2ee.status === "mismatch" || e2ee.status === "key-changed"
+        ? "border-red-200 bg-red-50 text-red-900"
+        : "border-slate-200 bg-white";
   const hint = missing(e2ee, otherName);
   return (
     <section className={`space-y-3 rounded-2xl border p-4 ${tone}`}>
@@ -35,8 +75,8 @@ export function E2eePanel({ e2ee, otherName, safetyNumber, onConfirm, onMismatch
       {e2ee.status === "key-changed" && (
         <div data-testid="key-warning" className="space-y-2 text-sm">
           <p>
-            {otherName} is using a different security key than the last time you met on this device. That happens when they use a new device or browser — or when
-            someone is trying to listen in. Compare the code below with them on the video before you discuss anything.
+            {otherName} is using a different security key than the last time you met on this device. That happens when they use a new device or browser — or when someone is trying to listen in.
+            Compare the code below with them on the video before you discuss anything.
           </p>
           <Button variant="secondary" onClick={onAcknowledge}>
             I understand, compare the code
@@ -54,9 +94,7 @@ export function E2eePanel({ e2ee, otherName, safetyNumber, onConfirm, onMismatch
       {hint && <p className="text-sm text-slate-700">{hint}</p>}
       {e2ee.status !== "mismatch" && (
         <p className="text-sm text-slate-600" data-testid="consult-key" data-state={e2ee.consultKeyEpoch === undefined ? "missing" : "held"}>
-          {e2ee.consultKeyEpoch === undefined
-            ? "Chat and documents unlock once the call is verified."
-            : `Chat and documents are unlocked on this device (consult key, epoch ${e2ee.consultKeyEpoch}).`}
+          {e2ee.consultKeyEpoch === undefined ? "Chat and documents unlock once the call is verified." : `Chat and documents are unlocked on this device (consult key, epoch ${e2ee.consultKeyEpoch}).`}
         </p>
       )}
       {safetyNumber && (

@@ -1,10 +1,11 @@
 "use client";
 // The room's documents: drop files or pick them (any type, up to the clinic's limit), see each
 // upload's progress and cancel it, and download or preview what was shared — each decrypted on
-// this device. Everything it shows comes from lib/client/files/use-files.ts; it holds no crypto
+// this device. Everything it shows comes from lib/client/files/file-transfers.ts; it holds no crypto
 // or I/O.
 import { useEffect, useRef, useState, type DragEvent } from "react";
-import type { DocumentItem, FilesView } from "@/lib/client/files/use-files";
+import type { DocumentItem } from "@/lib/client/files/document-items";
+import type { FilesView } from "@/lib/client/room/use-room-runtime";
 import { formatBytes } from "@/lib/client/chat/message-body";
 import { Button } from "../ui/button";
 
@@ -70,8 +71,7 @@ export function FilesPanel({ files, nameOf, otherName, canSend }: Props) {
 
       {files.incoming.length > 0 && (
         <p data-testid="file-incoming" className="px-4 pb-2 text-sm text-slate-600" aria-live="polite">
-          {otherName ?? "The other side"} is sending {files.incoming.length === 1 ? "a document" : `${files.incoming.length} documents`} (
-          {files.incoming.map((f) => formatBytes(f.size)).join(", ")})…
+          {otherName ?? "The other side"} is sending {files.incoming.length === 1 ? "a document" : `${files.incoming.length} documents`} ({files.incoming.map((f) => formatBytes(f.size)).join(", ")})…
         </p>
       )}
 
@@ -169,7 +169,13 @@ function DocumentRow({ item: d, sender, local, onCancel, onRetry, onDownload, on
       </div>
       {pct !== undefined && (
         <div className="mt-2 flex items-center gap-2 text-xs text-slate-600">
-          <progress data-testid={d.state === "uploading" ? "upload-progress" : "download-progress"} value={pct} max={100} className="h-2 flex-1" aria-label={d.state === "uploading" ? `Uploading ${d.name}` : `Downloading ${d.name}`} />
+          <progress
+            data-testid={d.state === "uploading" ? "upload-progress" : "download-progress"}
+            value={pct}
+            max={100}
+            className="h-2 flex-1"
+            aria-label={d.state === "uploading" ? `Uploading ${d.name}` : `Downloading ${d.name}`}
+          />
           <span>
             {d.state === "uploading" ? "Encrypting and uploading" : "Downloading and decrypting"} {pct}%
           </span>

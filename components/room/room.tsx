@@ -1,13 +1,13 @@
 "use client";
 
 import Link from "next/link";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useMemo, useRef, useState } from "react";
 import type { RoomSnapshot } from "@/lib/shared/api";
 import type { ClientSettings } from "@/lib/shared/settings";
 import { IdleLogoff } from "../idle-logoff";
 import type { CallSnapshot, CallState } from "@/lib/rtc/call";
-import { useRoom } from "@/lib/client/use-room";
-import { useCall, useSignalBus } from "@/lib/client/use-call";
+import { useCallView, useChatView, useFilesView, useRoomRuntime, useRoomView, useRuntimeInputs } from "@/lib/client/room/use-room-runtime";
+import { peopleOf, roomFacts } from "@/lib/client/room/room-facts";
 import { saveDeviceChoice, savedDeviceChoice, useLocalMedia, useMediaElement, type MediaProblem } from "@/lib/client/local-media";
 import { useScreenShare } from "@/lib/client/screen-share";
 import { useConnectionCheck, type CheckResult } from "@/lib/client/connection-check";
@@ -19,10 +19,7 @@ import { InvitePanel } from "./invite-panel";
 import { CallView } from "./call-view";
 import { E2eePanel } from "./e2ee-panel";
 import { ChatPanel } from "./chat-panel";
-import { useChat } from "@/lib/client/chat/use-chat";
-import { useFiles } from "@/lib/client/files/use-files";
 import { FilesPanel } from "./files-panel";
-import type { ChainHeadMessage } from "@/lib/rtc/messages";
 
 const MEDIA_PROBLEMS: Record<MediaProblem, string> = {
   denied: "Your browser is not letting Parley use your camera and microphone, so the other side cannot see or hear you. Allow them in the address bar's site settings and reload the page.",
@@ -68,96 +65,31 @@ function callText(snapshot: CallSnapshot, otherName: string | undefined): string
 }
 
 export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings: ClientSettings }) {
-  const signals = useSignalBus();
-  const chatEvents = useSignalBus();
-  const room = useRoom(snapshot, signals, chatEvents);
-  const { state } = room;
-  const isDoctor = state.me.role === "doctor";
-  const ended = state.status === "ended" || state.status === "cancelled";
-  const present = !ended && !state.removed && state.me.state !== "left";
-  const inConsult = present && state.me.state === "admitted";
-  const waiting = state.participants.filter((p) => p.role === "patient" && p.state === "waiting");
-  const patient = state.participants.find((p) => p.role === "patient" && p.state === "admitted");
-  const doctor = state.participants.find((p) => p.role === "doctor" && p.state === "admitted");
-  const other = isDoctor ? patient : doctor;
-
-  const trackSink = useRef<(kind: "audio" | "video", track: MediaStreamTrack) => Promise<void>>(undefined);
-  const media = useLocalMedia(present, (kind, track) => trackSink.current?.(kind, track));
-  const [speakerId, setSpeakerId] = useState(() => (typeof window === "undefined" ? undefined : savedDeviceChoice().speakerId));
+  const runtime = useRoomRuntime(snapshot, settings);
+  const state = useRoomView(runtime);
+  const { isDoctor, ended, present, inConsult, patient, other } = roomFacts(state);
   const identity = useDeviceIdentity(snapshot.userId);
-  const deviceFingerprint = useFingerprint(identity.status === "ready" ? identity.identity : undefined);
   const ready = identity.status === "ready" ? identity.identity : undefined;
-  const keys = useMemo(
-    () => (ready?.deviceId ? { privateKey: ready.privateKey, spki: ready.spki, deviceId: ready.deviceId } : undefined),
-    [ready],
-  );
-  const chainHead = useRef<(h: ChainHeadMessage) => void>(undefined);
-  const call = useCall({
-    consultId: snapshot.consult.id,
-    userId: snapshot.userId,
-    keys,
-    other: inConsult ? other : undefined,
-    initiator: isDoctor,
-    settings,
-    local: media,
-    signals,
-    onChainHead: useCallback((h: ChainHeadMessage) => chainHead.current?.(h), []),
-  });
-  useEffect(() => {
-    trackSink.current = call.replaceTrack;
-  }, [call.replaceTrack]);
-  const screen = useScreenShare(call.shareScreen);
-  const people = useMemo(
-    () => state.participants.map((p) => ({ userId: p.userId, name: p.role === "doctor" ? snapshot.consult.doctorName : p.displayName, role: p.role })),
-    [state.participants, snapshot.consult.doctorName],
-  );
-  const chat = useChat({
-    consultId: snapshot.consult.id,
-    userId: snapshot.userId,
-    identity: ready,
-    people,
-    other: other ? { id: other.id, userId: other.userId, online: other.online } : undefined,
-    myParticipantId: state.me.id,
-    events: chatEvents,
-    e2ee: call.snapshot.e2ee.status,
-    keyEpoch: call.snapshot.e2ee.consultKeyEpoch,
-    trustOnFirstUse: settings.trustOnFirstUse,
-    active: inConsult,
-    readable: inConsult || (isDoctor && !state.removed),
-    streamOpen: room.stream === "open",
-    setChainHead: call.setChainHead,
-    consultLabel: isDoctor ? `with ${patient?.displayName ?? "a patient"}` : `with ${snapshot.consult.doctorName}`,
-  });
-  useEffect(() => {
-    chainHead.current = chat.onChainHead;
-  }, [chat.onChainHead]);
-  const files = useFiles({
-    consultId: snapshot.consult.id,
-    userId: snapshot.userId,
-    myParticipantId: state.me.id,
-    chat,
-    events: chatEvents,
-    maxFileBytes: settings.maxFileBytes,
-    readable: inConsult || (isDoctor && !state.removed),
-  });
+  const media = useLocalMedia(present, runtime.call.replaceTrack);
+  useRuntimeInputs(runtime, ready, media);
+  const call = useCallView(runtime);
+  const chat = useChatView(runtime);
+  const files = useFilesView(runtime);
+  const screen = useScreenShare(runtime.call.shareScreen);
+  const [speakerId, setSpeakerId] = useState(() => (typeof window === "undefined" ? undefined : savedDeviceChoice().speakerId));
+  const deviceFingerprint = useFingerprint(ready);
+  const waiting = state.participants.filter((p) => p.role === "patient" && p.state === "waiting");
+  const people = useMemo(() => peopleOf(state, snapshot), [state, snapshot]);
   const nameOf = (userId: string) => people.find((p) => p.userId === userId)?.name ?? "Someone";
 
   const check = useConnectionCheck(snapshot.consult.id, settings, !isDoctor && state.me.state === "waiting" && !ended);
   const safety = useSafetyNumber(ready?.spki, call.snapshot.e2ee.peerIdentity);
 
-  const connection: CallState = !present
-    ? "ended"
-    : state.me.state === "waiting"
-      ? "waiting"
-      : other
-        ? call.snapshot.state
-        : call.snapshot.state === "ended"
-          ? "ended"
-          : "waiting";
+  const connection: CallState = !present ? "ended" : state.me.state === "waiting" ? "waiting" : other ? call.snapshot.state : call.snapshot.state === "ended" ? "ended" : "waiting";
 
   const hangUp = () => {
-    call.hangUp();
-    void room.leave();
+    runtime.call.hangUp();
+    void runtime.room.leave();
   };
 
   if (state.removed) {
@@ -172,7 +104,7 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
   }
 
   return (
-    <main className="mx-auto max-w-5xl space-y-5 px-4 py-6">
+    <main className="mx-auto max-w-7xl space-y-5 px-4 py-6">
       {isDoctor && <IdleLogoff idleMs={settings.idleTimeoutMs} />}
       <div className="flex flex-wrap items-center justify-between gap-3">
         <div>
@@ -191,7 +123,11 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
                         : `Waiting for ${snapshot.consult.doctorName}`
                       : callText(call.snapshot, other?.displayName)}
             </span>
-            {room.stream === "reconnecting" && <span data-testid="stream-reconnecting" className="ml-2 text-amber-700">· reconnecting to the server…</span>}
+            {state.stream === "reconnecting" && (
+              <span data-testid="stream-reconnecting" className="ml-2 text-amber-700">
+                · reconnecting to the server…
+              </span>
+            )}
           </p>
         </div>
         <div className="flex gap-2">
@@ -201,19 +137,19 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
             </Link>
           )}
           {!ended && isDoctor && (
-            <Button data-testid="end-consult" variant="danger" onClick={() => void room.end()} disabled={room.busy}>
+            <Button data-testid="end-consult" variant="danger" onClick={() => void runtime.room.end()} disabled={state.busy}>
               End consult
             </Button>
           )}
         </div>
       </div>
 
-      {room.error && <Alert>{room.error}</Alert>}
+      {state.error && <Alert>{state.error}</Alert>}
       {identity.status === "unavailable" && (
         <div data-testid="e2ee-status" data-state="unavailable">
           <Alert>
-            This page is not served over HTTPS, so the browser offers no cryptography here. Parley will not send chat or documents without end-to-end
-            encryption: ask your clinic for the https:// address of this consult.
+            This page is not served over HTTPS, so the browser offers no cryptography here. Parley will not send chat or documents without end-to-end encryption: ask your clinic for the https://
+            address of this consult.
           </Alert>
         </div>
       )}
@@ -234,15 +170,17 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
       {state.me.state === "left" && !ended && (
         <section className="flex flex-wrap items-center justify-between gap-3 rounded-2xl border border-slate-200 bg-white p-5" data-testid="left-consult">
           <p className="text-sm">
-            {isDoctor ? "You left the call. The consult stays open until you end it." : "You left the consult. You can close this page, or go back to the waiting room and your doctor will let you in again."}
+            {isDoctor
+              ? "You left the call. The consult stays open until you end it."
+              : "You left the consult. You can close this page, or go back to the waiting room and your doctor will let you in again."}
           </p>
-          <Button onClick={() => void room.rejoin()} disabled={room.busy}>
+          <Button onClick={() => void runtime.room.rejoin()} disabled={state.busy}>
             {isDoctor ? "Back to the call" : "Back to the waiting room"}
           </Button>
         </section>
       )}
 
-      {isDoctor && present && !patient && <InvitePanel invite={room.invite} onNewLink={() => void room.newInvite()} busy={room.busy} />}
+      {isDoctor && present && !patient && <InvitePanel invite={state.invite} onNewLink={() => void runtime.room.newInvite()} busy={state.busy} />}
 
       {isDoctor && present && waiting.length > 0 && (
         <section className="rounded-2xl border border-amber-200 bg-amber-50 p-5" data-testid="waiting-list">
@@ -254,7 +192,7 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
                   <span className="font-medium">{p.displayName}</span>
                   <span className={`ml-2 text-xs ${p.online ? "text-emerald-700" : "text-slate-500"}`}>{p.online ? "online" : "away"}</span>
                 </span>
-                <Button data-testid="admit" onClick={() => void room.admit(p.id)} disabled={room.busy}>
+                <Button data-testid="admit" onClick={() => void runtime.room.admit(p.id)} disabled={state.busy}>
                   Admit
                 </Button>
               </li>
@@ -263,51 +201,55 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
         </section>
       )}
 
-      {inConsult && other && identity.status === "ready" && (
-        <E2eePanel
-          e2ee={call.snapshot.e2ee}
-          otherName={other.displayName}
-          safetyNumber={safety}
-          onConfirm={call.confirm}
-          onMismatch={call.mismatch}
-          onAcknowledge={call.acknowledgeKeyChange}
-        />
-      )}
+      {/* Wide screens: the call and its controls stay in view (sticky) beside the chat and documents,
+          so a doctor never scrolls away from the patient to type. Phones: one column, the video first. */}
+      <div className={inConsult ? "grid gap-5 lg:grid-cols-[minmax(0,3fr)_minmax(22rem,2fr)] lg:items-start" : "space-y-5"}>
+        <div data-testid="call-column" className="space-y-3 lg:sticky lg:top-4">
+          {inConsult && (
+            <CallView
+              local={media.stream}
+              snapshot={call.snapshot}
+              otherName={other?.displayName}
+              muted={call.muted}
+              cameraOff={call.cameraOff}
+              onToggleMute={runtime.call.toggleMute}
+              onToggleCamera={runtime.call.toggleCamera}
+              onHangUp={hangUp}
+              onRetry={runtime.call.retry}
+              busy={state.busy}
+              quality={call.quality}
+              details={isDoctor}
+              speakerId={speakerId}
+            />
+          )}
+          {inConsult && other && identity.status === "ready" && (
+            <E2eePanel
+              e2ee={call.snapshot.e2ee}
+              otherName={other.displayName}
+              safetyNumber={safety}
+              onConfirm={runtime.call.confirm}
+              onMismatch={runtime.call.mismatch}
+              onAcknowledge={runtime.call.acknowledgeKeyChange}
+            />
+          )}
+          {inConsult && media.stream && (
+            <DevicesPanel
+              media={media}
+              speakerId={speakerId}
+              onSpeaker={(id) => {
+                setSpeakerId(id || undefined);
+                saveDeviceChoice({ speakerId: id || undefined });
+              }}
+              screen={isDoctor ? { ...screen, start: () => void screen.start() } : undefined}
+            />
+          )}
+        </div>
+        <div data-testid="chat-column" className="space-y-5">
+          {identity.status === "ready" && (inConsult || chat.items.length > 0 || chat.notice) && <ChatPanel chat={chat} nameOf={nameOf} otherName={other?.displayName} isDoctor={isDoctor} />}
 
-      {inConsult && (
-        <CallView
-          local={media.stream}
-          snapshot={call.snapshot}
-          otherName={other?.displayName}
-          muted={call.muted}
-          cameraOff={call.cameraOff}
-          onToggleMute={call.toggleMute}
-          onToggleCamera={call.toggleCamera}
-          onHangUp={hangUp}
-          onRetry={call.retry}
-          busy={room.busy}
-          quality={call.quality}
-          details={isDoctor}
-          speakerId={speakerId}
-        />
-      )}
-      {inConsult && media.stream && (
-        <DevicesPanel
-          media={media}
-          speakerId={speakerId}
-          onSpeaker={(id) => {
-            setSpeakerId(id || undefined);
-            saveDeviceChoice({ speakerId: id || undefined });
-          }}
-          screen={isDoctor ? { ...screen, start: () => void screen.start() } : undefined}
-        />
-      )}
-
-      {identity.status === "ready" && (inConsult || chat.items.length > 0 || chat.notice) && (
-        <ChatPanel chat={chat} nameOf={nameOf} otherName={other?.displayName} isDoctor={isDoctor} />
-      )}
-
-      {identity.status === "ready" && (inConsult || files.items.length > 0) && <FilesPanel files={files} nameOf={nameOf} otherName={other?.displayName} canSend={inConsult} />}
+          {identity.status === "ready" && (inConsult || files.items.length > 0) && <FilesPanel files={files} nameOf={nameOf} otherName={other?.displayName} canSend={inConsult} />}
+        </div>
+      </div>
 
       {present && <DeviceKey fingerprint={deviceFingerprint} />}
 
@@ -331,7 +273,10 @@ function DeviceKey({ fingerprint }: { fingerprint: string | undefined }) {
   if (!fingerprint) return null;
   return (
     <p className="text-center text-xs text-slate-500">
-      This device&apos;s key: <span data-testid="device-fingerprint" className="font-mono">{fingerprint}</span>
+      This device&apos;s key:{" "}
+      <span data-testid="device-fingerprint" className="font-mono">
+        {fingerprint}
+      </span>
     </p>
   );
 }
@@ -356,7 +301,12 @@ const CHECK_TEXT = {
 
 function ConnectionCheckLine({ check }: { check: CheckResult }) {
   return (
-    <p data-testid="connection-check" data-state={check.state} className={`mt-3 text-sm ${check.state === "blocked" || check.state === "unavailable" ? "font-medium text-red-800" : ""}`} aria-live="polite">
+    <p
+      data-testid="connection-check"
+      data-state={check.state}
+      className={`mt-3 text-sm ${check.state === "blocked" || check.state === "unavailable" ? "font-medium text-red-800" : ""}`}
+      aria-live="polite"
+    >
       {check.detail ?? CHECK_TEXT[check.state]}
     </p>
   );

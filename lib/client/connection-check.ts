@@ -4,7 +4,7 @@
 // or not at all (and why), so a patient learns about a blocking network before the doctor waits.
 import { useEffect, useState } from "react";
 import type { ClientSettings } from "@/lib/shared/settings";
-import { iceConfigFor } from "./use-call";
+import { iceConfigFor } from "./room/ice-config";
 
 export type ConnectionCheck = "checking" | "ok" | "relay-only" | "blocked" | "unavailable";
 

@@ -40,6 +40,13 @@ import type { CallMessage } from "./messages";
 
 export type DeviceKeys = { privateKey: CryptoKey; spki: Uint8Array; deviceId: string };
 
+/** Makes the session's DTLS certificate: the browser's, or a stand-in in unit tests. */
+export type CertificateFactory = () => Promise<RTCCertificate>;
+
+const CERTIFICATE: EcKeyGenParams = { name: "ECDSA", namedCurve: "P-256" };
+
+export const browserCertificate: CertificateFactory = () => RTCPeerConnection.generateCertificate(CERTIFICATE);
+
 export type VerifiedPeer = {
   sid: string;
   deviceId: string;
@@ -77,11 +84,10 @@ export class Handshake {
     this.rules = new CommitReveal(fromBase64Url(sid));
   }
 
-  static async create(keys: DeviceKeys, consultId: string): Promise<Handshake> {
+  static async create(keys: DeviceKeys, consultId: string, newCertificate: CertificateFactory = browserCertificate): Promise<Handshake> {
     const sidBytes = randomBytes(16);
     const ephemeral = await generateEphemeral();
-    const certParams: EcKeyGenParams = { name: "ECDSA", namedCurve: "P-256" };
-    const certificate = await RTCPeerConnection.generateCertificate(certParams);
+    const certificate = await newCertificate();
     const fp = certificate.getFingerprints().find((f) => f.algorithm?.toLowerCase() === "sha-256");
     if (!fp?.value) throw new ProtocolError("the browser gave the DTLS certificate no SHA-256 fingerprint");
     const cid = uuidBytes(consultId);

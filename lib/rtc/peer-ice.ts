@@ -1,7 +1,8 @@
 // What simple-peer does not do for ICE recovery, done on its RTCPeerConnection: an ICE restart
 // (simple-peer has no API for it), and keeping the connection when ICE fails on a call that was up
 // (simple-peer destroys itself on ICE "failed", yet restartIce() revives a failed transport, and
-// the DTLS session, the one the people verified, lives on).
+// the DTLS session, the one the people verified, lives on); and what getStats() and ICE events
+// tell about the certificate and a TURN server.
 import type SimplePeer from "simple-peer";
 
 /** The simple-peer internals used here (its types do not show them). */
@@ -65,4 +66,38 @@ export async function restartIce(peer: SimplePeer.Instance, iceServers: RTCIceSe
   }
   pc.restartIce();
   internals(peer).negotiate();
+}
+
+/**
+ * A TURN server that refuses or does not answer shows up only as a missing candidate (simple-peer
+ * reports nothing). For a relay-only connection: when gathering ends without a single local
+ * candidate, `noRelay` says so at once (`refused`: the server turned the credentials down) rather
+ * than the connect timeout later.
+ */
+export function watchRelay(pc: RTCPeerConnection, noRelay: (refused: boolean) => void): void {
+  let refused = false;
+  let gathered = 0;
+  pc.addEventListener("icecandidateerror", (e: Event) => {
+    const code = (e as RTCPeerConnectionIceErrorEvent).errorCode;
+    if (code === 401 || code === 403 || code === 431) refused = true;
+  });
+  pc.addEventListener("icecandidate", (e: RTCPeerConnectionIceEvent) => {
+    if (e.candidate?.candidate) gathered++;
+  });
+  pc.addEventListener("icegatheringstatechange", () => {
+    if (pc.iceGatheringState === "complete" && gathered === 0) noRelay(refused);
+  });
+}
+
+/** The SHA-256 fingerprint of the connection's remote DTLS certificate, where getStats() shows it. */
+export async function remoteCertificateFingerprint(pc: RTCPeerConnection): Promise<string | undefined> {
+  const stats = await pc.getStats();
+  let remote: string | undefined;
+  stats.forEach((s: { type: string; remoteCertificateId?: string }) => {
+    if (s.type === "transport" && s.remoteCertificateId) {
+      const cert = stats.get(s.remoteCertificateId) as { fingerprint?: string; fingerprintAlgorithm?: string } | undefined;
+      if (cert?.fingerprintAlgorithm?.toLowerCase() === "sha-256") remote = cert.fingerprint;
+    }
+  });
+  return remote;
 }

@@ -1,7 +1,7 @@
 // How a call that was up comes back after its network dropped: by ICE restarts on the same peer
 // connection (so on the same verified DTLS session) for as long as that can still work, and by a
 // new handshake only when ICE has really failed. Pure: the clock and the actions are passed in;
-// lib/rtc/call.ts feeds it the peer connection's events. The states and their timings are drawn
+// lib/rtc/peer-link.ts feeds it the peer connection's events. The states and their timings are drawn
 // in docs/architecture.md ("Recovery").
 //
 // An attempt is one ICE generation: the initiator restarts ICE and sends an offer tagged with the
@@ -23,17 +23,11 @@
 //     the budget (10 s from the first ready attempt; the responder's, a backstop, 20 s) runs out →
 //       give up: a new peer and handshake (the other side follows the new handshake's commit)
 
-export type RecoveryClock = {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-};
+import { systemClock, type Clock } from "@/lib/client/clock";
 
-export const realClock: RecoveryClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+export type RecoveryClock = Pick<Clock, "now" | "setTimeout" | "clearTimeout">;
+
+export const realClock: RecoveryClock = systemClock;
 
 export type RecoveryPort = {
   /** initiator: restart ICE and send a new offer tagged `gen` (an unanswered one is withdrawn) */

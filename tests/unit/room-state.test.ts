@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 
 import { describe, expect, it } from "vitest";
 
-import { initialRoomState, roomReducer, type RoomState } from "@/lib/client/room-state";
+import { initialRoomState, roomReducer, type RoomState } from "@/lib/client/room/room-state";
 import type { ParticipantView, RoomSnapshot, StreamEvent } from "@/lib/shared/api";
 
 const doctor: ParticipantView = { id: randomUUID(), userId: randomUUID(), role: "doctor", state: "admitted", displayName: "Dr. Dana Demo", online: true };

@@ -2,7 +2,7 @@
 // unverifiable, this device's own messages from "sending" to "read", each sender device's chain
 // (duplicates dropped, order by seq, a missing seq shown as a gap, a broken link shown as such),
 // and the chain heads the peer announced over the call's data channel, so a message the server
-// withholds at the end shows as missing rather than silently absent. lib/client/chat/use-chat.ts
+// withholds at the end shows as missing rather than silently absent. lib/client/chat/chat-session.ts
 // feeds it; components render `items()`.
 import { equal, SenderChain, type ChatMessage, type FileNotice } from "@/lib/crypto";
 
@@ -120,7 +120,9 @@ export class ChatLog {
 
   /** Forget an unverifiable entry so it can be opened again (its key arrived later). */
   retryable(): MessageMeta[] {
-    return [...this.entries.values()].filter((e) => e.state === "unverifiable" && e.problem === NO_KEY).map(({ id, senderDeviceId, senderUserId, seq, storedAt }) => ({ id, senderDeviceId, senderUserId, seq, storedAt }));
+    return [...this.entries.values()]
+      .filter((e) => e.state === "unverifiable" && e.problem === NO_KEY)
+      .map(({ id, senderDeviceId, senderUserId, seq, storedAt }) => ({ id, senderDeviceId, senderUserId, seq, storedAt }));
   }
 
   forget(id: string): void {

@@ -1,7 +1,7 @@
 // The decrypted transcript a doctor can attach to the medical record: plain UTF-8 text with the
 // consult, who exported it and when, the verification state, and every message with its time
 // (UTC, the sender's clock), sender, state, and the gaps and unverifiable messages as such.
-// Pure: lib/client/chat/use-chat.ts turns it into a download on the device.
+// Pure: lib/client/chat/chat-session.ts turns it into a download on the device.
 import type { ChatItem } from "./chat-log";
 
 export type TranscriptPerson = { userId: string; name: string; role: "doctor" | "patient" };
@@ -18,7 +18,11 @@ export type TranscriptInput = {
   brokenLinks: number;
 };
 
-const utc = (ms: number) => new Date(ms).toISOString().replace("T", " ").replace(/\.\d{3}Z$/, " UTC");
+const utc = (ms: number) =>
+  new Date(ms)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d{3}Z$/, " UTC");
 
 export function transcript(t: TranscriptInput): string {
   const name = (userId: string) => {

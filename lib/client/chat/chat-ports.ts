@@ -1,0 +1,55 @@
+// What a chat session (lib/client/chat/chat-session.ts) is given: the server's chat routes, this
+// device's IndexedDB store, the clock, and the page. The browser's are the defaults; unit tests
+// pass fakes.
+import type { MessageReceipt, PostMessageBody, PresenceUpdate, StoredMessage } from "@/lib/shared/api";
+import type { OutboxEntry, Pin, StoredConsultKey } from "../parley-db";
+import { systemClock, type Clock } from "../clock";
+import { chatActions } from "../consults";
+import { consultKeysOf, eraseConsultFromDevice, outboxOf, pinOf, removeFromOutbox, sealIntoOutbox, setOutboxFailure, type SealInput } from "./chat-store";
+
+export type ChatApi = {
+  list(consultId: string): Promise<{ messages: StoredMessage[] }>;
+  post(consultId: string, body: PostMessageBody): Promise<unknown>;
+  receipt(consultId: string, receipt: MessageReceipt): Promise<unknown>;
+  presence(consultId: string, update: PresenceUpdate): Promise<unknown>;
+  deleteAll(consultId: string): Promise<unknown>;
+};
+
+export type ChatStore = {
+  consultKeysOf(userId: string, consultId: string): Promise<StoredConsultKey[]>;
+  outboxOf(userId: string, consultId: string): Promise<OutboxEntry[]>;
+  sealIntoOutbox(input: SealInput): Promise<OutboxEntry>;
+  removeFromOutbox(id: string): Promise<void>;
+  setOutboxFailure(id: string, failed: string | undefined): Promise<void>;
+  pinOf(myUserId: string, peerUserId: string): Promise<Pin | undefined>;
+  eraseConsultFromDevice(userId: string, consultId: string): Promise<void>;
+};
+
+/** The page the chat runs in: whether the person can see it, and handing them a file. */
+export type ChatPage = {
+  visible(): boolean;
+  saveText(name: string, text: string): void;
+};
+
+export type ChatPorts = { api: ChatApi; store: ChatStore; clock: Clock; page: ChatPage };
+
+export const browserChatPage: ChatPage = {
+  visible: () => typeof document === "undefined" || document.visibilityState === "visible",
+  saveText(name, text) {
+    const url = URL.createObjectURL(new Blob([text], { type: "text/plain;charset=utf-8" }));
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  },
+};
+
+export const browserChatPorts: ChatPorts = {
+  api: chatActions,
+  store: { consultKeysOf, outboxOf, sealIntoOutbox, removeFromOutbox, setOutboxFailure, pinOf, eraseConsultFromDevice },
+  clock: systemClock,
+  page: browserChatPage,
+};

@@ -1,0 +1,102 @@
+// What a call shows the room (lib/rtc/call.ts): its connection state, why it failed or ended, the
+// other side's media, the end-to-end verification (lib/rtc/verification.ts), and what it is given.
+import type { ConsultKey } from "@/lib/crypto";
+import type { Clock } from "@/lib/client/clock";
+import type { CallMessage, ChainHeadMessage } from "./messages";
+import type { CertificateFactory, DeviceKeys, Handshake } from "./handshake";
+import type { PeerFactory } from "./peer-link";
+import type { CallMarks } from "./call-timeline";
+
+export type CallState = "waiting" | "connecting" | "connected" | "reconnecting" | "failed" | "ended";
+
+/** Why the call is failed or ended, for the words the room shows. */
+export type CallProblem =
+  | "timeout"
+  | "ice-failed"
+  | "peer-error"
+  | "peer-left"
+  | "hung-up"
+  | "handshake"
+  | "certificate"
+  | "mismatch"
+  /** the TURN server refused this device's credentials (401/403) */
+  | "turn-refused"
+  /** no TURN server answered, and calls may only go through one */
+  | "turn-unreachable";
+
+export type RemoteMedia = { audio: boolean; video: boolean; hasAudio: boolean; hasVideo: boolean };
+
+export type E2eeStatus = "handshaking" | "unverified" | "verified" | "mismatch" | "key-changed";
+
+export type E2ee = {
+  status: E2eeStatus;
+  /** the call code, once final */
+  code?: string;
+  confirmedByMe: boolean;
+  confirmedByPeer: boolean;
+  /** the connection's remote certificate matched the peer's verified hello */
+  dtlsChecked: boolean;
+  /** the peer's identity key (SPKI), once verified */
+  peerIdentity?: Uint8Array;
+  /** the consult key this device holds for chat and documents (its epoch), once sent or received */
+  consultKeyEpoch?: number;
+};
+
+export const INITIAL_E2EE: E2ee = { status: "handshaking", confirmedByMe: false, confirmedByPeer: false, dtlsChecked: false };
+
+export type CallSnapshot = {
+  state: CallState;
+  problem?: CallProblem;
+  remoteStream?: MediaStream;
+  remoteMedia?: RemoteMedia;
+  e2ee: E2ee;
+};
+
+export const INITIAL_CALL: CallSnapshot = { state: "waiting", e2ee: INITIAL_E2EE };
+
+/** What the device remembers about people it has met (lib/client/device-identity.ts `trustFor`). */
+export type Trust = {
+  /** the pinned identity of this counterpart: new, the same, or changed */
+  pin(peerIdentity: Uint8Array): Promise<"new" | "same" | "changed">;
+  /** a key change the user acknowledged: pin the new key (it is unverified until compared) */
+  acceptChange(peerIdentity: Uint8Array): Promise<void>;
+  isVerified(peerIdentity: Uint8Array): Promise<boolean>;
+  rememberVerified(peerIdentity: Uint8Array): Promise<void>;
+};
+
+/** The consult key (PROTOCOL §3): the owner device sends it, every other device receives it. */
+export type ConsultKeys = { role: "owner"; current(): Promise<ConsultKey> } | { role: "recipient"; receive(k: ConsultKey): Promise<"added" | "known"> };
+
+/** What a call session (lib/rtc/call.ts) is given. */
+export type CallOptions = {
+  consultKeys?: ConsultKeys;
+  /** the doctor's device creates the offer */
+  initiator: boolean;
+  consultId: string;
+  keys: DeviceKeys;
+  trust: Trust;
+  /** ICE servers and policy for a new peer connection (TURN credentials expire: asked for each time) */
+  rtcConfig: () => Promise<RTCConfiguration>;
+  /** from starting a peer connection to media flowing */
+  connectTimeoutMs?: number;
+  /** posts a message to the other participant (a signal on the event log) */
+  send(msg: CallMessage): Promise<void>;
+  onChange(snapshot: CallSnapshot): void;
+  /** the codes differed: tell the server's audit log */
+  onMismatch?(): void;
+  /** the clinic allows trust on first use (PROTOCOL §3; lib/rtc/verification.ts) */
+  trustOnFirstUse?: boolean;
+  /** the peer's chat chain head, received over the DTLS-checked data channel */
+  onChainHead?(head: ChainHeadMessage): void;
+  /** the browser's by default; fakes in unit tests */
+  newPeer?: PeerFactory;
+  newCertificate?: CertificateFactory;
+  clock?: Clock;
+  /**
+   * The first session's handshake, made ahead (while the patient waits to be admitted): its
+   * ephemeral key, certificate and commitment depend on nothing the peer sends.
+   */
+  prepared?: Promise<Handshake>;
+  /** where set-up steps are recorded (lib/rtc/call-timeline.ts) */
+  marks?: CallMarks;
+};

@@ -1,0 +1,321 @@
+// The verification half of a call (PROTOCOL §2–§4): one handshake session at a time (commit, then
+// reveal, then the verified hello), the call code and the people's confirmations, the pinned
+// identity of the other person, the DTLS binding, the consult key, and the chat chain heads that
+// travel over the checked data channel. It never touches the peer connection: lib/rtc/call.ts
+// hands it what the connection reports and does what it decides. Framework-free.
+//
+// Sessions: every page load and every retry is a new handshake session (new session id, ephemeral
+// key and DTLS certificate). A ready side posts its commit; a side that sees a commit of a session
+// it does not know answers with its own commit and, when the rules allow, reveals its signed hello
+// to it. The call code is shown when both hellos are out; "verified" needs both people's
+// confirmation (or a pair verified before) and the connection's remote certificate checked in
+// getStats().
+import { ProtocolError, equal, parseDtlsFingerprint } from "@/lib/crypto";
+import type { CallMessage, ChainHeadMessage } from "./messages";
+import { Handshake, type CertificateFactory, type DeviceKeys, type VerifiedPeer } from "./handshake";
+import type { CallMarks } from "./call-timeline";
+import { INITIAL_E2EE, type ConsultKeys, type E2ee, type Trust } from "./call-state";
+
+type Commit = Extract<CallMessage, { type: "commit" }>;
+type KeyMessage = Extract<CallMessage, { type: "key" }>;
+type RtcMessage = Extract<CallMessage, { type: "rtc" }>;
+
+export type VerificationOptions = {
+  consultId: string;
+  keys: DeviceKeys;
+  trust: Trust;
+  consultKeys?: ConsultKeys;
+  /**
+   * The clinic allows trust on first use (PROTOCOL §3): the consult key goes to a device whose
+   * signed hello and DTLS binding checked out, before the people compared the call code.
+   */
+  trustOnFirstUse?: boolean;
+  newCertificate?: CertificateFactory;
+  /** the first session's handshake, made ahead */
+  prepared?: Promise<Handshake>;
+  marks: CallMarks;
+  /** posts a message to the other participant, in order */
+  post(msg: CallMessage): void;
+  /** sends over the data channel, when it is open */
+  sendChannel(msg: ChainHeadMessage): void;
+  onChange(e2ee: E2ee): void;
+  /** the codes differed: tell the server's audit log */
+  onMismatch?(): void;
+  /** the peer's chat chain head, received over the DTLS-checked data channel */
+  onChainHead?(head: ChainHeadMessage): void;
+};
+
+/** What a peer's commit means for the call. */
+export type CommitOutcome = "ignored" | "restart" | "recorded";
+
+export class Verification {
+  private hs: Handshake | undefined;
+  private e: E2ee = INITIAL_E2EE;
+  /** a consult key that arrived before this side counted the call as verified */
+  private heldKey: KeyMessage | undefined;
+  private tofuKeyDone = false;
+  /** this device's chat chain head: sent when the channel is checked, on change, and at the end */
+  private chainHead: ChainHeadMessage | undefined;
+  /** a chain head that arrived before the DTLS binding was checked */
+  private heldHead: ChainHeadMessage | undefined;
+  /** SDP that arrived before the peer's hello was verified */
+  private held: RtcMessage[] = [];
+  private prepared: Promise<Handshake> | undefined;
+
+  constructor(private readonly opts: VerificationOptions) {
+    this.prepared = opts.prepared;
+  }
+
+  get state(): E2ee {
+    return this.e;
+  }
+
+  /** The current handshake session (its id, certificate and, once verified, the peer). */
+  get session(): Handshake | undefined {
+    return this.hs;
+  }
+
+  get peer(): VerifiedPeer | undefined {
+    return this.hs?.peer;
+  }
+
+  /**
+   * A new session: new id, ephemeral key and certificate; `seed` is a peer commit that prompted
+   * it. After a drop the verified state is earned again, never carried over (PROTOCOL §2).
+   */
+  async begin(seed: Commit | undefined): Promise<void> {
+    this.hs?.wipe();
+    this.heldKey = undefined;
+    this.heldHead = undefined;
+    this.held = [];
+    this.tofuKeyDone = false;
+    const prepared = this.prepared;
+    this.prepared = undefined; // a session's keys serve one session only
+    const hs = (await prepared?.catch(() => undefined)) ?? (await Handshake.create(this.opts.keys, this.opts.consultId, this.opts.newCertificate));
+    this.hs = hs;
+    this.e = INITIAL_E2EE;
+    if (seed) hs.onCommit(seed);
+    this.opts.post(hs.commitMessage(false));
+    this.opts.marks("commit");
+    this.reveal(hs.commitPosted());
+  }
+
+  /** A peer session's commit: answered (our commit and, when the rules allow, our reveal). */
+  onCommit(msg: Commit): CommitOutcome {
+    const hs = this.hs;
+    if (!hs || msg.sid === hs.sid) return "ignored";
+    const { outcome, reveal } = hs.onCommit(msg);
+    if (outcome !== "recorded") return outcome === "restart" ? "restart" : "ignored";
+    if (!msg.reply) this.opts.post(hs.commitMessage(true));
+    this.reveal(reveal);
+    return "recorded";
+  }
+
+  /** A reveal to this session: checked (throws ProtocolError), then the peer's identity is pinned. */
+  async onReveal(msg: Extract<CallMessage, { type: "reveal" }>): Promise<VerifiedPeer | undefined> {
+    const hs = this.hs;
+    if (!hs || msg.to !== hs.sid) return undefined;
+    const peer = await hs.onReveal(msg);
+    this.opts.marks("hello-verified");
+    const pin = await this.opts.trust.pin(peer.identity);
+    const remembered = pin === "same" && (await this.opts.trust.isVerified(peer.identity));
+    this.set({ status: pin === "changed" ? "key-changed" : "unverified", code: hs.complete ? peer.code.text : undefined, peerIdentity: peer.identity });
+    // A pair compared before needs no new comparison: confirm on the person's behalf.
+    if (remembered) {
+      this.set({ confirmedByMe: true });
+      this.opts.post(await hs.confirmMessage());
+    }
+    return peer;
+  }
+
+  /** The peer's "the codes match"; one that does not verify is an attack or a bug (throws). */
+  async onConfirm(msg: Extract<CallMessage, { type: "confirm" }>): Promise<void> {
+    const hs = this.hs;
+    if (!hs || msg.to !== hs.sid) return;
+    if (!(await hs.checkConfirm(msg))) throw new ProtocolError("a confirmation that does not verify");
+    this.set({ confirmedByPeer: true });
+    await this.maybeVerified();
+  }
+
+  /** The consult key from the peer: taken only once this side counts the call as verified. */
+  async onKey(msg: KeyMessage): Promise<void> {
+    if (this.opts.consultKeys?.role !== "recipient" || msg.to !== this.hs?.sid) return;
+    if (this.e.status !== "verified" && !this.trustedOnFirstUse()) {
+      this.heldKey = msg; // only a verified device takes a key: wait for our own verdict
+      return;
+    }
+    await this.receiveKey(msg);
+  }
+
+  /**
+   * Whether an `rtc` message may reach the peer connection now (PROTOCOL §2.4): "pass" (from the
+   * verified peer, any SDP's certificate the one in its hello), "held" (from `remoteSid` before its
+   * hello is verified: takeHeld() hands it back), "drop" (another or an older session's), or
+   * "certificate" (an SDP whose certificate is not the verified hello's: abort).
+   */
+  gate(msg: RtcMessage, remoteSid: string | undefined): "pass" | "held" | "drop" | "certificate" {
+    const hs = this.hs;
+    if (!hs || msg.to !== hs.sid) return "drop";
+    const peer = hs.peer;
+    if (!peer) {
+      if (msg.sid !== remoteSid) return "drop";
+      this.held.push(msg);
+      return "held";
+    }
+    if (msg.sid !== peer.sid) return "drop";
+    if (msg.data.sdp === undefined) return "pass";
+    try {
+      hs.checkSdp(msg.data.sdp);
+      return "pass";
+    } catch {
+      return "certificate";
+    }
+  }
+
+  /** The SDP held before the hello, in arrival order (once the hello is verified). */
+  takeHeld(): RtcMessage[] {
+    const held = this.held;
+    this.held = [];
+    return held;
+  }
+
+  /** Another peer session: what its predecessor sent early is not for this one. */
+  dropHeld(): void {
+    this.held = [];
+  }
+
+  /**
+   * The connection's remote certificate (from getStats; undefined where the browser does not
+   * expose it, and the SDP check stands alone). False when it is not the verified hello's.
+   */
+  async onDtls(remoteFingerprint: string | undefined): Promise<boolean> {
+    const expected = this.hs?.peer?.dtls;
+    if (!expected || remoteFingerprint === undefined) return true;
+    if (!equal(parseDtlsFingerprint(remoteFingerprint), expected)) return false;
+    this.set({ dtlsChecked: true });
+    this.opts.marks("dtls-checked");
+    if (this.chainHead) this.opts.sendChannel(this.chainHead);
+    if (this.heldHead) {
+      const held = this.heldHead;
+      this.heldHead = undefined;
+      this.opts.onChainHead?.(held);
+    }
+    await this.maybeVerified();
+    return true;
+  }
+
+  /** The person confirmed that both screens show the same call code. */
+  async confirm(): Promise<void> {
+    const hs = this.hs;
+    // Only an unverified call is confirmed: a changed key is acknowledged first, then compared.
+    if (!hs?.complete || this.e.confirmedByMe || this.e.status !== "unverified") return;
+    this.set({ confirmedByMe: true });
+    this.opts.post(await hs.confirmMessage());
+    await this.maybeVerified();
+  }
+
+  /** The person says the codes differ: the keys are wiped, the peer and the audit log told. */
+  mismatch(): void {
+    const hs = this.hs;
+    hs?.wipe();
+    if (hs) this.opts.post({ type: "bye", sid: hs.sid });
+    this.opts.onMismatch?.();
+    this.set({ status: "mismatch" });
+  }
+
+  /** The person acknowledged that a known counterpart's key changed; unverified until compared. */
+  async acknowledgeKeyChange(): Promise<void> {
+    const id = this.e.peerIdentity;
+    if (this.e.status !== "key-changed" || !id) return;
+    await this.opts.trust.acceptChange(id);
+    this.set({ status: "unverified" });
+  }
+
+  /** This device's chat chain head changed: the peer hears it now (if checked) and at the end. */
+  setChainHead(head: Omit<ChainHeadMessage, "type">): void {
+    this.chainHead = { type: "chain-head", ...head };
+    if (this.e.dtlsChecked) this.opts.sendChannel(this.chainHead);
+  }
+
+  /** The peer's chain head: trusted only once the connection is bound to the verified hello. */
+  peerChainHead(head: ChainHeadMessage): void {
+    if (this.e.dtlsChecked) this.opts.onChainHead?.(head);
+    else this.heldHead = head;
+  }
+
+  /** The call ends: the peer hears this device's chain head one last time. */
+  sendFinalHead(): void {
+    if (this.chainHead && this.e.dtlsChecked) this.opts.sendChannel(this.chainHead);
+  }
+
+  /** The other person is gone: nothing about them is shown any more (the session stays). */
+  forgetPeer(): void {
+    this.set(INITIAL_E2EE, true);
+  }
+
+  /** Forgets the session's keys (failure, hang-up). */
+  wipe(): void {
+    this.hs?.wipe();
+  }
+
+  private reveal(msg: CallMessage | undefined): void {
+    if (!msg) return;
+    this.opts.post(msg);
+    this.opts.marks("reveal");
+  }
+
+  /** Verified: both confirmations, and the connection's remote certificate is the verified one. */
+  private async maybeVerified(): Promise<void> {
+    const e = this.e;
+    if (this.trustedOnFirstUse() && !this.tofuKeyDone) {
+      this.tofuKeyDone = true;
+      await this.exchangeKey();
+    }
+    if (e.status !== "unverified" || !e.confirmedByMe || !e.confirmedByPeer || !e.dtlsChecked) return;
+    this.set({ status: "verified" });
+    if (e.peerIdentity) await this.opts.trust.rememberVerified(e.peerIdentity);
+    await this.exchangeKey();
+  }
+
+  /**
+   * Trust on first use, where the clinic allows it: the peer's signed hello is pinned (new or the
+   * same key, never a changed one) and the connection is bound to it, but the people have not
+   * compared the code. The room says "not verified" throughout.
+   */
+  private trustedOnFirstUse(): boolean {
+    const e = this.e;
+    return !!this.opts.trustOnFirstUse && e.status === "unverified" && e.dtlsChecked && !!e.peerIdentity;
+  }
+
+  /** The owner sends K to the peer's session; a recipient takes a K it held back. */
+  private async exchangeKey(): Promise<void> {
+    const keys = this.opts.consultKeys;
+    if (keys?.role === "owner" && this.hs) {
+      // K goes only to a device verified now (PROTOCOL §3), under this session's pairwise key.
+      const k = await keys.current();
+      this.opts.post(await this.hs.keyMessage(k));
+      this.set({ consultKeyEpoch: k.epoch });
+    } else if (this.heldKey) {
+      const held = this.heldKey;
+      this.heldKey = undefined;
+      await this.receiveKey(held);
+    }
+  }
+
+  private async receiveKey(msg: KeyMessage): Promise<void> {
+    const keys = this.opts.consultKeys;
+    const hs = this.hs;
+    if (keys?.role !== "recipient" || !hs) return;
+    const k = await hs.openKeyMessage(msg);
+    await keys.receive(k);
+    this.set({ consultKeyEpoch: k.epoch });
+  }
+
+  private set(patch: Partial<E2ee>, replace = false): void {
+    const e2ee = replace ? { ...INITIAL_E2EE, ...patch } : { ...this.e, ...patch };
+    // The code is shown only once final (both hellos out and the peer's verified).
+    if (!replace && this.hs?.complete && this.hs.peer && e2ee.code === undefined) e2ee.code = this.hs.peer.code.text;
+    this.e = e2ee;
+    this.opts.onChange(e2ee);
+  }
+}

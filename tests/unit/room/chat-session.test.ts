@@ -1,0 +1,280 @@
+// The chat as the doctor and the patient use it (lib/client/chat/chat-session.ts), two real sessions
+// through the fake chat server: who may send (PROTOCOL §3), a message from "sending" to "read" and
+// shown once on each side, and the outbox across a lost network, a busy or refusing server.
+import { describe, expect, it, vi } from "vitest";
+import { toBase64Url } from "@/lib/crypto";
+import type { ChatState } from "@/lib/client/chat/chat-session";
+import { ChatWorld, type Device } from "./chat-harness";
+
+/** The states a message went through on a device, as it published them (repeats folded). */
+function statesOf(d: Device, body: string, from = 0): string[] {
+  const seen: string[] = [];
+  for (const s of d.states.slice(from)) {
+    const m = s.items.find((i) => i.type === "message" && i.body === body);
+    const state = m?.type === "message" ? m.state : undefined;
+    if (state && seen.at(-1) !== state) seen.push(state);
+  }
+  return seen;
+}
+
+/** How often the message ever showed at the same time (never more than once). */
+const mostCopies = (d: Device, body: string) => Math.max(0, ...d.states.map((s: ChatState) => s.items.filter((i) => i.type === "message" && i.body === body).length));
+
+describe("who may send", () => {
+  it("blocks sending while the call is still handshaking, and allows it once the call is verified", async () => {
+    const w = await ChatWorld.create({ e2ee: "handshaking", pinsVerified: false });
+    expect(w.doctor.state.block).toBe("handshaking");
+    expect(await w.doctor.chat.send("too early")).toBe(false);
+    w.doctor.update({ e2ee: "unverified" });
+    expect(w.doctor.state.block).toBe("unverified");
+    expect(await w.doctor.chat.send("still too early")).toBe(false);
+    await w.settle();
+    expect(w.server.messages).toHaveLength(0);
+    expect(w.doctor.messages()).toHaveLength(0);
+
+    w.doctor.update({ e2ee: "verified" });
+    expect(w.doctor.state.block).toBeUndefined();
+    expect(w.doctor.state.notVerified).toBe(false);
+    expect(await w.doctor.chat.send("now")).toBe(true);
+    await w.settle();
+    expect(w.patient.texts()).toEqual(["now"]);
+  });
+
+  it("on trust on first use sends before the codes are compared, marked not verified on both sides", async () => {
+    const w = await ChatWorld.create({ e2ee: "unverified", trustOnFirstUse: true, pinsVerified: false });
+    expect(w.doctor.state.block).toBeUndefined();
+    expect(w.doctor.state.notVerified).toBe(true);
+    expect(await w.doctor.chat.send("hello")).toBe(true);
+    await w.settle();
+    expect(w.patient.find("hello")).toMatchObject({ state: "delivered", senderVerified: false });
+  });
+
+  it.each(["mismatch", "key-changed"] as const)("blocks sending on %s, even on trust on first use with a key verified before", async (e2ee) => {
+    const w = await ChatWorld.create({ e2ee, trustOnFirstUse: true, pinsVerified: true });
+    expect(w.doctor.state.block).toBe(e2ee);
+    expect(w.doctor.state.notVerified).toBe(false);
+    expect(await w.doctor.chat.send("no")).toBe(false);
+    w.doctor.chat.noteTyping();
+    await w.settle();
+    expect(w.doctor.sent("post")).toHaveLength(0);
+    expect(w.doctor.sent("presence")).toHaveLength(0);
+  });
+
+  it("lets a person write to a counterpart verified in an earlier call while this call is still handshaking", async () => {
+    const w = await ChatWorld.create({ e2ee: "handshaking", pinsVerified: true });
+    expect(w.patient.state.block).toBeUndefined();
+    expect(await w.patient.chat.send("hi again")).toBe(true);
+    await w.settle();
+    expect(w.doctor.find("hi again")).toMatchObject({ senderVerified: true });
+  });
+
+  it("does not send an empty message", async () => {
+    const w = await ChatWorld.create();
+    expect(await w.doctor.chat.send("  \n ")).toBe(false);
+    await w.settle();
+    expect(w.doctor.sent("post")).toHaveLength(0);
+  });
+});
+
+describe("a message from sending to read", () => {
+  it("shows once on the sender as sending then sent, once on the other side opened and verified, and read while its page is shown", async () => {
+    const w = await ChatWorld.create();
+    const from = w.doctor.states.length;
+    expect(await w.doctor.chat.send("  How are you feeling today?  ")).toBe(true);
+    await w.settle();
+    expect(statesOf(w.doctor, "How are you feeling today?", from)).toEqual(["sending", "sent"]);
+    expect(w.patient.messages()).toEqual([expect.objectContaining({ body: "How are you feeling today?", mine: false, state: "delivered", senderVerified: true, senderDeviceId: w.doctor.deviceId })]);
+
+    await w.advance(150); // receipts are coalesced
+    expect(w.doctor.find("How are you feeling today?")?.state).toBe("read");
+    expect(statesOf(w.doctor, "How are you feeling today?", from)).toEqual(["sending", "sent", "read"]);
+    expect(mostCopies(w.doctor, "How are you feeling today?")).toBe(1);
+    expect(mostCopies(w.patient, "How are you feeling today?")).toBe(1);
+    expect(w.patient.sent("receipt")).toEqual([{ senderDeviceId: w.doctor.deviceId, seq: 0, state: "read" }]);
+  });
+
+  it("is delivered, not read, while the other page is hidden, and read when it is shown again", async () => {
+    const w = await ChatWorld.create();
+    w.patient.page.shown = false;
+    await w.doctor.chat.send("Results are in");
+    await w.settle();
+    await w.advance(150);
+    expect(w.doctor.find("Results are in")?.state).toBe("delivered");
+
+    w.patient.page.shown = true;
+    w.patient.chat.visibilityChanged();
+    await w.advance(150);
+    expect(w.doctor.find("Results are in")?.state).toBe("read");
+    expect(w.patient.sent("receipt")).toEqual([
+      { senderDeviceId: w.doctor.deviceId, seq: 0, state: "delivered" },
+      { senderDeviceId: w.doctor.deviceId, seq: 0, state: "read" },
+    ]);
+  });
+
+  it("shows the history, in order, to a page that opens later", async () => {
+    const w = await ChatWorld.create();
+    for (const t of ["one", "two", "three"]) {
+      await w.doctor.chat.send(t);
+      await w.advance(1_000);
+    }
+    await w.patient.chat.send("four");
+    await w.settle();
+    w.patient.chat.dispose();
+    w.patient.open(w.inputFor(w.patient));
+    await w.settle();
+    expect(w.patient.texts()).toEqual(["one", "two", "three", "four"]);
+    expect(w.patient.find("four")).toMatchObject({ mine: true, state: "sent" });
+  });
+
+  it("loads the history once the server is reachable again when the page opened without it", async () => {
+    const w = await ChatWorld.create();
+    await w.doctor.chat.send("sent before the reload");
+    await w.settle();
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    w.patient.chat.dispose();
+    w.server.setOutage(w.patient.member.participantId, "network");
+    w.patient.open({ ...w.inputFor(w.patient), streamOpen: false });
+    await w.settle();
+    w.patient.online(); // the stream reopens
+    w.patient.chat.online(); // and the browser says it is back
+    await w.advance(30_000);
+    warn.mockRestore();
+    expect(w.patient.state.loaded).toBe(true);
+    expect(w.patient.texts()).toEqual(["sent before the reload"]);
+  });
+
+  it("exports a transcript with every message and the verification state", async () => {
+    const w = await ChatWorld.create();
+    await w.doctor.chat.send("Take one tablet a day");
+    await w.settle();
+    w.patient.chat.exportTranscript();
+    const [file] = w.patient.page.saved;
+    expect(file?.name).toBe(`parley-consult-${w.consultId.slice(0, 8)}-transcript.txt`);
+    expect(file?.text).toContain("Dr. Dana Demo (doctor): Take one tablet a day");
+    expect(file?.text).toContain("End-to-end encryption: verified");
+  });
+});
+
+describe("the outbox", () => {
+  it("keeps messages sending while the server is unreachable, retries after 1, 2, 4, 8, 8 s with the same bytes, and delivers each once, in order", async () => {
+    const w = await ChatWorld.create();
+    w.doctor.offline();
+    await w.doctor.chat.send("first");
+    await w.settle();
+    const attempts = () => w.doctor.sent("post").length;
+    expect(attempts()).toBe(1);
+    for (const [wait, expected] of [
+      [999, 1],
+      [1, 2],
+      [1_999, 2],
+      [1, 3],
+      [4_000, 4],
+      [8_000, 5],
+      [7_999, 5],
+      [1, 6],
+    ] as const) {
+      await w.advance(wait);
+      expect(attempts(), `after ${wait} ms more`).toBe(expected);
+    }
+    await w.doctor.chat.send("second");
+    await w.settle();
+    expect(w.doctor.messages().map((m) => [m.body, m.state])).toEqual([
+      ["first", "sending"],
+      ["second", "sending"],
+    ]);
+    expect(w.patient.messages()).toHaveLength(0);
+
+    w.server.setOutage(w.doctor.member.participantId, undefined);
+    await w.advance(8_000);
+    expect(w.server.messages.map((m) => m.seq)).toEqual([0, 1]);
+    const firstTries = w.doctor.sent("post").filter((b) => (b as { seq: number }).seq === 0);
+    expect(new Set(firstTries.map((b) => JSON.stringify(b))).size).toBe(1);
+    expect(w.patient.texts()).toEqual(["first", "second"]);
+    w.doctor.online();
+    await w.advance(150);
+    expect(w.doctor.messages().map((m) => [m.body, m.state])).toEqual([
+      ["first", "read"],
+      ["second", "read"],
+    ]);
+    expect(mostCopies(w.patient, "first")).toBe(1);
+  });
+
+  it.each(["fetch", 503] as const)("treats %s like a lost network: the message waits and goes later", async (how) => {
+    const w = await ChatWorld.create();
+    w.server.setOutage(w.doctor.member.participantId, how);
+    await w.doctor.chat.send("later");
+    await w.settle();
+    expect(w.doctor.find("later")?.state).toBe("sending");
+    w.server.setOutage(w.doctor.member.participantId, undefined);
+    await w.advance(1_000);
+    expect(w.doctor.find("later")?.state).toBe("sent");
+    expect(w.patient.texts()).toEqual(["later"]);
+  });
+
+  it("sends at once when the event stream reopens, without waiting for the backoff", async () => {
+    const w = await ChatWorld.create();
+    w.doctor.offline();
+    await w.doctor.chat.send("after the tunnel");
+    await w.advance(7_000); // four tries; the next one is due only at 15 s
+    expect(w.doctor.sent("post")).toHaveLength(4);
+    w.doctor.online();
+    await w.settle();
+    expect(w.doctor.sent("post")).toHaveLength(5);
+    expect(w.patient.texts()).toEqual(["after the tunnel"]);
+  });
+
+  it("sends at once when the browser is back online", async () => {
+    const w = await ChatWorld.create();
+    w.server.setOutage(w.doctor.member.participantId, "network");
+    await w.doctor.chat.send("wifi is back");
+    await w.settle();
+    w.server.setOutage(w.doctor.member.participantId, undefined);
+    w.doctor.chat.online();
+    await w.settle();
+    expect(w.patient.texts()).toEqual(["wifi is back"]);
+    expect(w.doctor.find("wifi is back")?.state).toBe("sent");
+  });
+
+  it("shows a message once when the server stored it but its answer was lost", async () => {
+    const w = await ChatWorld.create();
+    w.server.loseNextAnswer();
+    await w.doctor.chat.send("only once");
+    await w.advance(1_000);
+    await w.advance(150);
+    expect(w.doctor.sent("post")).toHaveLength(2);
+    expect(w.server.messages).toHaveLength(1);
+    expect(w.patient.texts()).toEqual(["only once"]);
+    expect(w.doctor.texts()).toEqual(["only once"]);
+    expect(w.doctor.find("only once")?.state).toBe("read");
+    expect(w.doctor.store.queued()).toHaveLength(0);
+  });
+
+  it("marks a message the server refuses as failed with the server's reason, and sends it when the person retries", async () => {
+    const w = await ChatWorld.create();
+    w.server.refusePosts(403, "This consult has ended.");
+    await w.doctor.chat.send("refused");
+    await w.advance(60_000);
+    expect(w.doctor.sent("post")).toHaveLength(1); // a refusal is not retried by itself
+    expect(w.doctor.find("refused")).toMatchObject({ state: "failed", problem: "This consult has ended." });
+    expect(w.doctor.store.queued()).toEqual([expect.objectContaining({ failed: "This consult has ended." })]);
+
+    w.server.acceptPosts();
+    const id = w.doctor.find("refused")?.id ?? "";
+    await w.doctor.chat.retry(id);
+    await w.settle();
+    expect(w.doctor.find("refused")?.state).toBe("sent");
+    expect(w.patient.texts()).toEqual(["refused"]);
+    expect(w.doctor.store.queued()).toHaveLength(0);
+  });
+
+  it("tells the call this device's chain head once its messages are stored", async () => {
+    const w = await ChatWorld.create();
+    await w.doctor.chat.send("a");
+    await w.doctor.chat.send("b");
+    await w.settle();
+    const chain = w.doctor.store.chainOf(w.doctor.member.userId, w.consultId, w.doctor.deviceId);
+    expect(chain?.nextSeq).toBe(2);
+    expect(w.doctor.heads.at(-1)).toEqual({ deviceId: w.doctor.deviceId, seq: 1, hash: toBase64Url(chain?.lastHash ?? new Uint8Array()) });
+    expect(w.patient.heads).toEqual([]);
+  });
+});
