@@ -71,7 +71,7 @@ export async function relayBench(opts: { calls: number; drops: number; blips: nu
         await allowNamedFunctions(c);
         await recordPeerConnections(c);
       }
-      const [doctor, patient] = await Promise.all(contexts.map((c) => c.newPage())) as [Page, Page];
+      const [doctor, patient] = (await Promise.all(contexts.map((c) => c.newPage()))) as [Page, Page];
       await verifiedConsult(doctor, patient, "Relay Bench Patient");
       const peers = () => Promise.all([doctor, patient].map((p) => p.evaluate(() => window.__testPeerConnections?.length ?? 0)));
       /** coturn away while `away` runs; how long from its start to both sides connected and verified, and whether the connection was kept */

@@ -4,6 +4,7 @@
 import type { BrowserContext, Page } from "@playwright/test";
 import { summarize, type Summary } from "./lib/stats";
 import { launchChromium, signInDoctor } from "./lib/browser";
+import { CALL_MARK_PREFIX, CALL_STEPS, type CallStep } from "../lib/rtc/call-timeline";
 
 declare global {
   interface Window {
@@ -31,7 +32,37 @@ async function firstFrameAt(page: Page): Promise<number> {
   return (await handle.jsonValue()) as number;
 }
 
-export type CallSetup = { calls: number; both: Summary; doctor: Summary; patient: Summary };
+/** Each step's first performance mark in the page (lib/rtc/call-timeline.ts), in ms after `t0`. */
+async function timeline(page: Page, t0: number): Promise<Partial<Record<CallStep, number>>> {
+  // The performance timeline runs on a monotonic clock that drifts from the wall clock the bench
+  // (and Date.now() in the page) uses: each mark is moved by the page's drift measured now.
+  const marks = await page.evaluate((prefix) => {
+    const drift = Date.now() - (performance.timeOrigin + performance.now());
+    return performance
+      .getEntriesByType("mark")
+      .filter((m) => m.name.startsWith(prefix))
+      .map((m) => ({ step: m.name.slice(prefix.length), at: performance.timeOrigin + m.startTime + drift }));
+  }, CALL_MARK_PREFIX);
+  const out: Partial<Record<CallStep, number>> = {};
+  for (const { step, at } of marks) if ((CALL_STEPS as readonly string[]).includes(step) && out[step as CallStep] === undefined) out[step as CallStep] = at - t0;
+  return out;
+}
+
+/** A step's times on one side: its median, in ms after the admit click. */
+export type Timeline = { step: CallStep | "first-frame"; doctor?: number; patient?: number }[];
+
+export type CallSetup = { calls: number; both: Summary; doctor: Summary; patient: Summary; timeline: Timeline };
+
+function medianTimeline(doctor: Partial<Record<CallStep, number>>[], patient: Partial<Record<CallStep, number>>[], frames: { doctor: number[]; patient: number[] }): Timeline {
+  const p50 = (xs: (number | undefined)[]) => {
+    const v = xs.filter((x): x is number => x !== undefined);
+    return v.length > 0 ? Math.round(summarize(v).p50) : undefined;
+  };
+  return [
+    ...CALL_STEPS.map((step) => ({ step, doctor: p50(doctor.map((t) => t[step])), patient: p50(patient.map((t) => t[step])) })),
+    { step: "first-frame" as const, doctor: p50(frames.doctor), patient: p50(frames.patient) },
+  ];
+}
 
 /** `patientBaseURL`: the patient's browser uses another instance of Parley (on the same database). */
 export async function callSetup(baseURL: string, calls: number, patientBaseURL = baseURL): Promise<CallSetup> {
@@ -39,6 +70,8 @@ export async function callSetup(baseURL: string, calls: number, patientBaseURL =
   const both: number[] = [];
   const doctorSide: number[] = [];
   const patientSide: number[] = [];
+  const doctorMarks: Partial<Record<CallStep, number>>[] = [];
+  const patientMarks: Partial<Record<CallStep, number>>[] = [];
   try {
     const doctorContext = await browser.newContext({ baseURL, permissions: ["camera", "microphone"] });
     await watchFirstRemoteFrame(doctorContext);
@@ -65,13 +98,19 @@ export async function callSetup(baseURL: string, calls: number, patientBaseURL =
       const t0 = Date.now();
       await admit.click();
       const [d, p] = await Promise.all([firstFrameAt(doctor), firstFrameAt(patient)]).catch(async (err: unknown) => {
-        const state = async (page: Page) => `${await page.getByTestId("connection-state").textContent()} / ${await page.getByTestId("e2ee-status").getAttribute("data-state").catch(() => "-")}`;
+        const state = async (page: Page) =>
+          `${await page.getByTestId("connection-state").textContent()} / ${await page
+            .getByTestId("e2ee-status")
+            .getAttribute("data-state")
+            .catch(() => "-")}`;
         throw new Error(`call ${i} did not come up: doctor "${await state(doctor)}", patient "${await state(patient)}"`, { cause: err });
       });
       if (i >= 0) {
         doctorSide.push(d - t0);
         patientSide.push(p - t0);
         both.push(Math.max(d, p) - t0);
+        doctorMarks.push(await timeline(doctor, t0));
+        patientMarks.push(await timeline(patient, t0));
       }
       await doctor.getByTestId("end-consult").click();
       await patientContext.close();
@@ -80,5 +119,11 @@ export async function callSetup(baseURL: string, calls: number, patientBaseURL =
   } finally {
     await browser.close();
   }
-  return { calls, both: summarize(both), doctor: summarize(doctorSide), patient: summarize(patientSide) };
+  return {
+    calls,
+    both: summarize(both),
+    doctor: summarize(doctorSide),
+    patient: summarize(patientSide),
+    timeline: medianTimeline(doctorMarks, patientMarks, { doctor: doctorSide, patient: patientSide }),
+  };
 }

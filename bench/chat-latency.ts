@@ -341,10 +341,12 @@ export async function chatLatency(baseURL: string, opts: ChatOptions): Promise<C
     await listen(c, c.patient, c.doctor, tracker);
   }
   // warm-up: one message each way per consult, not counted
-  await Promise.all(many.map(async (c) => {
-    await send(c, c.doctor, tracker, "hello");
-    await send(c, c.patient, tracker, "hello");
-  }));
+  await Promise.all(
+    many.map(async (c) => {
+      await send(c, c.doctor, tracker, "hello");
+      await send(c, c.patient, tracker, "hello");
+    }),
+  );
   tracker.start(opts.serverCpuMs);
   const start = performance.now() + 50;
   const inFlight: Promise<void>[] = [];

@@ -60,7 +60,13 @@ export type FilesOptions = {
 type BenchOptions = FilesOptions & { bypassCSP?: boolean; afterDelete?: () => void; /** CPU ms used so far by the app server */ serverCpuMs?: () => number };
 
 /** CPU ms of one upload: the sending browser's process tree and the app server. */
-export type UploadCpu = { sender: number; server: number; /** share of the machine's CPU time that was busy */ busy?: number; /** the sending browser's minor page faults (first touches of fresh memory pages) */ faults?: number; /** the sending browser's busiest threads, "process kind/thread": ms */ threads?: [string, number][] };
+export type UploadCpu = {
+  sender: number;
+  server: number;
+  /** share of the machine's CPU time that was busy */ busy?: number;
+  /** the sending browser's minor page faults (first touches of fresh memory pages) */ faults?: number;
+  /** the sending browser's busiest threads, "process kind/thread": ms */ threads?: [string, number][];
+};
 
 /** Throughput of one path: every run's MB/s (10^6 bytes) and their median. */
 export type Rate = { runs: number[]; median: number };
@@ -90,8 +96,21 @@ export type FilesResult = {
 type Side = { page: Page; pid: number | undefined; cdp: CDPSession; serverCpuMs: () => number };
 
 const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
-const rate = (runs: number[]): Rate => ({ runs: runs.map((r) => Math.round(r * 10) / 10), median: Math.round(percentile([...runs].sort((a, b) => a - b), 50) * 10) / 10 });
-const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+const rate = (runs: number[]): Rate => ({
+  runs: runs.map((r) => Math.round(r * 10) / 10),
+  median:
+    Math.round(
+      percentile(
+        [...runs].sort((a, b) => a - b),
+        50,
+      ) * 10,
+    ) / 10,
+});
+const median = (xs: number[]) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 const ratio = (a: Rate, b: Rate) => Math.round((a.median / b.median) * 100) / 100;
 
 /** The run with the largest increase (peak − baseline). */
@@ -230,17 +249,30 @@ async function appUpload(patient: Side, doctor: Side, file: string) {
     });
   failed.catch(() => undefined);
   const took = await Promise.race([
-    page.waitForFunction((id) => {
-      const end = window.__benchCompleted?.[id];
-      return end && window.__benchChosenAt ? end - window.__benchChosenAt : undefined;
-    }, fileId, { timeout: TIMEOUT, polling: 50 }),
+    page.waitForFunction(
+      (id) => {
+        const end = window.__benchCompleted?.[id];
+        return end && window.__benchChosenAt ? end - window.__benchChosenAt : undefined;
+      },
+      fileId,
+      { timeout: TIMEOUT, polling: 50 },
+    ),
     failed,
   ]).catch(async (err: unknown) => {
-    const state = await fileItem(page, name).innerText({ timeout: 1000 }).catch(() => "(no file item)");
+    const state = await fileItem(page, name)
+      .innerText({ timeout: 1000 })
+      .catch(() => "(no file item)");
     if (process.env.BENCH_BLOB_INTERNALS) {
       const p2 = await page.context().newPage();
       await p2.goto("chrome://blob-internals").catch(() => undefined);
-      console.error((await p2.locator("body").innerText().catch(() => "")).slice(0, 6000));
+      console.error(
+        (
+          await p2
+            .locator("body")
+            .innerText()
+            .catch(() => "")
+        ).slice(0, 6000),
+      );
     }
     throw new Error(`${err instanceof Error ? err.message : String(err)}\nthe file's item in the room: ${state}`);
   });
@@ -310,7 +342,11 @@ async function plainUpload(patient: Side, consultId: string, file: string, partS
         for (let n = part; n < part + urlBatch && n <= partCount; n++) if (!urls.has(n)) wanted.push(n);
         if (wanted[0] === part || wanted.length >= urlBatch / 2) {
           const answer = post<{ urls: { partNumber: number; url: string }[] }>(`${base}/${fileId}/parts`, { parts: wanted });
-          for (const n of wanted) urls.set(n, answer.then((a) => a.urls.find((u) => u.partNumber === n)?.url ?? ""));
+          for (const n of wanted)
+            urls.set(
+              n,
+              answer.then((a) => a.urls.find((u) => u.partNumber === n)?.url ?? ""),
+            );
         }
         return urls.get(part) ?? Promise.resolve("");
       }
@@ -479,8 +515,20 @@ export async function filesBench(baseURL: string, store: string, o: BenchOptions
           receiving: worst(runs.map((r) => r.memory.receiving)),
         },
         cpu: {
-          app: { sender: median(runs.map((r) => r.cpu.app.sender)), server: median(runs.map((r) => r.cpu.app.server)), threads: runs.at(-1)?.cpu.app.threads, busy: median(runs.map((r) => r.cpu.app.busy ?? NaN)), faults: median(runs.map((r) => r.cpu.app.faults ?? NaN)) },
-          plain: { sender: median(runs.map((r) => r.cpu.plain.sender)), server: median(runs.map((r) => r.cpu.plain.server)), threads: runs.at(-1)?.cpu.plain.threads, busy: median(runs.map((r) => r.cpu.plain.busy ?? NaN)), faults: median(runs.map((r) => r.cpu.plain.faults ?? NaN)) },
+          app: {
+            sender: median(runs.map((r) => r.cpu.app.sender)),
+            server: median(runs.map((r) => r.cpu.app.server)),
+            threads: runs.at(-1)?.cpu.app.threads,
+            busy: median(runs.map((r) => r.cpu.app.busy ?? NaN)),
+            faults: median(runs.map((r) => r.cpu.app.faults ?? NaN)),
+          },
+          plain: {
+            sender: median(runs.map((r) => r.cpu.plain.sender)),
+            server: median(runs.map((r) => r.cpu.plain.server)),
+            threads: runs.at(-1)?.cpu.plain.threads,
+            busy: median(runs.map((r) => r.cpu.plain.busy ?? NaN)),
+            faults: median(runs.map((r) => r.cpu.plain.faults ?? NaN)),
+          },
         },
       });
     }

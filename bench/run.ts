@@ -1,6 +1,7 @@
 // `npm run bench`: Parley's benchmarks against real servers started here (the embedded default,
 // and PostgreSQL when its binaries are installed). Prints a table and writes JSON to
-// bench/results/latest.json. Figures are recorded in docs/benchmarks.md.
+// bench/results/latest.json. The latest figures are in docs/benchmarks.md, each dated pass in
+// docs/bench-log/.
 //   npm run bench -- --n 300 --consults 20 --per-consult 20
 //   npm run bench -- --only chat --chat-consults 50          just the chat benchmark
 //   npm run bench -- --only relay --relay-drops 5            relay-only calls and recovery (coturn)
@@ -18,6 +19,7 @@ import { filesBench, filesOnStores, type FilesResult } from "./files";
 import { relayBench, type RelayResult } from "./call-relay";
 import { shapeLoopback } from "./lib/link";
 import { instancesBench, type InstancesResult } from "./instances";
+import { bareCall, type BareCall } from "./bare-call";
 
 const PARTS = ["signal", "chat", "chat-browser", "call", "chunk-size", "files", "relay", "instances"] as const;
 type Part = (typeof PARTS)[number];
@@ -87,7 +89,14 @@ if (!["split", "shared"].includes(values["files-cpus"])) throw new Error("--file
 /** Splitting the CPUs needs two of them and taskset (util-linux); without, everything shares them. */
 const canSplit = os.cpus().length >= 2 && spawnSync("taskset", ["--version"], { stdio: "ignore" }).status === 0;
 if (values["files-cpus"] === "split" && !canSplit) console.log("(--files-cpus split ignored: it needs 2 CPUs and taskset)");
-const filesOpts = { sizesMiB: values["files-sizes"].split(",").map(Number), reps: Number(values["files-reps"]), largeMiB: Number(values["files-large"]) || undefined, link: values["files-link"] || undefined, sealInMemory: values["files-sealing"] === "memory", splitCpus: values["files-cpus"] === "split" && canSplit };
+const filesOpts = {
+  sizesMiB: values["files-sizes"].split(",").map(Number),
+  reps: Number(values["files-reps"]),
+  largeMiB: Number(values["files-large"]) || undefined,
+  link: values["files-link"] || undefined,
+  sealInMemory: values["files-sealing"] === "memory",
+  splitCpus: values["files-cpus"] === "split" && canSplit,
+};
 const filesStores = values["files-stores"].split(",").map((s) => {
   const store = s.trim();
   if (store !== "filesystem" && store !== "s3") throw new Error(`--files-stores: unknown store ${store} (filesystem, s3)`);
@@ -119,6 +128,9 @@ async function bench(database: string, port: number, env: Record<string, string>
   }
 }
 
+// The bare stack (simple-peer over a bare SSE relay) in the same run, for the call's ratio to it.
+const bare: BareCall | undefined = want("call") ? await bareCall(opts.calls) : undefined;
+
 // The parts measured on the servers started here (documents and the chunk size bring their own).
 const onServers = (["signal", "chat", "chat-browser", "call"] as const).some(want);
 if (values.url) {
@@ -148,7 +160,16 @@ if (want("files")) {
 }
 
 // Relay-only calls: their own server (embedded database) and coturn.
-const relay: RelayResult | undefined = want("relay") && !values.url ? await relayBench({ calls: Number(values["relay-calls"]), drops: Number(values["relay-drops"]), blips: Number(values["relay-blips"]), blipMs: Number(values["relay-blip-ms"]), load: Number(values["relay-load"]) }) : undefined;
+const relay: RelayResult | undefined =
+  want("relay") && !values.url
+    ? await relayBench({
+        calls: Number(values["relay-calls"]),
+        drops: Number(values["relay-drops"]),
+        blips: Number(values["relay-blips"]),
+        blipMs: Number(values["relay-blip-ms"]),
+        load: Number(values["relay-load"]),
+      })
+    : undefined;
 
 // Two instances on one PostgreSQL: their own cluster and servers.
 let instances: InstancesResult[] | undefined;
@@ -182,14 +203,16 @@ if (rows.some((r) => r.signals)) {
 if (rows.some((r) => r.chat)) {
   const c0 = rows.find((r) => r.chat)?.chat?.concurrent;
   console.log(
-    `\nChat: send (seal + POST) → decrypted and verified on the other side (ms); ` +
-      `${c0?.consults} consults × 1 message / ${c0?.intervalMs} ms for ${((c0?.durationMs ?? 0) / 1000).toFixed(0)} s`,
+    `\nChat: send (seal + POST) → decrypted and verified on the other side (ms); ` + `${c0?.consults} consults × 1 message / ${c0?.intervalMs} ms for ${((c0?.durationMs ?? 0) / 1000).toFixed(0)} s`,
   );
   line(["case", "n", "p50", "p95", "p99", "max", "lost", "dup", "failed", "refused", "cpu/msg", "load"]);
   for (const r of rows) {
     if (!r.chat) continue;
     const { single, concurrent } = r.chat;
-    for (const [name, s] of [[`${r.database}, 1 consult`, single], [`${r.database}, ${concurrent.consults} consults at once`, concurrent]] as const) {
+    for (const [name, s] of [
+      [`${r.database}, 1 consult`, single],
+      [`${r.database}, ${concurrent.consults} consults at once`, concurrent],
+    ] as const) {
       line([name, s.n, s.p50, s.p95, s.p99, s.max, s.lost, s.duplicates, s.failed, s.refused, s.serverCpuMsPerMessage ?? "", s.load.join("→")]);
     }
   }
@@ -199,7 +222,10 @@ if (rows.some((r) => r.chatBrowser)) {
   console.log("\nChat in two browsers: Send pressed → decrypted message rendered on the other screen (ms), one verified consult, both directions");
   line(["case", "n", "p50", "p95", "p99", "max"]);
   for (const r of rows) {
-    for (const [name, s] of [[`${r.database}, cameras on`, r.chatBrowser?.latency], [`${r.database}, cameras off`, r.chatBrowserVideoOff?.latency]] as const) {
+    for (const [name, s] of [
+      [`${r.database}, cameras on`, r.chatBrowser?.latency],
+      [`${r.database}, cameras off`, r.chatBrowserVideoOff?.latency],
+    ] as const) {
       if (s) line([name, s.n, s.p50, s.p95, s.p99, s.max]);
     }
   }
@@ -209,9 +235,23 @@ if (rows.some((r) => r.callSetup)) {
   line(["case", "calls", "p50", "p95", "max"]);
   for (const r of rows) {
     if (!r.callSetup) continue;
-    for (const [side, sum] of [["both sides", r.callSetup.both], ["doctor", r.callSetup.doctor], ["patient", r.callSetup.patient]] as const) {
+    for (const [side, sum] of [
+      ["both sides", r.callSetup.both],
+      ["doctor", r.callSetup.doctor],
+      ["patient", r.callSetup.patient],
+    ] as const) {
       line([`${r.database}, ${side}`, sum.n, sum.p50, sum.p95, sum.max]);
     }
+  }
+  if (bare) {
+    line(["bare simple-peer over SSE, both sides", bare.both.n, bare.both.p50, bare.both.p95, bare.both.max]);
+    for (const r of rows) if (r.callSetup) console.log(`ratio to the bare stack (p50, both sides), ${r.database}: ${(r.callSetup.both.p50 / bare.both.p50).toFixed(2)}× (target ≤ 1.10×)`);
+  }
+  for (const r of rows) {
+    if (!r.callSetup) continue;
+    console.log(`\nCall set-up timeline, ${r.database}: each step's p50, ms after the admit click (lib/rtc/call-timeline.ts)`);
+    line(["step", "doctor", "patient"]);
+    for (const t of r.callSetup.timeline) line([t.step, t.doctor ?? "-", t.patient ?? "-"]);
   }
 }
 if (relay) {
@@ -273,10 +313,25 @@ if (files) {
   for (const f of files) {
     for (const s of f.sizes) {
       const { app, plain } = s.cpu;
-      line([`${f.store}, ${s.mib} MiB`, s1(app.sender), s1(plain.sender), s1(app.server), s1(plain.server), ((app.sender + app.server) / (plain.sender + plain.server)).toFixed(2), pct(app.busy), pct(plain.busy), perMiB(app.faults, s.mib), perMiB(plain.faults, s.mib)]);
+      line([
+        `${f.store}, ${s.mib} MiB`,
+        s1(app.sender),
+        s1(plain.sender),
+        s1(app.server),
+        s1(plain.server),
+        ((app.sender + app.server) / (plain.sender + plain.server)).toFixed(2),
+        pct(app.busy),
+        pct(plain.busy),
+        perMiB(app.faults, s.mib),
+        perMiB(plain.faults, s.mib),
+      ]);
     }
     const last = f.sizes.at(-1);
-    const top = (t: [string, number][] | undefined) => (t ?? []).slice(0, 6).map(([k, v]) => `${k} ${s1(v)}`).join(", ");
+    const top = (t: [string, number][] | undefined) =>
+      (t ?? [])
+        .slice(0, 6)
+        .map(([k, v]) => `${k} ${s1(v)}`)
+        .join(", ");
     if (last) console.log(`  ${f.store}, ${last.mib} MiB, busiest browser threads (last run, s): app: ${top(last.cpu.app.threads)}; plain: ${top(last.cpu.plain.threads)}`);
   }
   console.log(`\nDocuments: download-and-decrypt to disk (Download → browser's download finished) vs a plain presigned GET of the same ciphertext (MB/s, median of ${filesOpts.reps})`);
@@ -287,7 +342,15 @@ if (files) {
   for (const f of files) {
     for (const s of f.sizes) {
       const m = s.memory;
-      line([`${f.store}, sending ${s.mib} MiB`, mib(m.sending.baseline), mib(m.sending.peak), mib(m.sending.increase), mib(m.sending.heapIncrease), mib(m.sendingPlain.increase), mib(m.receiving.increase)]);
+      line([
+        `${f.store}, sending ${s.mib} MiB`,
+        mib(m.sending.baseline),
+        mib(m.sending.peak),
+        mib(m.sending.increase),
+        mib(m.sending.heapIncrease),
+        mib(m.sendingPlain.increase),
+        mib(m.receiving.increase),
+      ]);
     }
     const l = f.large;
     if (l) line([`${f.store}, sending ${l.mib} MiB (once)`, mib(l.sending.baseline), mib(l.sending.peak), mib(l.sending.increase), mib(l.sending.heapIncrease), "", mib(l.receiving.increase)]);
@@ -316,7 +379,14 @@ if (files) {
   console.log("(plain+: the increase while uploading the same file plain; receive+: the doctor's browser while downloading and decrypting it)");
   for (const f of files) if (f.cspBypassed) console.log(`NOTE ${f.store}: pages ran with Playwright's bypassCSP, because the app's CSP connect-src does not allow the store's origin yet`);
   for (const f of files) console.log(`load (1-minute average) during ${f.store}: ${f.load.join(" → ")}`);
-  for (const f of files) if (f.atRest) console.log(`sending browser at rest in the room (${f.store}): ${(f.atRest.cores * 100).toFixed(0)} % of a core; ${f.atRest.threads.slice(0, 5).map(([k, v]) => `${k} ${v} ms`).join(", ")} (per 3 s)`);
+  for (const f of files)
+    if (f.atRest)
+      console.log(
+        `sending browser at rest in the room (${f.store}): ${(f.atRest.cores * 100).toFixed(0)} % of a core; ${f.atRest.threads
+          .slice(0, 5)
+          .map(([k, v]) => `${k} ${v} ms`)
+          .join(", ")} (per 3 s)`,
+      );
 }
 if (rows.length > 0) {
   console.log("\nServer start with a current build, to /sign-in answering 200 (ms)");
@@ -324,6 +394,15 @@ if (rows.length > 0) {
 }
 
 mkdirSync("bench/results", { recursive: true });
-const result = { at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, options: { ...opts, chat: chatOpts, files: filesOpts, only: [...only] }, rows, chunkSizes, files, relay, instances };
+const result = {
+  at: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, node: process.version },
+  options: { ...opts, chat: chatOpts, files: filesOpts, only: [...only] },
+  rows,
+  chunkSizes,
+  files,
+  relay,
+  instances,
+};
 writeFileSync("bench/results/latest.json", JSON.stringify(result, null, 2) + "\n");
 console.log("\nJSON: bench/results/latest.json");

@@ -21,9 +21,20 @@ const chunks = (process.env.CHUNKS ?? "256").split(",").map((k) => Number(k) * 1
 const reps = Number(process.env.REPS ?? 3);
 /** A job that has not finished after this long is reported as a hang, with what it waited for. */
 const HANG_MS = Number(process.env.HANG_MS ?? 60_000);
-const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+const median = (xs: number[]) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 
-const bundle = await build({ entryPoints: [path.join(import.meta.dirname, "lib/seal-pipeline-worker.ts")], bundle: true, format: "esm", write: false, alias: { "@": path.join(import.meta.dirname, "..") }, logLevel: "warning" });
+const bundle = await build({
+  entryPoints: [path.join(import.meta.dirname, "lib/seal-pipeline-worker.ts")],
+  bundle: true,
+  format: "esm",
+  write: false,
+  alias: { "@": path.join(import.meta.dirname, "..") },
+  logLevel: "warning",
+});
 const { page, browser, close } = await openFilePage({ title: "seal pipeline", bytes: size, worker: bundle.outputFiles[0]?.contents ?? new Uint8Array() });
 try {
   const runs = new Map<string, { ms: number[]; cpu: number[] }>();

@@ -76,7 +76,10 @@ export async function watchMemory(pid: number, cdp?: CDPSession, everyMs = 50): 
     if (cdp && !heapPending) {
       heapPending = true;
       void jsHeapUsed(cdp)
-        .then((h) => (peak.heapPeak = Math.max(peak.heapPeak ?? 0, h)), () => undefined)
+        .then(
+          (h) => (peak.heapPeak = Math.max(peak.heapPeak ?? 0, h)),
+          () => undefined,
+        )
         .finally(() => (heapPending = false));
     }
   };

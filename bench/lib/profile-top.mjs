@@ -39,7 +39,11 @@ for (const node of profile.nodes) {
   }
 }
 const busy = total - idle;
-const show = (m) => [...m].sort((a, b) => b[1] - a[1]).slice(0, Number(n)).forEach(([k, v]) => console.log(`${((100 * v) / busy).toFixed(1).padStart(5)}%  ${k}`));
+const show = (m) =>
+  [...m]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, Number(n))
+    .forEach(([k, v]) => console.log(`${((100 * v) / busy).toFixed(1).padStart(5)}%  ${k}`));
 console.log(`samples: ${total}, busy ${busy} (${((100 * busy) / total).toFixed(0)}%); percentages of busy time`);
 console.log("\n-- self, by package/file --");
 show(byFile);

@@ -107,7 +107,14 @@ onmessage = async (e: MessageEvent<Job>) => {
   setInterval(() => postMessage({ progress: done, waiting: waits.now } satisfies Progress), 1000);
   try {
     const t0 = performance.now();
-    const bytes = job.mode === "read" ? await readOnly(job.file, job.chunkSize) : job.mode === "read-sync" || job.mode === "read-slice" ? await readOther(job.file, job.mode === "read-sync") : job.mode === "gcm" ? await gcmOnly(job.file, job.chunkSize) : await sealed(job);
+    const bytes =
+      job.mode === "read"
+        ? await readOnly(job.file, job.chunkSize)
+        : job.mode === "read-sync" || job.mode === "read-slice"
+          ? await readOther(job.file, job.mode === "read-sync")
+          : job.mode === "gcm"
+            ? await gcmOnly(job.file, job.chunkSize)
+            : await sealed(job);
     postMessage({ ms: performance.now() - t0, bytes } satisfies Answer);
   } catch (err) {
     postMessage({ error: String(err) } satisfies Answer);

@@ -30,7 +30,10 @@ export async function startServer(port: number, env: Record<string, string>): Pr
   const baseURL = `http://127.0.0.1:${port}`;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the server exited early:\n${log}`);
-    const ok = await fetch(`${baseURL}/sign-in`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${baseURL}/sign-in`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (performance.now() - t0 > 240_000) throw new Error(`the server did not answer within 240 s:\n${log}`);
     await new Promise((r) => setTimeout(r, 100));
