@@ -101,7 +101,14 @@ if (databaseUrl) {
   if (turnUrls) {
     // A clinic behind a strict firewall: every call relayed by TURN (scripts/turn.sh).
     webServer.push(
-      server("relay", RELAY_PORT, `${dataRoot}/app-relay`, { STAFF_MFA: "optional", DATABASE_URL: databaseUrl, AUTH_SECRET, TURN_URLS: turnUrls, TURN_SECRET: process.env.TEST_TURN_SECRET ?? "", ICE_TRANSPORT_POLICY: "relay" }),
+      server("relay", RELAY_PORT, `${dataRoot}/app-relay`, {
+        STAFF_MFA: "optional",
+        DATABASE_URL: databaseUrl,
+        AUTH_SECRET,
+        TURN_URLS: turnUrls,
+        TURN_SECRET: process.env.TEST_TURN_SECRET ?? "",
+        ICE_TRANSPORT_POLICY: "relay",
+      }),
     );
   } else {
     console.warn("playwright: TEST_TURN_URLS is unset (no coturn), so the relay-only call tests do not run");
@@ -149,9 +156,7 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 15_000 },
   // scripts/test.sh asks for a JSON copy of the results to count them.
-  reporter: process.env.PARLEY_PW_JSON
-    ? [["list"], ["json", { outputFile: process.env.PARLEY_PW_JSON }]]
-    : "list",
+  reporter: process.env.PARLEY_PW_JSON ? [["list"], ["json", { outputFile: process.env.PARLEY_PW_JSON }]] : "list",
   use: {
     browserName: "chromium",
     trace: process.env.PW_TRACE ? "retain-on-failure" : "off",

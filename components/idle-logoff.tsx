@@ -36,7 +36,12 @@ export function IdleLogoff({ idleMs }: { idleMs: number }) {
 
   if (state.phase !== "warning") return null;
   return (
-    <div role="alertdialog" aria-labelledby="idle-title" data-testid="idle-warning" className="fixed inset-x-0 bottom-4 z-50 mx-auto w-[min(28rem,calc(100%-2rem))] rounded-2xl border border-amber-200 bg-amber-50 p-4 text-amber-900 shadow-lg">
+    <div
+      role="alertdialog"
+      aria-labelledby="idle-title"
+      data-testid="idle-warning"
+      className="fixed inset-x-0 bottom-4 z-50 mx-auto w-[min(28rem,calc(100%-2rem))] rounded-2xl border border-amber-200 bg-amber-50 p-4 text-amber-900 shadow-lg"
+    >
       <p id="idle-title" className="font-medium">
         You will be signed out in {state.secondsLeft} s
       </p>

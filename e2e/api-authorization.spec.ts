@@ -137,7 +137,9 @@ type Refusal = 401 | 403 | 404 | 409;
 const CODE: Record<Refusal, string> = { 401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict" };
 
 /** People with no part in the consult: a consult they are not in is "not found", never "forbidden". */
-const OUTSIDERS = { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, foreignPatient: 404, otherDoctor: 404, admin: 404, revokedPatient: 404 } as const satisfies Partial<Record<CallerKey, Refusal>>;
+const OUTSIDERS = { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, foreignPatient: 404, otherDoctor: 404, admin: 404, revokedPatient: 404 } as const satisfies Partial<
+  Record<CallerKey, Refusal>
+>;
 /** Participants who are not the owner, on owner-only routes. */
 const NOT_OWNER = { waitingPatient: 403, admittedPatient: 403 } as const satisfies Partial<Record<CallerKey, Refusal>>;
 
@@ -242,7 +244,11 @@ const ROUTES: RouteSpec[] = [
   // One-time links: the token is the right to call; anyone holding it may, once.
   {
     name: "POST /api/setup",
-    call: (x) => ({ method: "POST", path: "/api/setup", data: { token: x.setupToken, name: "Authz Admin", email: `authz-admin-${x.setupToken.slice(0, 8).toLowerCase()}@parley.test`, password: "a long enough admin passphrase" } }),
+    call: (x) => ({
+      method: "POST",
+      path: "/api/setup",
+      data: { token: x.setupToken, name: "Authz Admin", email: `authz-admin-${x.setupToken.slice(0, 8).toLowerCase()}@parley.test`, password: "a long enough admin passphrase" },
+    }),
     refused: { crossSiteOwner: 403 },
     allowed: { caller: "anonymous", status: 201, check: (a) => expect(accountAnswer.parse(JSON.parse(a.text)).role).toBe("admin") },
   },
@@ -691,8 +697,7 @@ test.describe("refused callers", () => {
     },
     {
       title: "a patient of another consult signals this consult's patient through their own consult → 400",
-      run: (x) =>
-        send(x.foreignPatient, { method: "POST", path: `/api/consults/${x.foreignConsultId}/signals`, data: { to: x.patientPid, type: "offer", payload: {} } }),
+      run: (x) => send(x.foreignPatient, { method: "POST", path: `/api/consults/${x.foreignConsultId}/signals`, data: { to: x.patientPid, type: "offer", payload: {} } }),
       status: 400,
       code: "invalid_input",
     },

@@ -193,17 +193,15 @@ const BODY_ROUTES: BodyRoute[] = [
     valid: () => ({}),
     wrong: [unknownField],
   },
-  ...(["disable", "enable", "reset", "sign-out"] as const).map(
-    (action): BodyRoute => ({
-      name: `POST /api/admin/staff/:id/${action}`,
-      path: (_x, id) => `/api/admin/staff/${id}/${action}`,
-      hasId: true,
-      as: asAdmin,
-      id: staffId,
-      valid: () => ({}),
-      wrong: [unknownField],
-    }),
-  ),
+  ...(["disable", "enable", "reset", "sign-out"] as const).map((action): BodyRoute => ({
+    name: `POST /api/admin/staff/:id/${action}`,
+    path: (_x, id) => `/api/admin/staff/${id}/${action}`,
+    hasId: true,
+    as: asAdmin,
+    id: staffId,
+    valid: () => ({}),
+    wrong: [unknownField],
+  })),
   {
     name: "POST /api/devices",
     path: () => "/api/devices",
@@ -392,8 +390,7 @@ const JSON_TYPE = { "content-type": "application/json" };
 function bodyCases(route: BodyRoute): Case[] {
   const at = (x: World, id = (route.id ?? ((y: World) => y.consultId))(x)) => route.path(x, id);
   const who = route.as ?? ((x: World) => x.doctor);
-  const raw = (text: string | Buffer, contentType: string) => (x: World) =>
-    send(who(x), { method: "POST", path: at(x), data: text, headers: { "content-type": contentType } });
+  const raw = (text: string | Buffer, contentType: string) => (x: World) => send(who(x), { method: "POST", path: at(x), data: text, headers: { "content-type": contentType } });
   const cases: Case[] = [
     { title: "malformed JSON (truncated)", run: raw('{"type": "test", "payload":', "application/json"), expected: MALFORMED },
     { title: "malformed JSON (single quotes)", run: raw("{'type': 'test'}", "application/json"), expected: MALFORMED },
@@ -464,8 +461,7 @@ function chunked(buf: Buffer, size: number): Uint8Array[] {
   return out;
 }
 
-const events = (x: World, query: string, headers: Record<string, string> = {}, id = x.consultId) =>
-  EventStream.answer(x.doctor, `/api/consults/${id}/events${query}`, headers);
+const events = (x: World, query: string, headers: Record<string, string> = {}, id = x.consultId) => EventStream.answer(x.doctor, `/api/consults/${id}/events${query}`, headers);
 
 // With the test S3 store (TEST_S3_*, playwright.config.ts) this server keeps documents in S3 and
 // serves no blob links at all; on the filesystem store a forged one is refused (403), as

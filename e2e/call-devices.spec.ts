@@ -75,7 +75,14 @@ test("the doctor shares the screen in place of the camera, and goes back to the 
   try {
     await expectConnected(call.doctor);
     await expectConnected(call.patient);
-    const sent = () => call.doctor.evaluate(() => window.__testPeerConnections?.at(-1)?.getSenders().find((x) => x.track?.kind === "video")?.track?.label ?? "");
+    const sent = () =>
+      call.doctor.evaluate(
+        () =>
+          window.__testPeerConnections
+            ?.at(-1)
+            ?.getSenders()
+            .find((x) => x.track?.kind === "video")?.track?.label ?? "",
+      );
     const camera = await sent();
     await call.doctor.getByTestId("devices-panel").locator("summary").click();
     await call.doctor.getByTestId("share-screen").click();

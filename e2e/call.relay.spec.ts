@@ -35,7 +35,10 @@ async function recordStates(page: Page): Promise<() => Promise<{ connection: str
     const seen = { connection: [] as string[], e2ee: [] as string[] };
     w.__states = seen;
     const note = () => {
-      for (const [id, list] of [["connection-state", seen.connection], ["e2ee-status", seen.e2ee]] as const) {
+      for (const [id, list] of [
+        ["connection-state", seen.connection],
+        ["e2ee-status", seen.e2ee],
+      ] as const) {
         const v = document.querySelector(`[data-testid="${id}"]`)?.getAttribute("data-state") ?? "(none)";
         if (list.at(-1) !== v) list.push(v);
       }

@@ -2,17 +2,7 @@
 // both sides verifies the call, a reload comes back verified without a new comparison, and a server
 // that rewrites the handshake in transit never gets a "verified" call.
 import { expect, test, type Browser, type Page, type Route } from "@playwright/test";
-import {
-  commitment,
-  encodeHello,
-  fromBase64Url,
-  generateEphemeral,
-  generateSigningKey,
-  randomBytes,
-  signHello,
-  toBase64Url,
-  uuidBytes,
-} from "../lib/crypto";
+import { commitment, encodeHello, fromBase64Url, generateEphemeral, generateSigningKey, randomBytes, signHello, toBase64Url, uuidBytes } from "../lib/crypto";
 import { admitPatient, DEMO, expectConnected, newPatientContext, patientJoins, signIn } from "./flows/consult";
 import { TestDb } from "./support/db";
 
@@ -102,10 +92,10 @@ test("removing a patient starts a new key epoch: the next verified patient gets 
 
     // The doctor withdraws the first patient's invite: they are out at once, and the key moves on.
     const [used] = await db.usedInvites(call.consultId);
-    const revoked = await call.doctor.evaluate(
-      async ([consultId, inviteId]) => (await fetch(`/api/consults/${consultId}/invites/${inviteId}`, { method: "DELETE" })).status,
-      [call.consultId, used ?? ""] as const,
-    );
+    const revoked = await call.doctor.evaluate(async ([consultId, inviteId]) => (await fetch(`/api/consults/${consultId}/invites/${inviteId}`, { method: "DELETE" })).status, [
+      call.consultId,
+      used ?? "",
+    ] as const);
     expect(revoked).toBe(200);
     await expect(call.patient.getByText("You are no longer in this consult")).toBeVisible();
 
@@ -246,7 +236,10 @@ test("a lying server that substitutes a whole hello of its own gets different co
     // certificate does not match it: the connection is refused before any media or key flows.
     await expect(call.doctor.getByTestId("connection-state")).toHaveAttribute("data-state", "failed", { timeout: 30_000 });
     const doctorCode = await call.doctor.getByTestId("call-code").textContent();
-    const patientCode = await call.patient.getByTestId("call-code").textContent().catch(() => null);
+    const patientCode = await call.patient
+      .getByTestId("call-code")
+      .textContent()
+      .catch(() => null);
     expect(doctorCode).toBeTruthy();
     expect(patientCode).not.toBe(doctorCode);
     await expect(status(call.doctor)).not.toHaveAttribute("data-state", "verified");

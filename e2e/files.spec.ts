@@ -29,7 +29,10 @@ let tag: string;
 test.beforeAll(async () => {
   db = await TestDb.connect();
   tag = randomBytes(4).toString("hex");
-  [big, pdf] = await makeFiles([randomFile(`scan-${tag}.bin`, 20 * MiB + 12_345), { name: `Lab results März ${tag}.pdf`, bytes: pdfBytes(`Haemoglobin ${tag}`), type: "application/pdf" }]) as [TestFile, TestFile];
+  [big, pdf] = (await makeFiles([randomFile(`scan-${tag}.bin`, 20 * MiB + 12_345), { name: `Lab results März ${tag}.pdf`, bytes: pdfBytes(`Haemoglobin ${tag}`), type: "application/pdf" }])) as [
+    TestFile,
+    TestFile,
+  ];
 });
 test.afterAll(async () => {
   await call?.close();
@@ -76,7 +79,7 @@ test("stolen store and database: no file name and no 32-byte run of either plain
   const dump = await db.dump();
   expect(dump.some((r) => r.table === "File" && r.row.consultId === call.consultId)).toBe(true);
   for (const f of [big, pdf]) expect(dumpContains(dump, Buffer.from(f.name)), f.name).toBeUndefined();
-  const everything = Buffer.concat(dump.flatMap(({ row }) => Object.values(row).map((v) => (Buffer.isBuffer(v) ? v : Buffer.from(typeof v === "string" ? v : JSON.stringify(v) ?? "")))));
+  const everything = Buffer.concat(dump.flatMap(({ row }) => Object.values(row).map((v) => (Buffer.isBuffer(v) ? v : Buffer.from(typeof v === "string" ? v : (JSON.stringify(v) ?? ""))))));
   for (const r of runsOf) expect(r.find(everything), `plaintext of ${r.name} in the database`).toBeUndefined();
 });
 
@@ -187,7 +190,8 @@ test("an upload whose sealing worker stops reading the file fails, saying what t
   await patientClock();
   // The worker's start message is held until the worker's own Blob reads have been made to
   // give nothing after the first 12 MiB (a read that never returns, the symptom in
-  // docs/benchmarks.md): the first 8 MiB part is sent, the second never comes.
+  // docs/bench-log/2026-12-05-documents-4-fourth-pass.md): the first 8 MiB part is sent, the
+  // second never comes.
   await call.patient.evaluate(() => {
     const held: (() => void)[] = [];
     let holding = true;

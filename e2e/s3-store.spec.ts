@@ -9,15 +9,7 @@
 // The test process presigns with the server's own client settings (makeS3Client, from TEST_S3_*).
 // Skipped, saying why, only where Ceph is not installed (no TEST_S3_ENDPOINT); never under CI.
 import { createHash, randomUUID } from "node:crypto";
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  UploadPartCommand,
-  type S3Client,
-} from "@aws-sdk/client-s3";
+import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, UploadPartCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { expect, test, type Page } from "@playwright/test";
 import { makeS3Client, testS3Settings } from "../tests/support/s3";
@@ -28,10 +20,7 @@ const MiB = 1024 * 1024;
 /** S3's smallest part but the last: the page uploads one such part and a short tail. */
 const PART_SIZES = [5 * MiB, 12_345];
 
-test.skip(
-  !settings && !process.env.CI,
-  "TEST_S3_ENDPOINT is not set: scripts/test.sh starts Ceph RGW when radosgw, ceph-mon and ceph-osd are installed (see scripts/rgw.sh)",
-);
+test.skip(!settings && !process.env.CI, "TEST_S3_ENDPOINT is not set: scripts/test.sh starts Ceph RGW when radosgw, ceph-mon and ceph-osd are installed (see scripts/rgw.sh)");
 
 let s3: S3Client;
 test.beforeAll(() => {
@@ -51,16 +40,17 @@ async function openSignIn(page: Page) {
 test("the page's CSP lets it connect to the S3 store, and to no other origin", async ({ page }) => {
   const response = await openSignIn(page);
   const csp = response.headers()["content-security-policy"] ?? "";
-  const connectSrc = csp.split(";").map((d) => d.trim().split(/\s+/)).find(([name]) => name === "connect-src");
+  const connectSrc = csp
+    .split(";")
+    .map((d) => d.trim().split(/\s+/))
+    .find(([name]) => name === "connect-src");
   expect(connectSrc, csp).toEqual(["connect-src", "'self'", storeOrigin()]);
 
   // The policy is enforced: the same store under another name (another origin) is blocked.
   const other = new URL(settings!.endpoint);
   other.hostname = "localhost";
   const blocked = await page.evaluate(async (url) => {
-    const violation = new Promise<string>((resolve) =>
-      document.addEventListener("securitypolicyviolation", (e) => resolve(`${e.effectiveDirective} ${e.blockedURI}`), { once: true }),
-    );
+    const violation = new Promise<string>((resolve) => document.addEventListener("securitypolicyviolation", (e) => resolve(`${e.effectiveDirective} ${e.blockedURI}`), { once: true }));
     const outcome = await fetch(url).then(
       () => "answered",
       () => "refused",
@@ -77,11 +67,7 @@ test("the page uploads multipart parts to presigned URLs, reads their ETags, and
   const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: "application/octet-stream" }));
   let completed = false;
   try {
-    const partUrls = await Promise.all(
-      PART_SIZES.map((_, i) =>
-        getSignedUrl(s3, new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: i + 1 }), { expiresIn: 300 }),
-      ),
-    );
+    const partUrls = await Promise.all(PART_SIZES.map((_, i) => getSignedUrl(s3, new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: i + 1 }), { expiresIn: 300 })));
     for (const url of partUrls) expect(new URL(url).origin).toBe(storeOrigin());
 
     // In the page: random parts (kept on window for the range check below), each PUT as a Blob

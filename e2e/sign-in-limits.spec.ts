@@ -38,7 +38,5 @@ test("two instances share the backoff: wrong passwords on one make the right one
   const ips = (await db.signInAudit(doctor.email, "auth.sign_in_failed")).map((r) => r.ip);
   expect(ips).toHaveLength(6);
   expect(new Set(ips)).toEqual(new Set(["127.0.0.1"]));
-  await expect
-    .poll(async () => refusal(signInStaff(playwright, TOFU, doctor.email, doctor.password).then(dispose)), { intervals: [500], timeout: 10_000 })
-    .toBe("signed in");
+  await expect.poll(async () => refusal(signInStaff(playwright, TOFU, doctor.email, doctor.password).then(dispose)), { intervals: [500], timeout: 10_000 }).toBe("signed in");
 });

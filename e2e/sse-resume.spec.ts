@@ -5,18 +5,7 @@
 // stream with `?after=<id>` (a reloaded page) resumes identically.
 import { expect, test } from "@playwright/test";
 import { z } from "zod";
-import {
-  admittedConsult,
-  DEMO_DOCTOR,
-  dispose,
-  EventStream,
-  getSnapshot,
-  postSignal,
-  projectBaseURL,
-  signInStaff,
-  type Actor,
-  type ReceivedEvent,
-} from "./support/api";
+import { admittedConsult, DEMO_DOCTOR, dispose, EventStream, getSnapshot, postSignal, projectBaseURL, signInStaff, type Actor, type ReceivedEvent } from "./support/api";
 
 test.describe.configure({ mode: "serial" });
 
@@ -93,7 +82,10 @@ test("signals arrive exactly once and in order across a cut stream and a Last-Ev
     expect(first.failure).toBeUndefined();
     const before = signalsOf(first, from, to);
     const lastSeen = Math.max(...first.events().map((e) => e.id));
-    expectIncreasing(first.events().map((e) => e.id), "first stream");
+    expectIncreasing(
+      first.events().map((e) => e.id),
+      "first stream",
+    );
     expectOnlyKnownFrames(first);
 
     // The server notices the cut (its presence goes offline) before anything else happens.

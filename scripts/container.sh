@@ -96,7 +96,7 @@ build() {
   mapfile -t secrets < <(npm_secrets)
   # --format docker: the OCI format has no HEALTHCHECK. --pull=never: the base is the local one.
   P build --format docker --pull=never --layers "${secrets[@]}" -t "$tag" .
-  # A rebuild leaves the previous build's layers untagged (~120 MB each). They are also the build
+  # A rebuild leaves the previous build's layers untagged, taking disk space. They are also the build
   # cache (the npm ci layer above all), so only those older than a day go.
   P image prune -f --filter until=24h >/dev/null
   echo "container: built $tag in $((SECONDS - t)) s; $(P image inspect --format '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1 / 1e6}')"

@@ -18,11 +18,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 import { PGlite } from "@electric-sql/pglite";
-import {
-  bindMigrationAwareSqlAdapterFactory,
-  type SqlDriverAdapter,
-  type SqlMigrationAwareDriverAdapterFactory,
-} from "@prisma/driver-adapter-utils";
+import { bindMigrationAwareSqlAdapterFactory, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import * as engineGlue from "@prisma/schema-engine-wasm/schema_engine_bg";
 import type { MigrationList, SchemaEngine } from "@prisma/schema-engine-wasm/schema_engine_bg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
@@ -56,7 +52,7 @@ export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
 
 /**
  * The SQL that takes a database built from `migrations` to `schema`; "" when there is none.
- * Each call uses its own in-memory PGlite (~2 s to start) and engine instance.
+ * Each call uses its own in-memory PGlite and engine instance, so each call is slow to start.
  */
 export async function diffMigrationsAgainstSchema(options: DiffOptions = {}): Promise<string> {
   const schema = options.schema ?? readFileSync(SCHEMA_PATH, "utf8");

@@ -144,8 +144,8 @@ async function main(): Promise<void> {
     hellos.push({
       name: `hello ${name}`,
       tests:
-        "encodeHello/decodeHello of fixed fields = enc(\"parley/v1\", consultId, deviceId, sid, identity SPKI, ephemeral point, DTLS fingerprint); " +
-        "commitment = SHA-256(enc(\"parley/v1/commit\", hello)); signedData = enc(\"parley/v1/hello-sig\", hello); " +
+        'encodeHello/decodeHello of fixed fields = enc("parley/v1", consultId, deviceId, sid, identity SPKI, ephemeral point, DTLS fingerprint); ' +
+        'commitment = SHA-256(enc("parley/v1/commit", hello)); signedData = enc("parley/v1/hello-sig", hello); ' +
         "signature: made ONCE with the fixed identity key (ECDSA is randomized), must verify with verifyHello",
       inputs: helloHex(h),
       expected: {
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
     };
   };
   const codeTests =
-    "callCode(TH): HKDF-SHA-256(ikm = TH, salt = 32 zero bytes, info = \"parley/v1/call-code\", 5 bytes); the 40-bit big-endian value >> 1 " +
+    'callCode(TH): HKDF-SHA-256(ikm = TH, salt = 32 zero bytes, info = "parley/v1/call-code", 5 bytes); the 40-bit big-endian value >> 1 ' +
     "gives 39 bits, split into three 13-bit numbers (most significant first), each shown as 1000 + n";
 
   // ---- Consult key ----
@@ -197,8 +197,7 @@ async function main(): Promise<void> {
     protocol: VERSION,
     keys: {
       tests:
-        "fixed P-256 private keys: d = SHA-256(utf8(seed)), imported as PKCS#8 with d only, public point computed by WebCrypto and " +
-        "cross-checked with node:crypto; tests import the JWK (d, x, y)",
+        "fixed P-256 private keys: d = SHA-256(utf8(seed)), imported as PKCS#8 with d only, public point computed by WebCrypto and " + "cross-checked with node:crypto; tests import the JWK (d, x, y)",
       identityA: { ...identityA, spki: toHex(spkiA) },
       identityB: { ...identityB, spki: toHex(spkiB) },
       ephemeralA,
@@ -245,13 +244,13 @@ async function main(): Promise<void> {
     },
     hellos,
     transcriptHash: {
-      tests: "transcriptHash(helloA, helloB) = SHA-256(enc(\"parley/v1/th\", hello_lo, hello_hi)), the hellos in byte order; argument order does not matter",
+      tests: 'transcriptHash(helloA, helloB) = SHA-256(enc("parley/v1/th", hello_lo, hello_hi)), the hellos in byte order; argument order does not matter',
       inputs: { helloA: toHex(helloBytesA), helloB: toHex(helloBytesB) },
       expected: { th: toHex(th), firstInByteOrder },
     },
     pairwise: {
       tests:
-        "pairwiseKeyBytes = HKDF-SHA-256(ikm = ECDH(e_self, e_peer), salt = TH, info = \"parley/v1/pairwise\", 32 bytes) from the fixed " +
+        'pairwiseKeyBytes = HKDF-SHA-256(ikm = ECDH(e_self, e_peer), salt = TH, info = "parley/v1/pairwise", 32 bytes) from the fixed ' +
         "ephemeral keys A and B (keys.ephemeralA/B) and the TH above; A and B derive the same bytes",
       inputs: { privateA: ephemeralA.d, publicA: ephemeralA.point, privateB: ephemeralB.d, publicB: ephemeralB.point, th: toHex(th) },
       expected: { pairwise: toHex(pairwiseA) },
@@ -263,7 +262,7 @@ async function main(): Promise<void> {
     ],
     safetyNumber: {
       tests:
-        "safetyNumber(spkiA, spkiB): per key the first 30 bytes of SHA-256(enc(\"parley/v1/safety\", SPKI)) as six 5-byte big-endian " +
+        'safetyNumber(spkiA, spkiB): per key the first 30 bytes of SHA-256(enc("parley/v1/safety", SPKI)) as six 5-byte big-endian ' +
         "integers mod 10^5, 5 digits each; the two 30-digit halves sorted and joined, 12 groups of 5; swapped arguments give the same",
       inputs: { spkiA: toHex(spkiA), spkiB: toHex(spkiB) },
       expected: { safetyNumber: await safetyNumber(spkiA, spkiB) },
@@ -273,7 +272,7 @@ async function main(): Promise<void> {
       { name: "fingerprint of identity B", tests: "fingerprint(SPKI) = SHA-256(SPKI)", inputs: { spki: toHex(spkiB) }, expected: { fingerprint: toHex(await fingerprint(spkiB)) } },
     ],
     keyAad: {
-      tests: "keyAad = enc(\"parley/v1/key\", TH, consultId, senderDeviceId, recipientDeviceId)",
+      tests: 'keyAad = enc("parley/v1/key", TH, consultId, senderDeviceId, recipientDeviceId)',
       inputs: { th: toHex(th), consultId: toHex(consultId), senderDeviceId: toHex(deviceA), recipientDeviceId: toHex(deviceB) },
       expected: { aad: toHex(keyAad(ctx)) },
     },

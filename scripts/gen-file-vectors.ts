@@ -36,7 +36,10 @@ async function run(size: number) {
     chunkSize: FILE_VECTOR_INPUT.chunkSize,
   });
   const chunks: Uint8Array[] = [];
-  await new Blob([plaintextOf(size)]).stream().pipeThrough(stream).pipeTo(new WritableStream({ write: (c) => void chunks.push(c) }));
+  await new Blob([plaintextOf(size)])
+    .stream()
+    .pipeThrough(stream)
+    .pipeTo(new WritableStream({ write: (c) => void chunks.push(c) }));
   const d = digest();
   const all = Buffer.concat(chunks);
   return {

@@ -54,7 +54,7 @@ our_pid() { # our_pid <dir> <name>
 running() { local st; st=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) && [[ -n "$st" && "$st" != Z ]]; }
 
 # TERM each daemon, then KILL what still runs after 1 s: a clean shutdown buys nothing for a
-# throwaway cluster whose objects live in RAM, and radosgw alone takes ~6 s to exit on TERM.
+# throwaway cluster whose objects live in RAM, and radosgw alone is slow to exit on TERM.
 # Returns once none of them runs any more.
 stop_daemons() { # stop_daemons <dir>
   local d=$1 name pid pids=() i alive
@@ -116,7 +116,8 @@ crash dir = $dir/crash
 mon data = $dir/mon
 mon cluster log file = $dir/log/cluster.log
 # The monitor batches map changes for "paxos propose interval" (1 s by default), and radosgw's
-# first start creates its pools one map epoch after another: ~10 s at 1 s, ~2 s at 0.05 s.
+# first start creates its pools one map epoch after another, each waiting out that interval: a
+# short interval makes the first start several times quicker.
 paxos propose interval = 0.05
 paxos min wait = 0.01
 mon allow pool size one = true

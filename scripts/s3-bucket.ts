@@ -38,7 +38,9 @@ try {
   const { created, rules } = await setUpBucket(client, s3.bucket, origins);
   console.log(`s3:setup: bucket ${s3.bucket} at ${s3BrowserOrigin(s3)} ${created ? "created" : "exists"}; its CORS rules now:`);
   for (const r of rules) {
-    console.log(`  ${r.ID ?? "(no id)"}: ${r.AllowedMethods?.join(", ")} from ${r.AllowedOrigins?.join(", ")}; headers ${r.AllowedHeaders?.join(", ")}; exposes ${r.ExposeHeaders?.join(", ") ?? "nothing"}`);
+    console.log(
+      `  ${r.ID ?? "(no id)"}: ${r.AllowedMethods?.join(", ")} from ${r.AllowedOrigins?.join(", ")}; headers ${r.AllowedHeaders?.join(", ")}; exposes ${r.ExposeHeaders?.join(", ") ?? "nothing"}`,
+    );
   }
 } catch (err) {
   fail(`${s3.bucket}: ${(err as Error).name}: ${(err as Error).message}`);

@@ -8,14 +8,14 @@
 #     postgres and tofu servers keep documents in RGW, whose bucket `npm run s3:setup` prepares first;
 #     the container image, built with podman before entering the namespace, runs twice)
 # Ends with "<N> passed, <N> failed" on a line of its own; exits non-zero on any failure.
-#   PARLEY_TEST_ONLY=unit,e2e npm test     run a subset (lint,typecheck,unit,integration,e2e)
+#   PARLEY_TEST_ONLY=unit,e2e npm test     run a subset (format,lint,typecheck,unit,integration,e2e)
 #   npm test -- --grep invite               extra arguments go to `playwright test`
 #   PARLEY_TEST_KEEP=1                      keep the e2e servers' data in .test-stack/app-*
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export NEXT_TELEMETRY_DISABLED=1 npm_config_update_notifier=false
 
-only=",${PARLEY_TEST_ONLY:-lint,typecheck,unit,integration,e2e},"
+only=",${PARLEY_TEST_ONLY:-format,lint,typecheck,unit,integration,e2e},"
 want() { [[ "$only" == *",$1,"* ]]; }
 heading() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -75,7 +75,7 @@ if [[ "${PARLEY_TEST_STAGE:-}" == stack ]]; then
     echo "$port"
   }
 
-  # Ceph RGW (~1–2 s to start) comes up in the background while PostgreSQL starts, for the
+  # Ceph RGW, slow to start, comes up in the background while PostgreSQL starts, for the
   # integration tests and the end-to-end servers on PostgreSQL (playwright.config.ts).
   if want integration || want e2e; then
     if command -v radosgw >/dev/null && command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null; then
@@ -107,7 +107,8 @@ if [[ "${PARLEY_TEST_STAGE:-}" == stack ]]; then
     rgw_job=
     cat "$PARLEY_TEST_RUN/rgw.err" >&2
     if (( rc != 0 )); then
-      # Seen once in CI (2026-12-05): a gateway that usually answers within 2 s did not in 60 s.
+      # Seen once in CI (2026-12-05): a gateway that usually answers quickly did not within
+      # rgw.sh's 60 s wait.
       # rgw.sh has stopped what it started; one more start from scratch before giving up.
       echo "Ceph RGW did not come up; starting it once more from scratch" >&2
       rm -rf "$rgw_dir"
@@ -125,8 +126,9 @@ if [[ "${PARLEY_TEST_STAGE:-}" == stack ]]; then
     run_vitest integration
   fi
   if want e2e; then
-    # coturn (~0.1 s to start) for the relay-only calls (the "relay" server in playwright.config.ts);
-    # the network-drop tests stop and start it mid-call (TEST_TURN_DIR, TEST_TURN_PORT).
+    # coturn (quick to start, so not in the background) for the relay-only calls (the "relay" server
+    # in playwright.config.ts); the network-drop tests stop and start it mid-call (TEST_TURN_DIR,
+    # TEST_TURN_PORT).
     if command -v turnserver >/dev/null; then
       heading "start a throwaway coturn (TURN)"
       turn_port=3478
@@ -204,6 +206,10 @@ if want e2e; then
   fi
 fi
 
+if want format; then
+  heading "[0/5] format: prettier --check . (npm run format rewrites it)"
+  rc=0; npx prettier --check --log-level=warn . || rc=$?; record "$rc" format
+fi
 if want lint; then
   heading "[1/5] lint: eslint --max-warnings=0 ."
   if compgen -G 'eslint.config.*' >/dev/null; then

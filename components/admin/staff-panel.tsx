@@ -55,7 +55,10 @@ export function StaffPanel({ staff, me }: { staff: StaffView[]; me: string }) {
 
   // No confirm dialog: a reset is undone by the link it shows, and the row's title says what it does.
   const reset = (s: StaffView) => {
-    void act(() => adminApi.reset(s.id), (r) => setShown({ email: r.staff.email, link: r.link, mailed: r.mailed, reset: true }));
+    void act(
+      () => adminApi.reset(s.id),
+      (r) => setShown({ email: r.staff.email, link: r.link, mailed: r.mailed, reset: true }),
+    );
   };
   const setRole = (s: StaffView, role: StaffRole) => void act(() => adminApi.role(s.id, role));
 
@@ -90,7 +93,13 @@ export function StaffPanel({ staff, me }: { staff: StaffView[]; me: string }) {
             {shown.mailed ? "; it was also mailed to them" : ""}:
           </p>
           <div className="flex gap-2">
-            <input data-testid="staff-link" readOnly value={shown.link.url} className="w-full rounded-lg border border-slate-300 bg-white px-2 py-1 font-mono text-xs" onFocus={(e) => e.currentTarget.select()} />
+            <input
+              data-testid="staff-link"
+              readOnly
+              value={shown.link.url}
+              className="w-full rounded-lg border border-slate-300 bg-white px-2 py-1 font-mono text-xs"
+              onFocus={(e) => e.currentTarget.select()}
+            />
             <Button variant="secondary" onClick={() => void copyText(shown.link.url)}>
               Copy
             </Button>
@@ -126,14 +135,25 @@ export function StaffPanel({ staff, me }: { staff: StaffView[]; me: string }) {
                     Disable
                   </Button>
                 )}
-                <Button data-testid="staff-reset" variant="secondary" disabled={busy} onClick={() => reset(s)} title="Their password and every session stop working; you get a new one-time link for them">
+                <Button
+                  data-testid="staff-reset"
+                  variant="secondary"
+                  disabled={busy}
+                  onClick={() => reset(s)}
+                  title="Their password and every session stop working; you get a new one-time link for them"
+                >
                   Reset
                 </Button>
                 <Button
                   data-testid="staff-sign-out"
                   variant="secondary"
                   disabled={busy || s.state !== "active"}
-                  onClick={() => void act(() => adminApi.signOut(s.id), (r) => setNotice(`Ended ${r.ended} session(s) of ${s.email}.`))}
+                  onClick={() =>
+                    void act(
+                      () => adminApi.signOut(s.id),
+                      (r) => setNotice(`Ended ${r.ended} session(s) of ${s.email}.`),
+                    )
+                  }
                 >
                   Sign out everywhere
                 </Button>

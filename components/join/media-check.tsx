@@ -8,8 +8,7 @@ import { Alert } from "../ui/alert";
 type Preview = ReturnType<typeof useMediaPreview>;
 
 const PROBLEMS: Partial<Record<Preview["state"], string>> = {
-  denied:
-    "Your browser is not allowing this page to use your camera and microphone. Click the camera icon in the address bar (or your browser's site settings), allow both, then press “Try again”.",
+  denied: "Your browser is not allowing this page to use your camera and microphone. Click the camera icon in the address bar (or your browser's site settings), allow both, then press “Try again”.",
   "no-device": "No camera or microphone was found. Connect one (or close other apps that might hide it) and press “Try again”. You can still join and chat.",
   "in-use": "Your camera or microphone is being used by another app. Close that app (video calls, recorders) and press “Try again”.",
   insecure: "This page cannot use your camera here: it must be opened over HTTPS. Ask your clinic for a secure (https://) link.",
@@ -31,7 +30,14 @@ export function MediaCheck({ preview }: { preview: Preview }) {
       </div>
       <div className="flex items-center gap-3 text-sm">
         <span className="w-24 text-slate-600">Microphone</span>
-        <div className="h-2 flex-1 overflow-hidden rounded-full bg-slate-200" aria-label="Microphone level" role="meter" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(preview.level * 100)}>
+        <div
+          className="h-2 flex-1 overflow-hidden rounded-full bg-slate-200"
+          aria-label="Microphone level"
+          role="meter"
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={Math.round(preview.level * 100)}
+        >
           <div className="h-full bg-emerald-500 transition-[width]" style={{ width: `${Math.min(100, Math.round(preview.level * 300))}%` }} />
         </div>
       </div>

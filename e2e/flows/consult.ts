@@ -12,7 +12,10 @@ export async function signIn(page: Page, email: string, password = DEMO.password
 }
 
 /** Doctor signs in and opens a new consult; returns the room's page and the invite URL. */
-export async function doctorOpensConsult(page: Page, account: { email: string; password: string } = { email: DEMO.doctor, password: DEMO.password }): Promise<{ consultId: string; inviteUrl: string }> {
+export async function doctorOpensConsult(
+  page: Page,
+  account: { email: string; password: string } = { email: DEMO.doctor, password: DEMO.password },
+): Promise<{ consultId: string; inviteUrl: string }> {
   await signIn(page, account.email, account.password);
   await expect(page).toHaveURL(/\/dashboard$/);
   await page.getByTestId("new-consult").click();

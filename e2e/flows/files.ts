@@ -112,7 +112,8 @@ export function countWorkers(page: Page): () => number {
 /**
  * Run in a page or worker (`evaluate(stallBlobStreams, { limit, firstOnly })`): Blob streams in
  * that realm stop answering reads once `limit` bytes have been given (by the first stream opened
- * only, or by all of them together), as Chromium's were seen to under load (docs/benchmarks.md).
+ * only, or by all of them together), as Chromium's were seen to under load
+ * (docs/bench-log/2026-12-05-documents-4-fourth-pass.md).
  * Wait for `stalled` before moving the page's clock: moved earlier, a read merely under way
  * would look stuck.
  */

@@ -125,10 +125,7 @@ export class TestDb {
 
   /** The latest audit rows of an action whose detail names this email (sign-in attempts). */
   async signInAudit(email: string, action: string): Promise<{ ip: string | null }[]> {
-    const { rows } = await this.client.query<{ ip: string | null }>(
-      `SELECT "ip" FROM "AuditEvent" WHERE "action" = $1 AND "detail"->>'email' = $2 ORDER BY "id" DESC`,
-      [action, email],
-    );
+    const { rows } = await this.client.query<{ ip: string | null }>(`SELECT "ip" FROM "AuditEvent" WHERE "action" = $1 AND "detail"->>'email' = $2 ORDER BY "id" DESC`, [action, email]);
     return rows;
   }
 

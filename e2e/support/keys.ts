@@ -1,8 +1,7 @@
 // Identity public keys for API tests, made with Node's crypto (the browser makes its own).
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 
-const spki = (curve: "P-256" | "P-384") =>
-  generateKeyPairSync("ec", { namedCurve: curve }).publicKey.export({ type: "spki", format: "der" }).toString("base64url");
+const spki = (curve: "P-256" | "P-384") => generateKeyPairSync("ec", { namedCurve: curve }).publicKey.export({ type: "spki", format: "der" }).toString("base64url");
 
 /** A fresh P-256 SPKI (91 bytes), base64url. */
 export const newIdentityKey = () => spki("P-256");

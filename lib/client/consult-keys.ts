@@ -17,7 +17,9 @@ async function stored(userId: string, consultId: string): Promise<StoredConsultK
 /** Makes and stores a new key for `epoch` on the owner device (raw bytes kept: it wraps them for others). */
 async function createOwnerKey(userId: string, consultId: string, epoch: number): Promise<ConsultKey> {
   const k = newConsultKey(epoch);
-  await (await parleyDb()).put("consultKeys", {
+  await (
+    await parleyDb()
+  ).put("consultKeys", {
     id: idOf(userId, consultId, k.keyId),
     consult: `${userId}|${consultId}`,
     epoch: k.epoch,
@@ -56,7 +58,9 @@ export async function storeReceivedKey(userId: string, consultId: string, k: Con
       return "known";
     }
     if (existing.some((e) => e.epoch === k.epoch)) throw new ProtocolError(`epoch ${k.epoch} already has another key`);
-    await (await parleyDb()).add("consultKeys", {
+    await (
+      await parleyDb()
+    ).add("consultKeys", {
       id: idOf(userId, consultId, k.keyId),
       consult: `${userId}|${consultId}`,
       epoch: k.epoch,

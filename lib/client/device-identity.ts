@@ -100,8 +100,7 @@ export function useFingerprint(identity: DeviceIdentity | undefined): string | u
 export function trustFor(myUserId: string, peerUserId: string) {
   const key = `${myUserId}|${peerUserId}`;
   const get = async () => (await db()).get("pins", key);
-  const put = async (spki: Uint8Array, verified: boolean) =>
-    (await db()).put("pins", { key, spki: new Uint8Array(spki), verified, pinnedAt: Date.now() });
+  const put = async (spki: Uint8Array, verified: boolean) => (await db()).put("pins", { key, spki: new Uint8Array(spki), verified, pinnedAt: Date.now() });
   return {
     async pin(peerIdentity: Uint8Array): Promise<"new" | "same" | "changed"> {
       const pinned = await get();

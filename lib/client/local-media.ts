@@ -50,7 +50,10 @@ export async function acquireMedia(choice: DeviceChoice = {}): Promise<Acquired>
   } catch (err) {
     // A remembered device that is gone (unplugged, another browser profile): the defaults instead.
     if ((choice.cameraId || choice.microphoneId) && classifyMediaError(err) === "no-device") return acquireMedia({});
-    for (const c of [{ video: false, audio }, { video, audio: false }]) {
+    for (const c of [
+      { video: false, audio },
+      { video, audio: false },
+    ]) {
       try {
         return { stream: await navigator.mediaDevices.getUserMedia(c) };
       } catch {
@@ -207,7 +210,10 @@ export function useRemoteAudio(ref: React.RefObject<HTMLAudioElement | null>, st
     );
   }, [ref, stream]);
   const unblock = () => {
-    void ref.current?.play().then(() => setBlocked(false), () => undefined);
+    void ref.current?.play().then(
+      () => setBlocked(false),
+      () => undefined,
+    );
   };
   return { blocked, unblock };
 }

@@ -34,7 +34,10 @@ const MAX_TYPE_BYTES = 127;
  * refused when decoding and cleaned before encoding.
  */
 export function cleanFileName(name: string): string {
-  let s = name.normalize("NFC").replace(/[\u0000-\u001f\u007f/\\]/g, "_").trim();
+  let s = name
+    .normalize("NFC")
+    .replace(/[\u0000-\u001f\u007f/\\]/g, "_")
+    .trim();
   if (s === "" || s === "." || s === "..") s = "document";
   while (utf8(s).length > MAX_FILE_NAME_BYTES) s = Array.from(s).slice(0, -1).join("");
   return s;

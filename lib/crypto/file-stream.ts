@@ -16,9 +16,10 @@ import { ProtocolError, randomBytes } from "./subtle";
 
 export const MIN_CHUNK_SIZE = 64 * 1024;
 /**
- * Chosen by measurement (`npm run bench -- --only chunk-size`, Chromium, 2026-11-22): AES-GCM plus
- * SHA-256 ran at 541–577 MiB/s with 256 KiB chunks against 342–414 (64 KiB), 363–370 (1 MiB),
- * 394–398 (2 MiB) and 378–383 (4 MiB); it is also small enough for a phone to hold two.
+ * Chosen by measurement (`npm run bench -- --only chunk-size`, Chromium): AES-GCM plus SHA-256 ran
+ * fastest with 256 KiB chunks of the sizes PROTOCOL §5 allows (larger chunks fall out of the CPU
+ * caches, smaller ones pay WebCrypto's per-call overhead; figures in docs/benchmarks.md); it is
+ * also small enough for a phone to hold two.
  */
 export const DEFAULT_CHUNK_SIZE = 256 * 1024;
 export const MAX_CHUNK_SIZE = 4 * 1024 * 1024;
@@ -100,10 +101,10 @@ class InOrder {
   async push(chunk: Promise<Bytes>, out: TransformStreamDefaultController<Uint8Array>): Promise<void> {
     chunk.catch(() => undefined); // awaited below in turn; a later chunk may fail before it
     this.queue.push(chunk);
-    while (this.queue.length >= this.size) out.enqueue(await (this.queue.shift()));
+    while (this.queue.length >= this.size) out.enqueue(await this.queue.shift());
   }
   async drain(out: TransformStreamDefaultController<Uint8Array>): Promise<void> {
-    while (this.queue.length > 0) out.enqueue(await (this.queue.shift()));
+    while (this.queue.length > 0) out.enqueue(await this.queue.shift());
   }
 }
 
@@ -135,7 +136,7 @@ class Cutter {
     if (this.held < this.size) return undefined;
     const piece = this.scratch[this.turn] as Bytes;
     this.turn ^= 1;
-    for (let at = 0; at < this.size; ) {
+    for (let at = 0; at < this.size;) {
       const first = this.buf[0] as Uint8Array;
       const n = Math.min(first.length, this.size - at);
       piece.set(first.subarray(0, n), at);

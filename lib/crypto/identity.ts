@@ -49,4 +49,3 @@ export function checkPin(pinned: Uint8Array | undefined, seen: Uint8Array): PinC
   if (!pinned) return "new";
   return equal(pinned, seen) ? "same" : "changed";
 }
-

@@ -147,10 +147,7 @@ export function chainHash(p: Uint8Array): Promise<Bytes> {
 
 // ---- receiving order ----
 
-export type ChainEvent =
-  | { type: "duplicate"; seq: bigint }
-  | { type: "gap"; from: bigint; to: bigint }
-  | { type: "broken-chain"; seq: bigint };
+export type ChainEvent = { type: "duplicate"; seq: bigint } | { type: "gap"; from: bigint; to: bigint } | { type: "broken-chain"; seq: bigint };
 
 /**
  * One sender device's chain as a receiver sees it: duplicates (same message id) are dropped, messages
@@ -197,4 +194,3 @@ export class SenderChain {
     return entry ? { seq: top, hash: await chainHash(entry.p) } : undefined;
   }
 }
-

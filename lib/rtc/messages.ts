@@ -12,9 +12,7 @@ const peerSignal = z
   .object({
     type: z.enum(["offer", "answer", "pranswer", "rollback", "candidate", "renegotiate", "transceiverRequest"]),
     sdp: z.string().max(64_000).optional(),
-    candidate: z
-      .object({ candidate: z.string().max(2_000), sdpMid: z.string().nullish(), sdpMLineIndex: z.number().int().nullish(), usernameFragment: z.string().nullish() })
-      .optional(),
+    candidate: z.object({ candidate: z.string().max(2_000), sdpMid: z.string().nullish(), sdpMLineIndex: z.number().int().nullish(), usernameFragment: z.string().nullish() }).optional(),
     renegotiate: z.boolean().optional(),
     transceiverRequest: z.object({ kind: z.string(), init: z.record(z.string(), z.unknown()).optional() }).optional(),
   })
@@ -23,7 +21,12 @@ const peerSignal = z
 /** An ICE generation of one peer connection: 0 for its first negotiation, one more per ICE restart. */
 const iceGeneration = z.number().int().min(0).max(1_000_000);
 
-const b64 = (min: number, max: number) => z.string().regex(/^[A-Za-z0-9_-]*$/, "base64url").min(min).max(max);
+const b64 = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-]*$/, "base64url")
+    .min(min)
+    .max(max);
 
 export const callMessage = z.discriminatedUnion("type", [
   /** step 1 of the handshake: the commitment to this session's hello; `reply` answers the other's commit */

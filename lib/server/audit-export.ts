@@ -20,7 +20,18 @@ export async function auditCsv(db: Db): Promise<string> {
   });
   const lines = [HEADER.join(",")];
   for (const r of rows) {
-    const cells = [r.id.toString(), r.at.toISOString(), r.action, r.actorUserId ?? "", r.actor?.name ?? "", r.actor?.role ?? "", r.subjectUserId ?? "", r.consultId ?? "", r.ip ?? "", JSON.stringify(r.detail)];
+    const cells = [
+      r.id.toString(),
+      r.at.toISOString(),
+      r.action,
+      r.actorUserId ?? "",
+      r.actor?.name ?? "",
+      r.actor?.role ?? "",
+      r.subjectUserId ?? "",
+      r.consultId ?? "",
+      r.ip ?? "",
+      JSON.stringify(r.detail),
+    ];
     lines.push(cells.map(csvCell).join(","));
   }
   return lines.join("\r\n") + "\r\n";

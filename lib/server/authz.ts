@@ -183,9 +183,10 @@ export async function loadConsultAccessMany(db: Db, keys: readonly AccessKey[]):
 function toAccess(p: AccessRow | undefined, idleMs: number, now: number): ConsultAccess | undefined {
   if (!p || p.disabledAt || p.pendingStaff || p.state === "removed" || p.inviteRevokedAt) return undefined;
   if (p.askedSessionId) {
-    const session = p.sessionUserId && p.sessionExpiresAt && p.sessionLastActiveAt
-      ? { userId: p.sessionUserId, role: p.userRole, endedAt: p.sessionEndedAt, expiresAt: new Date(p.sessionExpiresAt), lastActiveAt: new Date(p.sessionLastActiveAt) }
-      : undefined;
+    const session =
+      p.sessionUserId && p.sessionExpiresAt && p.sessionLastActiveAt
+        ? { userId: p.sessionUserId, role: p.userRole, endedAt: p.sessionEndedAt, expiresAt: new Date(p.sessionExpiresAt), lastActiveAt: new Date(p.sessionLastActiveAt) }
+        : undefined;
     if (sessionProblem(session, p.userId, idleMs, now) || p.sessionStage !== "full") return undefined;
   }
   const user: SessionUser = { id: p.userId, name: p.userName, email: p.email, role: p.userRole, sessionId: p.askedSessionId ?? undefined, stage: p.askedSessionId ? "full" : undefined };

@@ -10,14 +10,17 @@ import { staffMfa, type StaffMfa } from "@/lib/shared/factors";
 
 const GiB = 1024 ** 3;
 
-const boolString = z
-  .enum(["true", "false", "1", "0", "yes", "no"])
-  .transform((v) => v === "true" || v === "1" || v === "yes");
+const boolString = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
 
 const urlList = z
   .string()
   .optional()
-  .transform((v) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean));
+  .transform((v) =>
+    (v ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 
 const empty = (v: unknown) => (v === "" ? undefined : v);
 
@@ -26,17 +29,36 @@ export const rawEnvSchema = z.object({
   HOST: z.preprocess(empty, z.string().default("127.0.0.1")),
   PUBLIC_URL: z.preprocess(empty, z.url({ protocol: /^https?$/ }).optional()),
   DATA_DIR: z.preprocess(empty, z.string().default(".data")),
-  DATABASE_URL: z.preprocess(empty, z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL").optional()),
+  DATABASE_URL: z.preprocess(
+    empty,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL")
+      .optional(),
+  ),
   // A direct (unpooled) connection for what a transaction pooler cannot carry: migrations under a
   // session advisory lock, and LISTEN. Hosted PostgreSQL gives both URLs.
-  DIRECT_DATABASE_URL: z.preprocess(empty, z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL").optional()),
+  DIRECT_DATABASE_URL: z.preprocess(
+    empty,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL")
+      .optional(),
+  ),
   S3_ENDPOINT: z.preprocess(empty, z.url().optional()),
   S3_REGION: z.preprocess(empty, z.string().optional()),
   S3_BUCKET: z.preprocess(empty, z.string().optional()),
   S3_ACCESS_KEY_ID: z.preprocess(empty, z.string().optional()),
   S3_SECRET_ACCESS_KEY: z.preprocess(empty, z.string().optional()),
   S3_FORCE_PATH_STYLE: z.preprocess(empty, boolString.optional()),
-  MAX_FILE_BYTES: z.preprocess(empty, z.coerce.number().int().positive().default(2 * GiB)),
+  MAX_FILE_BYTES: z.preprocess(
+    empty,
+    z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(2 * GiB),
+  ),
   TURN_URLS: z.preprocess(empty, urlList),
   TURN_SECRET: z.preprocess(empty, z.string().min(16, "use at least 16 characters").optional()),
   STUN_URLS: z.preprocess(empty, urlList),
@@ -48,7 +70,13 @@ export const rawEnvSchema = z.object({
   DEMO_PASSWORD: z.preprocess(empty, z.string().min(8).default("parley-demo")),
   STAFF_MFA: z.preprocess(empty, staffMfa.optional()),
   IDLE_TIMEOUT_MINUTES: z.preprocess(empty, z.coerce.number().positive().max(720).default(15)),
-  SMTP_URL: z.preprocess(empty, z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional()),
+  SMTP_URL: z.preprocess(
+    empty,
+    z
+      .string()
+      .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
+      .optional(),
+  ),
   SMTP_FROM: z.preprocess(empty, z.string().optional()),
   // Below the events route's maxDuration (300 s), with a margin: a serverless platform cuts a
   // response off at that limit, and a stream that ends itself first is resumed without a gap.
@@ -73,9 +101,7 @@ export type ServerEnv = {
   /** migrations and LISTEN go here when set (DATABASE_URL then may be a pooled connection) */
   directDatabaseUrl: string | undefined;
   embedded: boolean;
-  s3:
-    | { endpoint: string | undefined; region: string; bucket: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean }
-    | undefined;
+  s3: { endpoint: string | undefined; region: string; bucket: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean } | undefined;
   maxFileBytes: number;
   turnUrls: string[];
   turnSecret: string | undefined;

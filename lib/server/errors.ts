@@ -1,15 +1,5 @@
 // One error type for everything a caller can get wrong; route handlers map it to a JSON answer.
-export type ErrorCode =
-  | "unauthenticated"
-  | "forbidden"
-  | "not_found"
-  | "malformed_json"
-  | "invalid_input"
-  | "payload_too_large"
-  | "unsupported_media_type"
-  | "conflict"
-  | "gone"
-  | "rate_limited";
+export type ErrorCode = "unauthenticated" | "forbidden" | "not_found" | "malformed_json" | "invalid_input" | "payload_too_large" | "unsupported_media_type" | "conflict" | "gone" | "rate_limited";
 
 const STATUS: Record<ErrorCode, number> = {
   unauthenticated: 401,

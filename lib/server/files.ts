@@ -161,9 +161,10 @@ export async function completeUpload(db: Db, store: BlobStore, access: ConsultAc
 
 /** Removes one document's bytes from the store: the unfinished upload, or the object. */
 async function dropFromStore(store: BlobStore, f: Pick<FileRow, "storageKey" | "uploadId">): Promise<void> {
-  if (f.uploadId) await store.abortMultipart(f.storageKey, f.uploadId).catch((err: unknown) => {
-    if (!storeRefusal(err)) throw err; // already gone
-  });
+  if (f.uploadId)
+    await store.abortMultipart(f.storageKey, f.uploadId).catch((err: unknown) => {
+      if (!storeRefusal(err)) throw err; // already gone
+    });
   await store.delete(f.storageKey);
 }
 

@@ -16,11 +16,7 @@ function inviteKey(secret: string): Buffer {
 }
 
 export function deriveInviteToken(secret: string, inviteId: string, salt: Uint8Array): string {
-  return createHmac("sha256", inviteKey(secret))
-    .update("parley/v1/invite-token\0")
-    .update(inviteId)
-    .update(salt)
-    .digest("base64url");
+  return createHmac("sha256", inviteKey(secret)).update("parley/v1/invite-token\0").update(inviteId).update(salt).digest("base64url");
 }
 
 export function hashInviteToken(token: string): Uint8Array<ArrayBuffer> {

@@ -16,9 +16,7 @@ export const displayName = z
   .transform((s) => s.normalize("NFC").replace(/\s+/g, " ").trim())
   .pipe(z.string().min(1, "Enter your name").max(80, "Use at most 80 characters"));
 
-export const createConsultBody = z
-  .object({ scheduledAt: z.iso.datetime({ offset: true }).optional() })
-  .strict();
+export const createConsultBody = z.object({ scheduledAt: z.iso.datetime({ offset: true }).optional() }).strict();
 
 export const admitBody = z.object({ participantId: uuid }).strict();
 
@@ -43,7 +41,12 @@ export const registerDeviceAnswer = z.object({ deviceId: uuid, fingerprint: z.st
 
 export const verificationBody = z.object({ result: z.enum(["mismatch"]) }).strict();
 
-const b64url = (min: number, max: number) => z.string().regex(/^[A-Za-z0-9_-]*$/, "base64url").min(min).max(max);
+const b64url = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-]*$/, "base64url")
+    .min(min)
+    .max(max);
 
 /** A UUID v7 (time-ordered), as the sending client makes message ids. */
 export const uuidV7 = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, "a UUID v7");

@@ -30,7 +30,8 @@
 // OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION
 // WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
 
-export const COMMON_PASSWORDS: ReadonlySet<string> = new Set(`
+export const COMMON_PASSWORDS: ReadonlySet<string> = new Set(
+  `
 123qweasdzxc
 1qaz2wsx3edc
 q1w2e3r4t5y6
@@ -339,4 +340,7 @@ configuratio
 msoracle32re
 bhrh0h2oof6xbqjeh
 193570356033
-`.trim().split("\n"));
+`
+    .trim()
+    .split("\n"),
+);

@@ -37,7 +37,10 @@ export function sourceHash(root: string): string {
   for (const input of INPUTS) walk(root, input, files);
   const h = createHash("sha256");
   for (const f of files) {
-    h.update(f).update("\0").update(readFileSync(path.join(root, f))).update("\0");
+    h.update(f)
+      .update("\0")
+      .update(readFileSync(path.join(root, f)))
+      .update("\0");
   }
   return h.digest("hex");
 }

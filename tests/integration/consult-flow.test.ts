@@ -13,7 +13,6 @@ import { createInvite, INVITE_TTL_MS, lookupInvite } from "@/lib/server/invites"
 
 import { accessOf, createStaff, describeBackends, ORIGIN, tokenFromUrl, setupDatabase, setupTestEnv, type Staff } from "../support/db";
 
-
 setupTestEnv();
 
 async function refusal(p: Promise<unknown>): Promise<InviteRefused["status"]> {
@@ -93,7 +92,12 @@ describeBackends("consult flow", (kind) => {
       expect((await t.db.consult.findUniqueOrThrow({ where: { id } })).patientId).toBe(guest.userId);
       const events = await readEvents(t.db, id, { participantId: guest.participantId, admitted: false }, 0);
       expect(events).toEqual([
-        expect.objectContaining({ seq: 1, kind: "admission", type: "waiting", payload: { participantId: guest.participantId, userId: guest.userId, displayName: guest.name, role: "patient", state: "waiting" } }),
+        expect.objectContaining({
+          seq: 1,
+          kind: "admission",
+          type: "waiting",
+          payload: { participantId: guest.participantId, userId: guest.userId, displayName: guest.name, role: "patient", state: "waiting" },
+        }),
       ]);
       const audit = await t.db.auditEvent.findFirstOrThrow({ where: { consultId: id, action: "invite.redeemed" } });
       expect(audit).toMatchObject({ actorUserId: guest.userId, ip: "203.0.113.7" });
@@ -169,7 +173,11 @@ describeBackends("consult flow", (kind) => {
       expect(p.removedAt).not.toBeNull();
       const events = await readEvents(t.db, id, { participantId: doc.participant.id, admitted: true }, before);
       expect(events).toEqual([
-        expect.objectContaining({ kind: "admission", type: "removed", payload: { participantId: guest.participantId, userId: guest.userId, displayName: guest.name, role: "patient", state: "removed" } }),
+        expect.objectContaining({
+          kind: "admission",
+          type: "removed",
+          payload: { participantId: guest.participantId, userId: guest.userId, displayName: guest.name, role: "patient", state: "removed" },
+        }),
       ]);
       // The doctor keeps access; revoking again is harmless and emits nothing.
       expect(await loadConsultAccess(t.db, doctor.id, id)).toBeDefined();
@@ -234,7 +242,14 @@ describeBackends("consult flow", (kind) => {
       const { id, guest } = await withGuest();
       const row = await t.db.participant.findUniqueOrThrow({
         where: { consultId_userId: { consultId: id, userId: guest.userId } },
-        select: { id: true, role: true, state: true, displayName: true, user: { select: { id: true, name: true, email: true, role: true } }, consult: { select: { id: true, status: true, doctorId: true, scheduledAt: true } } },
+        select: {
+          id: true,
+          role: true,
+          state: true,
+          displayName: true,
+          user: { select: { id: true, name: true, email: true, role: true } },
+          consult: { select: { id: true, status: true, doctorId: true, scheduledAt: true } },
+        },
       });
       expect(await loadConsultAccess(t.db, guest.userId, id)).toEqual({
         user: row.user,

@@ -10,7 +10,6 @@ import { ApiError } from "@/lib/server/errors";
 
 import { createStaff, describeBackends, ORIGIN, tokenFromUrl, setupDatabase, setupTestEnv, type Staff } from "../support/db";
 
-
 setupTestEnv();
 
 describeBackends("event log", (kind) => {
@@ -32,9 +31,7 @@ describeBackends("event log", (kind) => {
   it("50 concurrent appends to one consult get seqs 1..50, gap-free, no duplicates", async () => {
     const { id } = await consult();
     expect(await headSeq(t.db, id)).toBe(0);
-    await Promise.all(
-      Array.from({ length: 50 }, (_, i) => appendEvent(t.db, { consultId: id, kind: "signal", type: "candidate", payload: { i } })),
-    );
+    await Promise.all(Array.from({ length: 50 }, (_, i) => appendEvent(t.db, { consultId: id, kind: "signal", type: "candidate", payload: { i } })));
     const rows = await t.db.event.findMany({ where: { consultId: id }, orderBy: { seq: "asc" } });
     expect(rows.map((r) => Number(r.seq))).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     // Every append landed exactly once.
@@ -46,9 +43,7 @@ describeBackends("event log", (kind) => {
   it("concurrent appends to different consults keep separate sequences", async () => {
     const a = await consult();
     const b = await consult();
-    await Promise.all(
-      Array.from({ length: 20 }, (_, i) => appendEvent(t.db, { consultId: i % 2 ? a.id : b.id, kind: "presence", type: "online" })),
-    );
+    await Promise.all(Array.from({ length: 20 }, (_, i) => appendEvent(t.db, { consultId: i % 2 ? a.id : b.id, kind: "presence", type: "online" })));
     for (const c of [a, b]) {
       const seqs = (await t.db.event.findMany({ where: { consultId: c.id }, orderBy: { seq: "asc" }, select: { seq: true } })).map((r) => Number(r.seq));
       expect(seqs).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));

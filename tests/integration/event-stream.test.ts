@@ -13,7 +13,6 @@ import { redeemInvite } from "@/lib/server/guests";
 import { accessOf, createStaff, describeBackends, ORIGIN, sleep, tokenFromUrl, setupDatabase, setupTestEnv, type Staff } from "../support/db";
 import { eventOf, SseReader, type Frame } from "../support/sse";
 
-
 setupTestEnv();
 
 // Long enough that anything arriving well before it was woken by the notifier, not by a poll.
@@ -50,7 +49,16 @@ describeBackends("event stream", (kind) => {
   function open(a: ConsultAccess, after: number, opts: { pollMs?: number; heartbeatMs?: number; db?: Db; maxMs?: number; drain?: AbortSignal } = {}) {
     const ac = new AbortController();
     const reader = new SseReader(
-      openEventStream({ db: opts.db ?? t.db, access: a, after, signal: ac.signal, pollMs: opts.pollMs ?? 50, heartbeatMs: opts.heartbeatMs ?? 60_000, maxMs: opts.maxMs, drain: opts.drain ?? new AbortController().signal }),
+      openEventStream({
+        db: opts.db ?? t.db,
+        access: a,
+        after,
+        signal: ac.signal,
+        pollMs: opts.pollMs ?? 50,
+        heartbeatMs: opts.heartbeatMs ?? 60_000,
+        maxMs: opts.maxMs,
+        drain: opts.drain ?? new AbortController().signal,
+      }),
     );
     const s = {
       reader,
@@ -71,7 +79,6 @@ describeBackends("event stream", (kind) => {
     await sleep(200);
     return s;
   }
-
 
   // Every stream ends before its test does (the next test, or closing the database, must not race it).
   // The short sleep lets streams park in their wait first: an abort that lands while a stream is
@@ -327,7 +334,11 @@ describeBackends("event stream", (kind) => {
       await appendElsewhere(id, "first", doc.participant.id);
       await s.reader.until((f) => eventOf(f)?.type === "second", 4_000);
       expect(Date.now() - started).toBeLessThan(WOKEN_WITHIN_MS);
-      expect(events(s.reader.frames).filter((e) => e.kind === "signal").map((e) => e.type)).toEqual(["first", "second"]);
+      expect(
+        events(s.reader.frames)
+          .filter((e) => e.kind === "signal")
+          .map((e) => e.type),
+      ).toEqual(["first", "second"]);
     } finally {
       await closeAll();
     }
@@ -368,7 +379,11 @@ describeBackends("event stream", (kind) => {
       await s.reader.until((f) => eventOf(f)?.type === "local", 3_000);
       expect(Date.now() - started).toBeLessThan(WOKEN_WITHIN_MS);
       expect(hook.reads).toBeGreaterThan(readsBefore);
-      expect(events(s.reader.frames).filter((e) => e.kind === "signal").map((e) => e.type)).toEqual(["from-elsewhere", "local"]);
+      expect(
+        events(s.reader.frames)
+          .filter((e) => e.kind === "signal")
+          .map((e) => e.type),
+      ).toEqual(["from-elsewhere", "local"]);
     } finally {
       await closeAll();
     }

@@ -50,7 +50,13 @@ describeBackends("documents", (kind) => {
     const size = o.size ?? parts.reduce((n, p) => n + p.length, 0);
     const partSize = Math.max(5 * MiB, parts[0]?.length ?? 0);
     await createUpload(t.db, s.store, patient, { fileId, size, partSize }, 2 * 1024 * MiB);
-    const { urls } = await presignParts(t.db, s.store, patient, fileId, parts.map((_, i) => i + 1));
+    const { urls } = await presignParts(
+      t.db,
+      s.store,
+      patient,
+      fileId,
+      parts.map((_, i) => i + 1),
+    );
     const done = [];
     for (const [i, body] of parts.entries()) {
       const res = await s.fetch(urls[i]?.url ?? "", { method: "PUT", body });

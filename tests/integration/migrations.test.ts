@@ -17,15 +17,11 @@ const TABLES = ["AuditEvent", "Consult", "Device", "Event", "File", "Invite", "M
 type MigrationRow = { migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null; applied_steps_count: number };
 
 async function migrationRows(open: OpenDatabase): Promise<MigrationRow[]> {
-  return open.db.$queryRawUnsafe<MigrationRow[]>(
-    `SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name`,
-  );
+  return open.db.$queryRawUnsafe<MigrationRow[]>(`SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name`);
 }
 
 async function tables(open: OpenDatabase): Promise<string[]> {
-  const rows = await open.db.$queryRawUnsafe<{ table_name: string }[]>(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
-  );
+  const rows = await open.db.$queryRawUnsafe<{ table_name: string }[]>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`);
   return rows.map((r) => r.table_name);
 }
 
@@ -142,10 +138,10 @@ describeBackends("migrations and seeding", (kind) => {
     const half: Migration = { name: "99999999999998_half_done", sql: "SELECT 1;", checksum: sha256("SELECT 1;") };
     const runner = await openRunner(scratch);
     try {
-      await runner.query(
-        `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ('00000000-0000-4000-8000-000000000001', $1, NULL, $2, 0)`,
-        [half.checksum, half.name],
-      );
+      await runner.query(`INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ('00000000-0000-4000-8000-000000000001', $1, NULL, $2, 0)`, [
+        half.checksum,
+        half.name,
+      ]);
       await expect(migrate(runner, [...files, half])).rejects.toThrow(/99999999999998_half_done failed earlier/);
       await runner.query(`DELETE FROM "_prisma_migrations" WHERE migration_name = $1`, [half.name]);
     } finally {

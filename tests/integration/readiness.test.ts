@@ -64,4 +64,3 @@ it("is not ready, and says the database, when nothing listens at the database's 
     await db.$disconnect();
   }
 });
-

@@ -29,9 +29,7 @@ import { PARLEY_CORS_RULE_ID, setUpBucket } from "@/lib/server/storage/s3-setup"
 import { makeS3Client, testS3Settings } from "../support/s3";
 
 const settings = testS3Settings();
-const suite = settings
-  ? describe
-  : describe.skip.bind(describe) as typeof describe;
+const suite = settings ? describe : (describe.skip.bind(describe) as typeof describe);
 const title = settings
   ? "S3 store (Ceph RGW)"
   : "S3 store (Ceph RGW) — SKIPPED: TEST_S3_ENDPOINT is not set (scripts/test.sh starts RGW when radosgw, ceph-mon and ceph-osd are installed; see scripts/rgw.sh)";
@@ -60,10 +58,8 @@ suite(title, () => {
     s3.destroy();
   });
 
-  const presignPut = (key: string, expiresIn = 60) =>
-    getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: key }), { expiresIn });
-  const presignGet = (key: string, expiresIn = 60) =>
-    getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn });
+  const presignPut = (key: string, expiresIn = 60) => getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: key }), { expiresIn });
+  const presignGet = (key: string, expiresIn = 60) => getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn });
   const bytesOf = async (res: Response) => Buffer.from(await res.arrayBuffer());
 
   it("presigned PUT then presigned GET with fetch returns the same bytes", async () => {
@@ -169,9 +165,7 @@ suite(title, () => {
     expect(listed.Parts?.map((p) => p.Size)).toEqual(parts.map((p) => p.length));
 
     // RGW answers CompleteMultipartUpload with an empty ETag (MACHINE-NOTES): check the object instead.
-    await s3.send(
-      new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: done } }),
-    );
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: done } }));
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     expect(head.ContentLength).toBe(5 * MiB + 123_457);
 
@@ -187,8 +181,7 @@ suite(title, () => {
   it("an aborted multipart upload leaves nothing and refuses further parts", async () => {
     const key = `objects/${randomUUID()}`;
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
-    const partUrl = (PartNumber: number) =>
-      getSignedUrl(s3, new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber }), { expiresIn: 60 });
+    const partUrl = (PartNumber: number) => getSignedUrl(s3, new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber }), { expiresIn: 60 });
     expect((await fetch(await partUrl(1), { method: "PUT", body: randomBytes(1000) })).status).toBe(200);
 
     await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId }));

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 
 import { diffMigrationsAgainstSchema, readMigrations, SCHEMA_PATH } from "../../scripts/db-diff";
 
-// Each diff starts a PGlite (~2 s) and, the first time, compiles the engine.
+// Each diff starts a PGlite and, the first time, compiles the engine: slow, hence the timeout.
 const SLOW = { timeout: 60_000 };
 
 describe("schema drift", () => {
@@ -31,9 +31,7 @@ describe("schema drift", () => {
     expect(i).toBeGreaterThanOrEqual(0);
     const table = /CREATE TABLE "([^"]+)"/.exec(blocks[i] ?? "")?.[1];
     // Its indexes and foreign keys must go too, or the migration would not apply.
-    const sql = blocks
-      .filter((b, j) => j !== i && !b.includes(`ON "${table}"(`) && !b.includes(`ALTER TABLE "${table}"`))
-      .join("\n\n");
+    const sql = blocks.filter((b, j) => j !== i && !b.includes(`ON "${table}"(`) && !b.includes(`ALTER TABLE "${table}"`)).join("\n\n");
     const diff = await diffMigrationsAgainstSchema({ migrations: [...migrations.slice(0, -1), { ...last, sql }] });
     expect(diff).toContain(`CREATE TABLE "${table}"`);
   });

@@ -51,7 +51,12 @@ function conformance(name: string, make: () => Promise<Harness>, skip?: string) 
       const { uploadId, parts } = await upload(key, [body]);
       await h.store.completeMultipart(key, uploadId, parts);
       const url = await h.store.presignGet(key, 60);
-      for (const [range, from, to] of [["bytes=0-99", 0, 99], ["bytes=299990-", 299_990, 299_999], ["bytes=-10", 299_990, 299_999], ["bytes=1000-1999", 1000, 1999]] as const) {
+      for (const [range, from, to] of [
+        ["bytes=0-99", 0, 99],
+        ["bytes=299990-", 299_990, 299_999],
+        ["bytes=-10", 299_990, 299_999],
+        ["bytes=1000-1999", 1000, 1999],
+      ] as const) {
         const res = await h.fetch(url, { headers: { range } });
         expect(res.status, range).toBe(206);
         expect(res.headers.get("content-range")).toBe(`bytes ${from}-${to}/300000`);

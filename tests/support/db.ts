@@ -56,8 +56,9 @@ export type Scratch = {
 
 /**
  * A scratch database. `pristine` (embedded only) copies a freshly initialised, empty PGlite cluster
- * into the new DATA_DIR instead of letting PGlite run initdb there (~3 s each); openDatabase() then
- * migrates it as it would any empty database. The migration tests themselves start from nothing.
+ * into the new DATA_DIR instead of letting PGlite run its slow initdb there each time;
+ * openDatabase() then migrates it as it would any empty database. The migration tests themselves
+ * start from nothing.
  */
 export async function createScratch(kind: BackendKind, opts: { pristine?: boolean } = {}): Promise<Scratch> {
   const dataDir = mkdtempSync(path.join(tmpdir(), `parley-it-${kind}-`));

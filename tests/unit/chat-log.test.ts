@@ -44,7 +44,7 @@ async function chain(device: string, user: string, n: number, t0 = 1_700_000_000
 
 const add = (log: ChatLog, s: Sent) => log.addOpened(s.meta, s.m, s.p, s.body, true);
 const texts = (items: ChatItem[]) => items.map((i) => (i.type === "message" ? (i.body ?? `[${i.state}]`) : `[gap ${i.from}-${i.to}${i.withheld ? " withheld" : ""}]`));
-const nth = <T,>(list: T[], i: number): T => {
+const nth = <T>(list: T[], i: number): T => {
   const v = list[i];
   if (v === undefined) throw new Error(`no item ${i}`);
   return v;

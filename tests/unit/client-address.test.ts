@@ -123,8 +123,7 @@ describe("the preload on a real server", () => {
     });
   }
 
-  const get = async (port: number, headers: http.OutgoingHttpHeaders) =>
-    JSON.parse(await getText(port, headers)) as { header: string | null; requestIp: string | null; raw: string[] };
+  const get = async (port: number, headers: http.OutgoingHttpHeaders) => JSON.parse(await getText(port, headers)) as { header: string | null; requestIp: string | null; raw: string[] };
 
   it("replaces forged X-Forwarded-For and x-parley-client-ip with the socket's peer", async () => {
     const port = await serve(0);

@@ -12,7 +12,12 @@ import { parseServerEnv } from "@/lib/server/env";
 
 const DOMAIN = "parley.clinic.example";
 const envFile = execFileSync("sh", ["deploy/make-env.sh", DOMAIN, "it@clinic.example"], { encoding: "utf8" });
-const vars = Object.fromEntries(envFile.split("\n").filter((l) => /^[A-Z][A-Z0-9_]*=/.test(l)).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+const vars = Object.fromEntries(
+  envFile
+    .split("\n")
+    .filter((l) => /^[A-Z][A-Z0-9_]*=/.test(l))
+    .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+);
 const source = readFileSync("deploy/compose.yaml", "utf8");
 
 /** Compose's interpolation (of values, after parsing): ${NAME}, ${NAME:?message}, ${NAME:-default}. */
@@ -77,7 +82,15 @@ it("Parley accepts its environment as compose gives it: PostgreSQL, the store, T
 it("coturn runs on the host's network and relays to no private, loopback or link-local address", () => {
   expect(svc("coturn").network_mode).toBe("host");
   const denied = (svc("coturn").command ?? []).filter((a) => a.startsWith("--denied-peer-ip=")).map((a) => a.slice("--denied-peer-ip=".length));
-  for (const range of ["10.0.0.0-10.255.255.255", "172.16.0.0-172.31.255.255", "192.168.0.0-192.168.255.255", "127.0.0.0-127.255.255.255", "169.254.0.0-169.254.255.255", "100.64.0.0-100.127.255.255", "::1"]) {
+  for (const range of [
+    "10.0.0.0-10.255.255.255",
+    "172.16.0.0-172.31.255.255",
+    "192.168.0.0-192.168.255.255",
+    "127.0.0.0-127.255.255.255",
+    "169.254.0.0-169.254.255.255",
+    "100.64.0.0-100.127.255.255",
+    "::1",
+  ]) {
     expect(denied).toContain(range);
   }
   expect(svc("coturn").command).toContain("--no-multicast-peers");

@@ -28,7 +28,16 @@ describe("what a message shows", () => {
     expect([0, 1, 999, 1000, 1536, 20_971_520, 2 * 1024 ** 3].map(formatBytes)).toEqual(["0 bytes", "1 byte", "999 bytes", "1 KB", "1.5 KB", "21 MB", "2.1 GB"]);
   });
   it("a document's line names it and carries the notice; a text is itself", () => {
-    const notice = { fileId: new Uint8Array(16).fill(1), key: new Uint8Array(32).fill(2), name: "scan.pdf", type: "application/pdf", size: 1536, chunkSize: 65536, chunkCount: 1, hash: new Uint8Array(32).fill(3) };
+    const notice = {
+      fileId: new Uint8Array(16).fill(1),
+      key: new Uint8Array(32).fill(2),
+      name: "scan.pdf",
+      type: "application/pdf",
+      size: 1536,
+      chunkSize: 65536,
+      chunkCount: 1,
+      hash: new Uint8Array(32).fill(3),
+    };
     const shown = shownMessage({ kind: "file", body: encodeFileNotice(notice) });
     expect(shown.body).toBe("Sent a document: scan.pdf (1.5 KB)");
     expect(shown.file).toEqual(notice);

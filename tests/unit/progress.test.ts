@@ -7,8 +7,19 @@ describe("throttled progress", () => {
   it("passes the first report, drops those within the interval, passes the next one after it", () => {
     let now = 0;
     const seen: number[] = [];
-    const report = throttleProgress((done) => seen.push(done), 200, () => now);
-    for (const [t, done] of [[0, 1], [50, 2], [199, 3], [200, 4], [250, 5], [420, 6]] as const) {
+    const report = throttleProgress(
+      (done) => seen.push(done),
+      200,
+      () => now,
+    );
+    for (const [t, done] of [
+      [0, 1],
+      [50, 2],
+      [199, 3],
+      [200, 4],
+      [250, 5],
+      [420, 6],
+    ] as const) {
       now = t;
       report(done, 100);
     }
@@ -18,7 +29,11 @@ describe("throttled progress", () => {
   it("always shows the end, however soon it comes", () => {
     let now = 0;
     const seen: number[] = [];
-    const report = throttleProgress((done) => seen.push(done), 200, () => now);
+    const report = throttleProgress(
+      (done) => seen.push(done),
+      200,
+      () => now,
+    );
     report(10, 100);
     now = 5;
     report(100, 100);

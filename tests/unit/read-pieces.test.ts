@@ -127,7 +127,10 @@ describe("reading pieces when a read is never answered", () => {
   it("opens the file again where the stuck piece began and goes on, the bytes unchanged", async () => {
     const data = bytes(5 * SIZE + 3);
     const reopened: number[] = [];
-    const pieces = await read(stallingFile(data, (opened) => (opened === 0 ? 3 * SIZE + 10 : Infinity)), { stallMs: 20, onReopen: (at: number) => reopened.push(at) });
+    const pieces = await read(
+      stallingFile(data, (opened) => (opened === 0 ? 3 * SIZE + 10 : Infinity)),
+      { stallMs: 20, onReopen: (at: number) => reopened.push(at) },
+    );
     expect(reopened).toEqual([3 * SIZE]);
     expect(pieces.length).toBe(6);
     expect(joined(pieces)).toEqual(data);
@@ -135,7 +138,12 @@ describe("reading pieces when a read is never answered", () => {
 
   it(`gives up with ReadStalledError after ${READ_REOPENS} reopenings that stall too`, async () => {
     const reopened: number[] = [];
-    await expect(read(stallingFile(bytes(5 * SIZE), () => SIZE + 1), { stallMs: 20, onReopen: (at: number) => reopened.push(at) })).rejects.toBeInstanceOf(ReadStalledError);
+    await expect(
+      read(
+        stallingFile(bytes(5 * SIZE), () => SIZE + 1),
+        { stallMs: 20, onReopen: (at: number) => reopened.push(at) },
+      ),
+    ).rejects.toBeInstanceOf(ReadStalledError);
     expect(reopened).toEqual([SIZE, 2 * SIZE, 3 * SIZE]);
   });
 });

@@ -38,7 +38,11 @@ describe("newRecoveryCodes", () => {
   });
 
   it("uses the whole alphabet (5 bits per character)", () => {
-    const seen = new Set(Array.from({ length: 30 }, () => newRecoveryCodes().codes.join("")).join("").replace(/-/g, ""));
+    const seen = new Set(
+      Array.from({ length: 30 }, () => newRecoveryCodes().codes.join(""))
+        .join("")
+        .replace(/-/g, ""),
+    );
     // 3000 characters: the chance that one of 32 never appears is about 32·(31/32)^3000, nil.
     expect([...seen].sort().join("")).toBe(CROCKFORD);
   });

@@ -211,7 +211,10 @@ function twoSides(speed: { signalMs: number; gatherMs: number; checkMs: number }
   const tryConnect = (gen: number) =>
     later(speed.checkMs, () => {
       if (!net.relayUp || !net.relays || initiator.gen !== gen || responder.gen !== gen || !initiator.isDown) return;
-      for (const [name, side] of [["initiator", initiator], ["responder", responder]] as const) {
+      for (const [name, side] of [
+        ["initiator", initiator],
+        ["responder", responder],
+      ] as const) {
         if (side.isDown) backAt[name] = Date.now();
         side.back();
       }

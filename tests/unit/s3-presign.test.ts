@@ -16,8 +16,7 @@ const client = makeS3Client({
   forcePathStyle: true,
 });
 
-const checksumParams = (url: string) =>
-  [...new URL(url).searchParams.keys()].filter((k) => /^x-amz-(sdk-)?checksum/i.test(k));
+const checksumParams = (url: string) => [...new URL(url).searchParams.keys()].filter((k) => /^x-amz-(sdk-)?checksum/i.test(k));
 
 describe("presigned S3 URLs", () => {
   it("PutObject: no x-amz-checksum / x-amz-sdk-checksum parameter, path style", async () => {
@@ -28,11 +27,7 @@ describe("presigned S3 URLs", () => {
   });
 
   it("UploadPart: no x-amz-checksum / x-amz-sdk-checksum parameter", async () => {
-    const url = await getSignedUrl(
-      client,
-      new UploadPartCommand({ Bucket: "b", Key: "k/obj", UploadId: "upload-1", PartNumber: 3 }),
-      { expiresIn: 60 },
-    );
+    const url = await getSignedUrl(client, new UploadPartCommand({ Bucket: "b", Key: "k/obj", UploadId: "upload-1", PartNumber: 3 }), { expiresIn: 60 });
     expect(checksumParams(url)).toEqual([]);
     expect(new URL(url).searchParams.get("partNumber")).toBe("3");
   });

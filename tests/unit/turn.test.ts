@@ -19,9 +19,15 @@ describe("TURN credentials", () => {
   it("are minted only with TURN configured, next to STUN, with the transport policy", () => {
     const base = { stunUrls: ["stun:stun.example.org:3478"], turnUrls: [] as string[], turnSecret: undefined, iceTransportPolicy: "all" as const };
     expect(iceServersFor(base, USER)).toEqual({ iceServers: [{ urls: ["stun:stun.example.org:3478"] }], iceTransportPolicy: "all", expiresAt: null });
-    const turn = iceServersFor({ ...base, stunUrls: [], turnUrls: ["turn:turn.example.org:3478", "turns:turn.example.org:443?transport=tcp"], turnSecret: SECRET, iceTransportPolicy: "relay" }, USER, 0);
+    const turn = iceServersFor(
+      { ...base, stunUrls: [], turnUrls: ["turn:turn.example.org:3478", "turns:turn.example.org:443?transport=tcp"], turnSecret: SECRET, iceTransportPolicy: "relay" },
+      USER,
+      0,
+    );
     const expected = turnCredential(SECRET, USER, 0);
-    expect(turn.iceServers).toEqual([{ urls: ["turn:turn.example.org:3478", "turns:turn.example.org:443?transport=tcp"], username: `${TURN_CREDENTIAL_TTL_S}:${USER}`, credential: expected.credential }]);
+    expect(turn.iceServers).toEqual([
+      { urls: ["turn:turn.example.org:3478", "turns:turn.example.org:443?transport=tcp"], username: `${TURN_CREDENTIAL_TTL_S}:${USER}`, credential: expected.credential },
+    ]);
     expect(turn).toMatchObject({ iceTransportPolicy: "relay", expiresAt: new Date(TURN_CREDENTIAL_TTL_S * 1000).toISOString() });
   });
 });

@@ -63,7 +63,10 @@ describe("Waits", () => {
     let sealed: () => void = () => undefined;
     // As in the worker: the read starts inside the call that the encryption step then awaits.
     const reading = waits.on("reading the file", new Promise<void>((r) => (read = r)));
-    const sealing = waits.on("encryption", reading.then(() => new Promise<void>((r) => (sealed = r))));
+    const sealing = waits.on(
+      "encryption",
+      reading.then(() => new Promise<void>((r) => (sealed = r))),
+    );
     expect(waits.now).toBe("reading the file and encryption");
     read();
     await reading;

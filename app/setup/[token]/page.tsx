@@ -14,7 +14,9 @@ export default async function SetupPage({ params }: { params: Promise<{ token: s
   if (!parsed.success || status !== "valid") {
     return (
       <CardPage title="Set up Parley">
-        <Alert>{status === "valid" ? LINK_STATUS_TEXT.unknown : LINK_STATUS_TEXT[status]} Whoever runs the server can make a new one with <code>npm run admin -- setup-link</code>.</Alert>
+        <Alert>
+          {status === "valid" ? LINK_STATUS_TEXT.unknown : LINK_STATUS_TEXT[status]} Whoever runs the server can make a new one with <code>npm run admin -- setup-link</code>.
+        </Alert>
       </CardPage>
     );
   }

@@ -56,11 +56,7 @@ export async function sealIntoOutbox(input: SealInput): Promise<OutboxEntry> {
     };
     const entry: OutboxEntry = { id, consult: consultKey(input.userId, input.consultId), seq: chain.nextSeq, body, createdAt: Date.now() };
     const tx = db.transaction(["outbox", "chains"], "readwrite");
-    await Promise.all([
-      tx.objectStore("outbox").add(entry),
-      tx.objectStore("chains").put({ key, nextSeq: chain.nextSeq + 1, lastHash: await chainHash(sealed.p) }),
-      tx.done,
-    ]);
+    await Promise.all([tx.objectStore("outbox").add(entry), tx.objectStore("chains").put({ key, nextSeq: chain.nextSeq + 1, lastHash: await chainHash(sealed.p) }), tx.done]);
     return entry;
   });
 }

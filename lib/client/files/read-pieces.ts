@@ -101,7 +101,6 @@ export type ReadOptions = {
 /** What is logged when the file is opened again. */
 export const reopenWarning = (offset: number) => `[parley] reading the file stalled for ${READ_STALL_MS / 1000} s; opened it again at byte ${offset}`;
 
-
 /**
  * The pieces of `file`. A piece is a view of a buffer that is filled again when the next one is
  * asked for: use (or copy) it before that. The file must keep the size it had when chosen.

@@ -116,7 +116,8 @@ onmessage = (e: MessageEvent<ToSealer>) => {
     const message = full ? STORAGE_FULL : err instanceof Error ? err.message : String(err);
     // No origin-private file system here (e.g. a private window in some browsers): the page seals instead.
     // (After "ready" the page takes this as a failure.)
-    if (err instanceof DOMException && !full && ["SecurityError", "NotSupportedError", "InvalidStateError", "NotAllowedError"].includes(err.name)) return post({ type: "unsupported", reason: message });
+    if (err instanceof DOMException && !full && ["SecurityError", "NotSupportedError", "InvalidStateError", "NotAllowedError"].includes(err.name))
+      return post({ type: "unsupported", reason: message });
     post({ type: "error", message, fileChanged: err instanceof FileChangedError });
   });
 };

@@ -62,12 +62,7 @@ export async function registrationOptions(db: Db, user: Person, rp: RelyingParty
 }
 
 /** Checks a new passkey's answer and stores it; audited by the caller in the same transaction. */
-export async function registerPasskey(
-  tx: Tx,
-  user: Person,
-  rp: RelyingParty,
-  input: { challengeId: string; response: RegistrationResponseJSON; name: string },
-): Promise<PasskeyView> {
+export async function registerPasskey(tx: Tx, user: Person, rp: RelyingParty, input: { challengeId: string; response: RegistrationResponseJSON; name: string }): Promise<PasskeyView> {
   const challenge = await takeChallenge(tx, input.challengeId, "register", user.id);
   if (!challenge) throw new ApiError("gone", "This passkey request has expired. Try adding the passkey again.");
   let verified;

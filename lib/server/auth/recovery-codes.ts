@@ -35,7 +35,11 @@ export function normaliseRecoveryCode(code: string): string | undefined {
  * pass user input straight through without a separate error path.
  */
 export function hashRecoveryCode(code: string): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(createHash("sha256").update(normaliseRecoveryCode(code) ?? code, "utf8").digest());
+  return new Uint8Array(
+    createHash("sha256")
+      .update(normaliseRecoveryCode(code) ?? code, "utf8")
+      .digest(),
+  );
 }
 
 function randomCode(): string {

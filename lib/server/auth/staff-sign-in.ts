@@ -12,16 +12,9 @@ import { hasSecondFactor, stageAfterPassword } from "./factors";
 import { getServerEnv } from "../env";
 import { errField, getLog } from "@/lib/server/log";
 
-export type PasswordSignIn =
-  | { ok: true; user: { id: string; name: string; email: string | null }; sid: string }
-  | { ok: false; code: "credentials" | "throttled"; waitMs?: number };
+export type PasswordSignIn = { ok: true; user: { id: string; name: string; email: string | null }; sid: string } | { ok: false; code: "credentials" | "throttled"; waitMs?: number };
 
-export async function passwordSignIn(
-  db: Db,
-  input: { email: string; password: string },
-  client: { ip: string | undefined; userAgent: string | null },
-  now = new Date(),
-): Promise<PasswordSignIn> {
+export async function passwordSignIn(db: Db, input: { email: string; password: string }, client: { ip: string | undefined; userAgent: string | null }, now = new Date()): Promise<PasswordSignIn> {
   const { email, password } = input;
   const keys = { account: email, address: client.ip };
   const waitMs = await throttleWaitMs(db, keys, now);

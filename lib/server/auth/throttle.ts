@@ -7,10 +7,7 @@ import { ACCOUNT_POLICY, ADDRESS_POLICY, addressKey, delayAfter, FORGET_AFTER_MS
 
 export type ThrottleKeys = { account: string; address: string | undefined };
 
-const keysOf = (k: ThrottleKeys): [string, BackoffPolicy][] => [
-  [`account:${k.account}`, ACCOUNT_POLICY],
-  ...(k.address ? [[addressKey(k.address), ADDRESS_POLICY] as [string, BackoffPolicy]] : []),
-];
+const keysOf = (k: ThrottleKeys): [string, BackoffPolicy][] => [[`account:${k.account}`, ACCOUNT_POLICY], ...(k.address ? [[addressKey(k.address), ADDRESS_POLICY] as [string, BackoffPolicy]] : [])];
 
 /** How long until a password may be checked for these keys (0: now). */
 export async function throttleWaitMs(db: Db, k: ThrottleKeys, now = new Date()): Promise<number> {

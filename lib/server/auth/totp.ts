@@ -49,11 +49,7 @@ export type TotpResult = { ok: true; step: number } | { ok: false };
  * `step` is floor(unix seconds / 30) of the step the code matched; steps ≤ `lastUsedStep` are refused.
  * Throws only for a malformed secret, which is a server fault rather than a wrong code.
  */
-export function verifyTotp(
-  secretBase32: string,
-  code: string,
-  opts: { now?: number /* ms */; lastUsedStep?: number | null },
-): TotpResult {
+export function verifyTotp(secretBase32: string, code: string, opts: { now?: number /* ms */; lastUsedStep?: number | null }): TotpResult {
   const secret = secretOf(secretBase32);
   const digits = code.replace(/\s+/g, "");
   if (!CODE.test(digits)) return { ok: false };

@@ -91,9 +91,7 @@ function lockDataDir(dataDir: string): () => void {
   try {
     const pid = Number(readFileSync(file, "utf8"));
     if (pid && pid !== process.pid && isAlive(pid)) {
-      throw new Error(
-        `The embedded database in ${dataDir} is in use by process ${pid}. Stop it, or give this one another DATA_DIR.`,
-      );
+      throw new Error(`The embedded database in ${dataDir} is in use by process ${pid}. Stop it, or give this one another DATA_DIR.`);
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;

@@ -70,10 +70,7 @@ export async function migrate(db: SqlRunner, migrations: Migration[] = readMigra
       await db.exec("BEGIN");
       try {
         await db.exec(m.sql);
-        await db.query(
-          `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 1)`,
-          [id, m.checksum, m.name],
-        );
+        await db.query(`INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 1)`, [id, m.checksum, m.name]);
         await db.exec("COMMIT");
       } catch (err) {
         await db.exec("ROLLBACK");

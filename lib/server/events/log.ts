@@ -58,7 +58,10 @@ async function append(tx: Tx, events: NewEvent[]): Promise<Map<string, StreamEve
       })),
       select: { seq: true, kind: true, type: true, fromParticipantId: true, toParticipantId: true, payload: true, createdAt: true },
     });
-    stored.set(consultId, rows.map(toStreamEvent).sort((a, b) => a.seq - b.seq));
+    stored.set(
+      consultId,
+      rows.map(toStreamEvent).sort((a, b) => a.seq - b.seq),
+    );
   }
   return stored;
 }

@@ -16,11 +16,7 @@ export const CLIENT_IP_STAMPED = Symbol.for("parley.client-ip-stamped");
  * An entry that is not an IP address is never the answer: the nearest valid entry to its right is,
  * which a client cannot have written either. undefined when no entry from there on is valid.
  */
-export function clientAddress(
-  socketAddress: string | undefined,
-  forwardedFor: string | string[] | undefined,
-  trustedHops: number,
-): string | undefined {
+export function clientAddress(socketAddress: string | undefined, forwardedFor: string | string[] | undefined, trustedHops: number): string | undefined {
   if (!Number.isInteger(trustedHops) || trustedHops < 0) throw new RangeError(`trustedHops must be an integer ≥ 0, not ${trustedHops}`);
   const header = Array.isArray(forwardedFor) ? forwardedFor.join(",") : (forwardedFor ?? "");
   const list: (string | undefined)[] = header.trim() === "" ? [] : header.split(",");

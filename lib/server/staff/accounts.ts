@@ -73,12 +73,7 @@ function checkPassword(password: string, who: { email: string; name: string }): 
   if (problem) throw new ApiError("invalid_input", problem, [{ path: "password", message: problem }]);
 }
 
-export async function createStaffMember(
-  db: Db,
-  actor: StaffActor,
-  input: { name: string; email: string; role: StaffRole },
-  origin: string,
-): Promise<{ staff: StaffView; link: LinkView }> {
+export async function createStaffMember(db: Db, actor: StaffActor, input: { name: string; email: string; role: StaffRole }, origin: string): Promise<{ staff: StaffView; link: LinkView }> {
   return db.$transaction(async (tx) => {
     if (await tx.user.findUnique({ where: { email: input.email }, select: { id: true } })) {
       throw new ApiError("conflict", "There is already an account with this email. Find it in the list, or use another email.");
@@ -167,11 +162,7 @@ function refuseLink(status: Exclude<LinkStatus, "valid">): never {
 }
 
 /** Redeems a setup link: a new admin account with this password. */
-export async function completeSetup(
-  db: Db,
-  input: { token: string; name: string; email: string; password: string },
-  ip?: string,
-): Promise<{ userId: string; email: string; role: StaffRole }> {
+export async function completeSetup(db: Db, input: { token: string; name: string; email: string; password: string }, ip?: string): Promise<{ userId: string; email: string; role: StaffRole }> {
   checkPassword(input.password, input);
   const passwordHash = await hashPassword(input.password);
   return db.$transaction(async (tx) => {
@@ -188,11 +179,7 @@ export async function completeSetup(
 }
 
 /** Redeems a password link: the staff member's new password (a new account, or after a reset). */
-export async function setPasswordWithLink(
-  db: Db,
-  input: { token: string; password: string },
-  ip?: string,
-): Promise<{ userId: string; email: string; role: StaffRole }> {
+export async function setPasswordWithLink(db: Db, input: { token: string; password: string }, ip?: string): Promise<{ userId: string; email: string; role: StaffRole }> {
   const found = await findLink(db, "password", input.token);
   if (found.status !== "valid" || !found.link?.userId) refuseLink(found.status === "valid" ? "unknown" : found.status);
   const userId = found.link.userId;

@@ -25,12 +25,7 @@ export function hashLinkToken(token: string): Uint8Array<ArrayBuffer> {
 export type IssuedLink = { token: string; expiresAt: Date };
 
 /** Makes a link, revoking the person's (or the previous setup) links that are still live. */
-export async function issueLink(
-  tx: Tx,
-  purpose: LinkPurpose,
-  opts: { userId?: string | undefined; createdById?: string | null | undefined },
-  now = new Date(),
-): Promise<IssuedLink> {
+export async function issueLink(tx: Tx, purpose: LinkPurpose, opts: { userId?: string | undefined; createdById?: string | null | undefined }, now = new Date()): Promise<IssuedLink> {
   const live = { usedAt: null, revokedAt: null, expiresAt: { gt: now } };
   await tx.accountLink.updateMany({
     where: purpose === "setup" ? { purpose, ...live } : { purpose, userId: opts.userId ?? null, ...live },

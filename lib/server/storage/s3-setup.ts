@@ -4,14 +4,7 @@
 // response headers the page must read: ETag (each part's, to complete a multipart upload),
 // Content-Length and Content-Range. Idempotent: Parley's rule is found by its ID and replaced;
 // the bucket's other CORS rules are kept as they are.
-import {
-  CreateBucketCommand,
-  GetBucketCorsCommand,
-  HeadBucketCommand,
-  PutBucketCorsCommand,
-  type CORSRule,
-  type S3Client,
-} from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetBucketCorsCommand, HeadBucketCommand, PutBucketCorsCommand, type CORSRule, type S3Client } from "@aws-sdk/client-s3";
 
 export const PARLEY_CORS_RULE_ID = "parley-browser-transfers";
 

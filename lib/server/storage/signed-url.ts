@@ -11,7 +11,10 @@ const claims = z
   .object({
     op: z.enum(["put-part", "get"]),
     key: z.string().regex(/^[A-Za-z0-9/_-]{1,200}$/),
-    uploadId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+    uploadId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .optional(),
     part: z.number().int().min(1).max(10_000).optional(),
     exp: z.number().int(),
   })

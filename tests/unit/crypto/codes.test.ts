@@ -81,8 +81,14 @@ describe("call code", () => {
     const codes = await Promise.all(Array.from({ length: 200 }, () => callCode(randomBytes(32))));
     for (let i = 0; i < 3; i++) {
       const values = codes.map((c) => (c.numbers[i] ?? 1000) - 1000);
-      expect(values.reduce((a, b) => a | b, 0), `number ${i + 1}: some bit never set`).toBe(0x1fff);
-      expect(values.reduce((a, b) => a & b, 0x1fff), `number ${i + 1}: some bit always set`).toBe(0);
+      expect(
+        values.reduce((a, b) => a | b, 0),
+        `number ${i + 1}: some bit never set`,
+      ).toBe(0x1fff);
+      expect(
+        values.reduce((a, b) => a & b, 0x1fff),
+        `number ${i + 1}: some bit always set`,
+      ).toBe(0);
     }
   });
 

@@ -4,21 +4,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 
-import {
-  importAeadKey,
-  KeyRing,
-  keyAad,
-  newConsultKey,
-  ProtocolError,
-  randomBytes,
-  seal,
-  toHex,
-  unwrapConsultKey,
-  wrapConsultKey,
-  type AeadKey,
-  type ConsultKey,
-  type KeyContext,
-} from "@/lib/crypto";
+import { importAeadKey, KeyRing, keyAad, newConsultKey, ProtocolError, randomBytes, seal, toHex, unwrapConsultKey, wrapConsultKey, type AeadKey, type ConsultKey, type KeyContext } from "@/lib/crypto";
 
 const ck = (epoch: number, keyId = randomBytes(16), key = randomBytes(32)): ConsultKey => ({ epoch, keyId, key });
 const hexOf = (k: ConsultKey | undefined) => (k ? { epoch: k.epoch, keyId: toHex(k.keyId), key: toHex(k.key) } : undefined);
@@ -132,19 +118,14 @@ describe("the key message", () => {
 
   it("round-trips any key, key id, epoch and context", async () => {
     await fc.assert(
-      fc.asyncProperty(
-        fc.uint8Array({ minLength: 32, maxLength: 32 }),
-        fc.uint8Array({ minLength: 16, maxLength: 16 }),
-        fc.nat({ max: 0xffffffff }),
-        async (key, keyId, epoch) => {
-          const c = ctx();
-          const k = { key: new Uint8Array(key), keyId: new Uint8Array(keyId), epoch };
-          const w = await wrapConsultKey(pairwise, k, c);
-          expect(w.iv).toHaveLength(12);
-          expect(w.ciphertext).toHaveLength(52 + 16);
-          expect(hexOf(await unwrapConsultKey(pairwise, w.iv, w.ciphertext, c))).toEqual(hexOf(k));
-        },
-      ),
+      fc.asyncProperty(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.nat({ max: 0xffffffff }), async (key, keyId, epoch) => {
+        const c = ctx();
+        const k = { key: new Uint8Array(key), keyId: new Uint8Array(keyId), epoch };
+        const w = await wrapConsultKey(pairwise, k, c);
+        expect(w.iv).toHaveLength(12);
+        expect(w.ciphertext).toHaveLength(52 + 16);
+        expect(hexOf(await unwrapConsultKey(pairwise, w.iv, w.ciphertext, c))).toEqual(hexOf(k));
+      }),
       { numRuns: 100 },
     );
   });

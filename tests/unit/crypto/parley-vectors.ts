@@ -66,9 +66,7 @@ export const VectorFile = z
           .strict(),
       )
       .length(2),
-    transcriptHash: z
-      .object({ tests: text, inputs: z.object({ helloA: hex, helloB: hex }).strict(), expected: z.object({ th: hex, firstInByteOrder: z.enum(["A", "B"]) }).strict() })
-      .strict(),
+    transcriptHash: z.object({ tests: text, inputs: z.object({ helloA: hex, helloB: hex }).strict(), expected: z.object({ th: hex, firstInByteOrder: z.enum(["A", "B"]) }).strict() }).strict(),
     pairwise: z
       .object({
         tests: text,

@@ -246,9 +246,7 @@ describe("consult key message", () => {
 
   it("keyAad bytes", () => {
     const k = V.keyAad;
-    expect(
-      toHex(keyAad({ th: h(k.inputs.th), consultId: h(k.inputs.consultId), senderDeviceId: h(k.inputs.senderDeviceId), recipientDeviceId: h(k.inputs.recipientDeviceId) })),
-    ).toBe(k.expected.aad);
+    expect(toHex(keyAad({ th: h(k.inputs.th), consultId: h(k.inputs.consultId), senderDeviceId: h(k.inputs.senderDeviceId), recipientDeviceId: h(k.inputs.recipientDeviceId) }))).toBe(k.expected.aad);
     expect(toHex(keyAad(ctx))).toBe(expected.aad);
   });
 
@@ -317,7 +315,9 @@ describe("independent recomputation with node:crypto", () => {
   it("call code HKDF, safety number, fingerprint and key AAD", () => {
     for (const v of V.callCode) expect(Buffer.from(hkdfSync("sha256", h(v.inputs.th), new Uint8Array(32), "parley/v1/call-code", 5)).toString("hex")).toBe(v.expected.hkdf);
     const half = (spki: string) => {
-      const d = createHash("sha256").update(encNode(Buffer.from("parley/v1/safety"), h(spki))).digest();
+      const d = createHash("sha256")
+        .update(encNode(Buffer.from("parley/v1/safety"), h(spki)))
+        .digest();
       return Array.from({ length: 6 }, (_, i) => (d.readUIntBE(5 * i, 5) % 100000).toString().padStart(5, "0")).join("");
     };
     const digits = [half(V.safetyNumber.inputs.spkiA), half(V.safetyNumber.inputs.spkiB)].sort().join("");

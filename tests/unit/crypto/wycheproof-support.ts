@@ -153,10 +153,7 @@ export function jwkToUncompressedPoint(key: PublicJwk): Bytes | undefined {
 // ---- Running and judging cases ----
 
 /** What an entry point did with a case. A refusal must be a ProtocolError; anything else thrown is a crash. */
-export type Outcome<T> =
-  | { kind: "accepted"; value: T }
-  | { kind: "refused"; reason: string; by: "entry point" | "test conversion" }
-  | { kind: "crashed"; error: unknown };
+export type Outcome<T> = { kind: "accepted"; value: T } | { kind: "refused"; reason: string; by: "entry point" | "test conversion" } | { kind: "crashed"; error: unknown };
 
 export async function attempt<T>(f: () => Promise<T>): Promise<Outcome<T>> {
   try {

@@ -19,7 +19,14 @@ export default async function PasswordLinkPage({ params }: { params: Promise<{ t
     );
   }
   return (
-    <CardPage title="Set your password" intro={<>For {account.name}, <span className="font-medium">{account.email}</span>.</>}>
+    <CardPage
+      title="Set your password"
+      intro={
+        <>
+          For {account.name}, <span className="font-medium">{account.email}</span>.
+        </>
+      }
+    >
       <PasswordLinkForm token={parsed.data.token} email={account.email} />
     </CardPage>
   );

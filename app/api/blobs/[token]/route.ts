@@ -6,7 +6,12 @@ import { readParams, route } from "@/lib/server/http";
 // The embedded store's presigned URLs (lib/server/storage/fs-driver.ts): the URL itself is the
 // authorization (HMAC-signed, expiring, one operation), exactly like an S3 presigned URL.
 type Ctx = { params: Promise<{ token: string }> };
-const tokenParams = z.object({ token: z.string().regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, "not a blob link").max(2000) });
+const tokenParams = z.object({
+  token: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, "not a blob link")
+    .max(2000),
+});
 
 function store(): FsBlobStore {
   const s = getBlobStore();
