@@ -42,7 +42,7 @@ export function CallView({ local, snapshot, otherName, muted, cameraOff, onToggl
   return (
     <section className="space-y-3">
       <div className="relative aspect-[4/3] overflow-hidden rounded-2xl bg-slate-900 sm:aspect-video">
-        {/* A camera turned off still sends black frames: hidden, they cost no compositing (~⅓ of a core, docs/benchmarks.md). */}
+        {/* A camera turned off still sends black frames: hidden, they cost no compositing (docs/bench-log/2026-12-05-documents-4-fourth-pass.md). */}
         <video ref={remoteVideo} data-testid="remote-video" autoPlay playsInline muted className={`h-full w-full object-contain ${remoteCameraOff ? "invisible" : ""}`} />
         <audio ref={remoteAudio} data-testid="remote-audio" autoPlay />
         {(!snapshot.remoteStream || remoteCameraOff) && (

@@ -1,5 +1,5 @@
 // Noticing a dead media path before ICE does (pure). Chrome marks ICE "disconnected" only after
-// its consent checks have gone unanswered for about 6 s; until then the other person looks at a
+// its consent checks have gone unanswered for several seconds; until then the other person looks at a
 // frozen frame. A call that sends media receives packets many times a second (even a muted
 // microphone or a camera turned off keeps sending silence, black frames and RTCP), so bytes that
 // stop arriving for STALL_AFTER_MS mean the path is gone: the room says "reconnecting…" and the

@@ -1,5 +1,5 @@
 // Progress for the room, at a pace a person can read: transfers report many times a second (an
-// upload's requests every ~50 ms each, a download every chunk), and each report re-renders the
+// upload's part requests, a download every chunk), and each report re-renders the
 // room, CPU taken from the encryption on a phone or a 2-core laptop.
 
 /** Show progress at most this often; the end is always shown. */

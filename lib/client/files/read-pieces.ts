@@ -4,10 +4,10 @@
 //
 // With a BYOB ("bring your own buffer") reader the browser reads the file straight into one buffer
 // that is filled again for every piece: nothing new is allocated per read. The default reader
-// hands over a fresh buffer per read; on the 2-vCPU VM of docs/benchmarks.md the first touch of
-// fresh memory costs ~13× a copy into warm memory, and reading 64 MiB took 151 ms that way
-// against 34 ms with BYOB (Chromium 156). Browsers whose Blob streams have no BYOB reader get the
-// default one, cut into the same reused buffer.
+// hands over a fresh buffer per read, and the first touch of fresh memory costs many times a copy
+// into warm memory (the measurements: docs/bench-log/2026-12-05-documents-2-second-pass.md).
+// Browsers whose Blob streams have no BYOB reader get the default one, cut into the same reused
+// buffer.
 
 import { LATE, within } from "./within-each";
 
@@ -107,7 +107,7 @@ export const reopenWarning = (offset: number) => `[parley] reading the file stal
  *
  * A read that is not answered within `stallMs` is left behind and the file opened again where the
  * piece began (Chromium 156 was seen to leave a Blob stream's read unanswered for good, under
- * load: docs/benchmarks.md); after READ_REOPENS such reopenings it fails with ReadStalledError.
+ * load: docs/bench-log/2026-12-05-documents-4-fourth-pass.md); after READ_REOPENS such reopenings it fails with ReadStalledError.
  */
 export async function* readPieces(file: Pick<Blob, "size" | "stream" | "slice">, size: number, o: ReadOptions = {}): AsyncGenerator<Piece> {
   const stallMs = o.stallMs ?? READ_STALL_MS;

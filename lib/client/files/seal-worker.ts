@@ -3,10 +3,10 @@
 // ciphertext, to its own file in the origin-private file system through a sync access handle. The
 // page sends those files: the browser's network service reads them from disk as it does any chosen
 // file, so neither the page nor the browser process holds the parts in memory (memory-backed Blobs
-// cost the browser process ~200 MiB per large upload, docs/benchmarks.md). Only ciphertext is
-// written. The page hands a part file back once the store has it, and the next part is written
-// over it (a new file per part cost ~10 % more CPU and time, docs/benchmarks.md); the directory
-// goes when the upload ends.
+// kept every part in the browser process: docs/bench-log/2026-12-05-documents-2-second-pass.md).
+// Only ciphertext is written. The page hands a part file back once the store has it, and the next
+// part is written over it (a new file per part cost more CPU and time:
+// docs/bench-log/2026-12-05-documents-4-fourth-pass.md); the directory goes when the upload ends.
 import { FileSealer, sealPieces } from "@/lib/crypto";
 import { FileChangedError, readPieces, reopenWarning } from "./read-pieces";
 import { SPOOL_DIR, spoolLock, type FromSealer, type ToSealer } from "./spool-messages";

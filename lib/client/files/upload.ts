@@ -65,8 +65,8 @@ const sleep = (ms: number, signal: AbortSignal) =>
 export const PART_STALL_MS = 30_000;
 
 /**
- * The longest wait for the next sealed part: sealing one takes well under a second on this
- * project's 2-vCPU test machine, so minutes mean the read or the encryption is stuck.
+ * The longest wait for the next sealed part: sealing one is a matter of moments even on a slow
+ * machine, so minutes mean the read or the encryption is stuck.
  */
 export const SEAL_STALL_MS = 120_000;
 

@@ -1,5 +1,5 @@
 // A sequence whose every next value must come within a time limit. An upload waits for its sealed
-// parts this way: sealing one 8 MiB part takes well under a second here, so a source that gives
+// parts this way: sealing one 8 MiB part is a matter of moments, so a source that gives
 // nothing for minutes is stuck (a read or an encryption that never returns), and the upload fails
 // with an error the person can act on instead of showing the same percentage forever.
 
