@@ -51,7 +51,10 @@ async function timeline(page: Page, t0: number): Promise<Partial<Record<CallStep
 /** A step's times on one side: its median, in ms after the admit click. */
 export type Timeline = { step: CallStep | "first-frame"; doctor?: number; patient?: number }[];
 
-export type CallSetup = { calls: number; both: Summary; doctor: Summary; patient: Summary; timeline: Timeline };
+/** One call's marks on each side, ms after its admit click (medians of different calls do not add up). */
+export type CallMarks = { doctor: Partial<Record<CallStep, number>>; patient: Partial<Record<CallStep, number>>; firstFrame: { doctor: number; patient: number } };
+
+export type CallSetup = { calls: number; both: Summary; doctor: Summary; patient: Summary; timeline: Timeline; perCall: CallMarks[] };
 
 function medianTimeline(doctor: Partial<Record<CallStep, number>>[], patient: Partial<Record<CallStep, number>>[], frames: { doctor: number[]; patient: number[] }): Timeline {
   const p50 = (xs: (number | undefined)[]) => {
@@ -125,5 +128,6 @@ export async function callSetup(baseURL: string, calls: number, patientBaseURL =
     doctor: summarize(doctorSide),
     patient: summarize(patientSide),
     timeline: medianTimeline(doctorMarks, patientMarks, { doctor: doctorSide, patient: patientSide }),
+    perCall: doctorMarks.map((doctor, i) => ({ doctor, patient: patientMarks[i] ?? {}, firstFrame: { doctor: doctorSide[i] ?? NaN, patient: patientSide[i] ?? NaN } })),
   };
 }
