@@ -2,7 +2,7 @@
 // its sealed `file` message is in the chat; the server's list adds only its state (uploading,
 // ready, gone), and this device's uploads and downloads their progress.
 import { bytesToUuid, type FileNotice } from "@/lib/crypto";
-import type { FileView } from "@/lib/shared/api";
+import type { ServerState } from "./server-files";
 import type { ChatItem, ChatMessageItem } from "../chat/chat-log";
 
 /** Previews are decrypted into memory: only for types the browser shows safely, and not too large. */
@@ -44,12 +44,14 @@ export function noticesOf(items: ChatItem[]): Map<string, Notice> {
 
 export const canPreview = (file: { type: string; size: number }) => PREVIEW_TYPES.test(file.type) && file.size <= PREVIEW_MAX_BYTES;
 
-export function documentItems(notices: Map<string, Notice>, server: Map<string, FileView> | undefined, downloads: Map<string, Download>, uploads: Upload[], userId: string): DocumentItem[] {
+/** `stateOf`: what the server says of a document (lib/client/files/server-files.ts). */
+export function documentItems(notices: Map<string, Notice>, stateOf: (id: string) => ServerState, downloads: Map<string, Download>, uploads: Upload[], userId: string): DocumentItem[] {
   const out: DocumentItem[] = [];
   for (const [id, { item, file }] of notices) {
-    const s = server?.get(id);
+    const known = stateOf(id);
+    const s = typeof known === "object" ? known : undefined;
     const d = downloads.get(id);
-    const gone = server !== undefined && !s;
+    const gone = known === "gone";
     const state: DocumentState = gone || s?.status === "failed" || s?.status === "aborted" ? "failed" : "ready";
     out.push({
       id,

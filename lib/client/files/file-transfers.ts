@@ -4,7 +4,7 @@
 // download (save-file.ts), previews into memory (images and PDFs only, small ones). The server's
 // list and `file` events give only states. React reads `state` (lib/client/room/use-room-runtime.ts).
 import type { FileNotice } from "@/lib/crypto";
-import { fileView, type FileView, type StreamEvent } from "@/lib/shared/api";
+import type { FileView, StreamEvent } from "@/lib/shared/api";
 import { ClientApiError } from "../api";
 import { fileActions } from "../consults";
 import { Published } from "../store";
@@ -14,6 +14,7 @@ import { downloadFile, downloadToBlob, DownloadError, type DownloadOptions } fro
 import { openSaveTarget, type SaveTarget } from "./save-file";
 import { uploadFile, type UploadOptions } from "./upload";
 import { throttleProgress } from "./progress";
+import { ServerFiles } from "./server-files";
 import { canPreview, documentItems, noticesOf, type DocumentItem, type Download, type Notice, type Upload } from "./document-items";
 
 export type FilePorts = {
@@ -68,7 +69,7 @@ export class FileTransfers {
   private readonly view: Published<FilesState>;
   private input: FilesInput = { chatItems: [], blocked: true, readable: false, myParticipantId: "" };
   private notices = new Map<string, Notice>();
-  private server: Map<string, FileView> | undefined;
+  private readonly server = new ServerFiles();
   private uploads: Upload[] = [];
   private downloads = new Map<string, Download>();
   private notice: string | undefined;
@@ -87,9 +88,10 @@ export class FileTransfers {
     this.input = next;
     if (next.chatItems !== prev.chatItems) this.notices = noticesOf(next.chatItems);
     if (next.readable && !prev.readable) {
+      const answer = this.server.asking(this.notices.keys());
       this.o.ports.list(this.o.consultId).then(
         ({ files }) => {
-          this.server = new Map(files.map((f) => [f.id, f]));
+          answer(files);
           this.render();
         },
         () => undefined, // shown as ready until the server says otherwise; a download then tells what happened
@@ -100,21 +102,7 @@ export class FileTransfers {
 
   /** A `file` event from the room's stream: the state of a document on the server. */
   receive(e: StreamEvent): void {
-    if (e.kind !== "file") return;
-    const next = new Map(this.server);
-    if (e.type === "deleted" || e.type === "failed") {
-      const id = (e.payload as { id?: unknown }).id;
-      if (typeof id !== "string") return;
-      const f = next.get(id);
-      if (e.type === "deleted") next.delete(id);
-      else if (f) next.set(id, { ...f, status: "failed" });
-    } else {
-      const f = fileView.safeParse(e.payload);
-      if (!f.success) return;
-      next.set(f.data.id, f.data);
-    }
-    this.server = next;
-    this.render();
+    if (this.server.hear(e)) this.render();
   }
 
   /** Starts sending each file (the same rules as chat: PROTOCOL §3 must allow sending). */
@@ -230,9 +218,9 @@ export class FileTransfers {
   private render(): void {
     if (this.disposed) return;
     const me = this.input.myParticipantId;
-    const incoming = this.server ? [...this.server.values()].filter((f) => f.status === "uploading" && f.uploaderParticipantId !== me) : [];
+    const incoming = this.server.incoming(me);
     this.view.publish({
-      items: documentItems(this.notices, this.server, this.downloads, this.uploads, this.o.userId),
+      items: documentItems(this.notices, (id) => this.server.stateOf(id), this.downloads, this.uploads, this.o.userId),
       incoming,
       notice: this.notice,
       blocked: this.input.blocked,

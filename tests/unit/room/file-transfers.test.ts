@@ -164,7 +164,18 @@ describe("the server's document states", () => {
     expect(t.files.state().incoming).toEqual([]);
   });
 
-  it.fails("keeps a document ready when a file event arrives for another one while the list could not be read (known bug)", async () => {
+  it("shows a document as removed when a list asked for after its announcement leaves it out", async () => {
+    const t = setup();
+    const fileId = await patientDocument(t);
+    expect(t.items()).toEqual([expect.objectContaining({ id: fileId, state: "ready" })]);
+    t.ports.listAnswer = []; // the patient comes back: the server no longer has it
+    t.update({ readable: false });
+    t.update({ readable: true });
+    await tick();
+    expect(t.items()).toEqual([expect.objectContaining({ id: fileId, state: "failed", problem: "This document was removed from the server." })]);
+  });
+
+  it("keeps a document ready when a file event arrives for another one while the list could not be read", async () => {
     const t = setup();
     t.ports.listAnswer = new Error("offline");
     t.update({ readable: false });
@@ -176,7 +187,7 @@ describe("the server's document states", () => {
     expect(t.items()).toEqual([expect.objectContaining({ id: fileId, state: "ready", problem: undefined })]);
   });
 
-  it.fails("keeps what a file event said when the list that was asked for before it answers after it (known bug)", async () => {
+  it("keeps what a file event said when the list that was asked for before it answers after it", async () => {
     const t = setup(); // the list is on its way
     const fileId = crypto.randomUUID();
     t.files.receive(fileEvent("ready", view(fileId, "ready"), patient.participantId));
