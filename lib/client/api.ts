@@ -1,13 +1,7 @@
 // The browser's calls to Parley's route handlers: JSON in, JSON out, errors as ClientApiError
 // with the server's message (which says what happened and what to do).
-import { z } from "zod";
+import type { z } from "zod";
 import { apiError } from "@/lib/shared/api";
-
-// Parley's pages forbid eval in their CSP. Zod probes for it (`new Function`) on its first object
-// parse to pick a compiled fast path; the probe's error is caught, but the browser still reports a
-// CSP violation, which a page watching for violations (e2e/s3-store.spec.ts) could mistake for its
-// own. In the browser zod is told not to probe.
-z.config({ jitless: true });
 
 export class ClientApiError extends Error {
   constructor(

@@ -12,6 +12,7 @@ const INPUTS = [
   "prisma/schema.prisma",
   "proxy.ts",
   "instrumentation.ts",
+  "instrumentation-client.ts",
   "next.config.mjs",
   "postcss.config.mjs",
   "tsconfig.json",
