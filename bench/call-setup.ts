@@ -95,7 +95,12 @@ export async function callSetup(baseURL: string, calls: number, patientBaseURL =
       await patient.goto(inviteUrl);
       await patient.getByTestId("guest-name").fill(`Bench Patient ${i}`);
       await patient.getByTestId("join").click();
-      await patient.getByTestId("preview-video").evaluate((v: HTMLVideoElement) => new Promise((r) => (v.readyState >= 2 ? r(null) : v.addEventListener("loadeddata", () => r(null)))));
+      // The room's waiting room, not the join page that has a preview too: clicking "admit" while
+      // the patient's room still loads would time its page load as set-up.
+      await patient
+        .getByTestId("waiting-room")
+        .getByTestId("preview-video")
+        .evaluate((v: HTMLVideoElement) => new Promise((r) => (v.readyState >= 2 ? r(null) : v.addEventListener("loadeddata", () => r(null)))));
       const admit = doctor.getByTestId("admit");
       await admit.waitFor();
       const t0 = Date.now();
