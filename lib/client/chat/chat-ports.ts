@@ -5,6 +5,7 @@ import type { MessageReceipt, PostMessageBody, PresenceUpdate, StoredMessage } f
 import type { OutboxEntry, Pin, StoredConsultKey } from "../parley-db";
 import { systemClock, type Clock } from "../clock";
 import { chatActions } from "../consults";
+import { saveBlob } from "../files/save-file";
 import { consultKeysOf, eraseConsultFromDevice, outboxOf, pinOf, removeFromOutbox, sealIntoOutbox, setOutboxFailure, type SealInput } from "./chat-store";
 
 export type ChatApi = {
@@ -35,16 +36,7 @@ export type ChatPorts = { api: ChatApi; store: ChatStore; clock: Clock; page: Ch
 
 export const browserChatPage: ChatPage = {
   visible: () => typeof document === "undefined" || document.visibilityState === "visible",
-  saveText(name, text) {
-    const url = URL.createObjectURL(new Blob([text], { type: "text/plain;charset=utf-8" }));
-    const a = document.createElement("a");
-    a.href = url;
-    a.download = name;
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  },
+  saveText: (name, text) => saveBlob(new Blob([text], { type: "text/plain;charset=utf-8" }), name),
 };
 
 export const browserChatPorts: ChatPorts = {
