@@ -103,32 +103,14 @@ export function useLocalMedia(enabled: boolean, onTrack?: (kind: MediaKind, trac
   }, [enabled]);
 
   const stream = result.stream;
-  /** Replaces the stream's track of `kind` by one from `constraints`; keeps mute / camera-off. */
   const replace = useCallback(
     async (kind: MediaKind, constraints: MediaTrackConstraints): Promise<boolean> => {
       if (!stream) return false;
-      let fresh: MediaStreamTrack | undefined;
-      try {
-        const got = await navigator.mediaDevices.getUserMedia(kind === "video" ? { video: constraints } : { audio: constraints });
-        fresh = kind === "video" ? got.getVideoTracks()[0] : got.getAudioTracks()[0];
-      } catch (err) {
-        setSwitchProblem(classifyMediaError(err));
-        return false;
-      }
-      if (!fresh) return false;
-      const old = kind === "video" ? stream.getVideoTracks()[0] : stream.getAudioTracks()[0];
-      if (old) fresh.enabled = old.enabled;
-      // The call sends the new track before the old one stops (a sender whose track ended first
-      // may stay silent in Chromium).
-      await trackHandler.current?.(kind, fresh);
-      if (old) {
-        stream.removeTrack(old);
-        old.stop();
-      }
-      stream.addTrack(fresh);
-      setSwitchProblem(undefined);
-      setVersion((v) => v + 1);
-      return true;
+      const problem = await replaceTrack(stream, kind, constraints, (k, t) => trackHandler.current?.(k, t));
+      if (problem === "none") return false;
+      setSwitchProblem(problem);
+      if (problem === undefined) setVersion((v) => v + 1);
+      return problem === undefined;
     },
     [stream],
   );
@@ -152,6 +134,36 @@ export function useLocalMedia(enabled: boolean, onTrack?: (kind: MediaKind, trac
 }
 
 export type RoomMedia = ReturnType<typeof useLocalMedia>;
+
+/**
+ * Replaces `stream`'s track of `kind` by one from `constraints`, keeping mute / camera-off: the
+ * call (`onTrack`) sends the new track before the old one stops (a sender whose track ended first
+ * may stay silent in Chromium). Undefined when done; "none" when no track came; else the problem.
+ */
+async function replaceTrack(
+  stream: MediaStream,
+  kind: MediaKind,
+  constraints: MediaTrackConstraints,
+  onTrack: (kind: MediaKind, track: MediaStreamTrack) => Promise<void> | void,
+): Promise<MediaProblem | "none" | undefined> {
+  let fresh: MediaStreamTrack | undefined;
+  try {
+    const got = await navigator.mediaDevices.getUserMedia(kind === "video" ? { video: constraints } : { audio: constraints });
+    fresh = kind === "video" ? got.getVideoTracks()[0] : got.getAudioTracks()[0];
+  } catch (err) {
+    return classifyMediaError(err);
+  }
+  if (!fresh) return "none";
+  const old = kind === "video" ? stream.getVideoTracks()[0] : stream.getAudioTracks()[0];
+  if (old) fresh.enabled = old.enabled;
+  await onTrack(kind, fresh);
+  if (old) {
+    stream.removeTrack(old);
+    old.stop();
+  }
+  stream.addTrack(fresh);
+  return undefined;
+}
 
 /** The devices of this browser, kept up to date as they are plugged in and out. */
 export function useDeviceList(enabled: boolean) {

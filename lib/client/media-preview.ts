@@ -13,7 +13,6 @@ export function useMediaPreview() {
   const [state, setState] = useState<PreviewState>("idle");
   const [stream, setStream] = useState<MediaStream>();
   const [devices, setDevices] = useState<Devices>({ cameras: [], microphones: [] });
-  const [level, setLevel] = useState(0);
   const [hasVideo, setHasVideo] = useState(false);
   const [hasAudio, setHasAudio] = useState(false);
   const current = useRef<MediaStream | undefined>(undefined);
@@ -47,7 +46,15 @@ export function useMediaPreview() {
     [stop],
   );
 
-  // Microphone level meter while a stream with audio is live.
+  const level = useMicrophoneLevel(stream);
+  useEffect(() => stop, [stop]);
+
+  return { state, stream, devices, level, hasVideo, hasAudio, start, stop };
+}
+
+/** The microphone's level (0–1), sampled every frame while `stream` has audio. */
+function useMicrophoneLevel(stream: MediaStream | undefined): number {
+  const [level, setLevel] = useState(0);
   useEffect(() => {
     if (!stream || stream.getAudioTracks().length === 0) return;
     const ctx = new AudioContext();
@@ -69,8 +76,5 @@ export function useMediaPreview() {
       void ctx.close();
     };
   }, [stream]);
-
-  useEffect(() => stop, [stop]);
-
-  return { state, stream, devices, level, hasVideo, hasAudio, start, stop };
+  return level;
 }
