@@ -55,6 +55,9 @@ import {
 import { TestDb } from "./support/db";
 import { E2E_CRON_SECRET } from "./support/server-settings";
 
+/** A handshake commitment as a waiting patient's room sends it (the server relays it unread). */
+const WAITING_COMMIT = { sid: "AAAAAAAAAAAAAAAAAAAAAA", deviceId: "6f1c1d5e-8a8e-4c2b-9a51-0d6f3f2b7a10", c: "A".repeat(43), reply: false };
+
 type World = {
   db: TestDb;
   anon: Actor;
@@ -707,6 +710,24 @@ test.describe("refused callers", () => {
       status: 400,
       code: "invalid_input",
     },
+    {
+      title: "the waiting patient sends its handshake commitment to the admitted patient, not the doctor → 403",
+      run: (x) => send(x.waiting, { method: "POST", path: `/api/consults/${x.consultId}/signals`, data: { to: x.patientPid, type: "commit", payload: WAITING_COMMIT } }),
+      status: 403,
+      code: "forbidden",
+    },
+    {
+      title: "the waiting patient sends the doctor an offer (only a commitment may leave the waiting room) → 403",
+      run: (x) => send(x.waiting, { method: "POST", path: `/api/consults/${x.consultId}/signals`, data: { to: x.doctorPid, type: "offer", payload: {} } }),
+      status: 403,
+      code: "forbidden",
+    },
+    {
+      title: "the waiting patient broadcasts a commitment (it must name the doctor) → 403",
+      run: (x) => send(x.waiting, { method: "POST", path: `/api/consults/${x.consultId}/signals`, data: { type: "commit", payload: WAITING_COMMIT } }),
+      status: 403,
+      code: "forbidden",
+    },
   ];
   for (const c of foreignIdCases) {
     test(c.title, async () => {
@@ -718,6 +739,27 @@ test.describe("refused callers", () => {
       expect(await w.db.state(scope), "a refused request wrote to the database").toEqual(before);
     });
   }
+
+  // So that admission starts at the reveal (PROTOCOL §2.1, docs/protocol.md): the commitment is a
+  // hash; the doctor's device keeps it until it admits the patient.
+  test("a waiting patient's handshake commitment reaches the doctor's stream, and no one else's", async () => {
+    const after = (await getSnapshot(w.doctor, w.consultId)).lastSeq;
+    const doctor = (await EventStream.open(w.doctor, `/api/consults/${w.consultId}/events?after=${after}`)).stream;
+    const patient = (await EventStream.open(w.patient, `/api/consults/${w.consultId}/events?after=${after}`)).stream;
+    try {
+      const answer = await send(w.waiting, { method: "POST", path: `/api/consults/${w.consultId}/signals`, data: { to: w.doctorPid, type: "commit", payload: WAITING_COMMIT } });
+      expect(answer.status, answer.text).toBe(201);
+      const isCommit = (e: ReceivedEvent) => e.data.kind === "signal" && e.data.type === "commit" && e.data.from === w.waitingPid;
+      await expect.poll(() => doctor.events().filter(isCommit).length, { intervals: [50] }).toBe(1);
+      expect(doctor.events().find(isCommit)?.data.payload).toEqual(WAITING_COMMIT);
+      // The admitted patient's stream moves on (a later signal to them arrives) without the commitment.
+      await send(w.doctor, { method: "POST", path: `/api/consults/${w.consultId}/signals`, data: { to: w.patientPid, type: "test", payload: { sentinel: true } } });
+      await expect.poll(() => patient.events().some((e) => e.data.type === "test"), { intervals: [50] }).toBe(true);
+      expect(patient.events().filter(isCommit)).toEqual([]);
+    } finally {
+      await Promise.all([doctor.close(), patient.close()]);
+    }
+  });
 
   test("a waiting patient's snapshot shows only the doctor and themself", async () => {
     const snap = await getSnapshot(w.waiting, w.consultId);

@@ -1,21 +1,18 @@
 // One side of a 1:1 video call, over the consult's event log (lib/rtc/messages.ts). It joins two
-// halves and owns the call's state: the verification (lib/rtc/verification.ts: handshake, call
-// code, consult key, chain heads) and the peer link (lib/rtc/peer-link.ts: simple-peer, ICE
-// recovery, stalls, TURN). Framework-free: the network, the clock, the certificate and the peer
-// factory are passed in; lib/client/call-link.ts ties it to the room. Once the peer's hello is
-// verified, the initiator (the doctor's device) starts the peer connection with this session's
-// certificate; every SDP is checked against the certificate in the sender's verified hello before
-// simple-peer sees it, and SDP that arrives earlier is held.
+// halves and owns the call's state: the verification (verification.ts: handshake, call code,
+// consult key, chain heads, the SDP gate) and the peer link (call-link.ts, peer-link.ts:
+// simple-peer, ICE recovery, stalls, TURN). Framework-free: the network, the clock, the certificate
+// and the peer factory are passed in; lib/client/room/room-call.ts ties it to the room.
 import { ProtocolError } from "@/lib/crypto";
 import { systemClock, type Clock } from "@/lib/client/clock";
 import type { CallMessage, ChainHeadMessage } from "./messages";
 import type { Quality } from "./quality";
-import { PeerLink, simplePeer } from "./peer-link";
+import { CallConnection } from "./call-connection";
 import { Verification } from "./verification";
 import { Redial } from "./redial";
 import { CallMedia } from "./call-media";
 import { performanceMarks, type CallMarks } from "./call-timeline";
-import { INITIAL_CALL, type CallOptions, type CallProblem, type CallSnapshot } from "./call-state";
+import { INITIAL_CALL, type CallOptions, type CallSnapshot } from "./call-state";
 
 export * from "./call-state";
 
@@ -25,11 +22,12 @@ export class CallSession {
   private readonly verify: Verification;
   private readonly clock: Clock;
   private readonly marks: CallMarks;
-  private link: PeerLink | undefined;
+  /** the peer link of the current session */
+  private readonly conn: CallConnection;
   /** the peer session this one is dealing with (from its commit, then its verified hello) */
   private remoteSid: string | undefined;
   /** the camera, microphone and shared screen this side sends */
-  readonly media = new CallMedia(() => this.link);
+  readonly media = new CallMedia(() => this.conn.current);
   private queue: Promise<void> = Promise.resolve();
   private sending: Promise<void> = Promise.resolve();
   private disposed = false;
@@ -46,8 +44,23 @@ export class CallSession {
       ...opts,
       marks: this.marks,
       post: (msg) => this.post(msg),
-      sendChannel: (msg) => this.link?.send(msg),
+      sendChannel: (msg) => this.conn.current?.send(msg),
       onChange: (e2ee) => this.set({ ...this.snap, e2ee }),
+    });
+    this.conn = new CallConnection({
+      opts,
+      clock: this.clock,
+      marks: this.marks,
+      media: this.media,
+      verify: this.verify,
+      redial: this.redial,
+      remoteSid: () => this.remoteSid,
+      snapshot: () => this.snap,
+      set: (snap, quiet) => (quiet ? void (this.snap = snap) : this.set(snap)),
+      enqueue: (step) => this.enqueue(step),
+      post: (msg) => this.post(msg),
+      remoteLeft: () => this.remoteLeft(),
+      disposed: () => this.disposed,
     });
   }
 
@@ -55,12 +68,15 @@ export class CallSession {
     return this.snap;
   }
 
-  /** Local media is ready (or there is none): start this side's first handshake session. */
-  start(local: MediaStream | undefined): void {
+  /**
+   * Local media is ready (or there is none): start this side's first handshake session; `seed` is
+   * a peer commit heard before (the patient's, sent from the waiting room).
+   */
+  start(local: MediaStream | undefined, seed?: Extract<CallMessage, { type: "commit" }>): void {
     if (this.disposed) return;
     this.media.local = local;
     this.marks("call-start");
-    this.enqueue(() => this.newSession(undefined));
+    this.enqueue(() => this.newSession(seed));
   }
 
   /** A message from the other participant, handled strictly in arrival order. */
@@ -89,7 +105,7 @@ export class CallSession {
 
   /** The connection's quality now; undefined without a connection. */
   quality(): Promise<Quality | undefined> {
-    return this.link?.quality() ?? Promise.resolve(undefined);
+    return this.conn.current?.quality() ?? Promise.resolve(undefined);
   }
 
   /** This device's chat chain head changed: the peer hears it now (if connected) and at the end. */
@@ -112,7 +128,7 @@ export class CallSession {
   pageHide(sendNow: (msg: CallMessage) => void): void {
     if (this.disposed) return;
     this.verify.sendFinalHead();
-    this.link?.send({ type: "bye" });
+    this.conn.current?.send({ type: "bye" });
     const hs = this.verify.session;
     if (hs) sendNow({ type: "bye", sid: hs.sid });
     this.dispose({ ...this.snap, state: "ended", problem: "hung-up" });
@@ -122,7 +138,7 @@ export class CallSession {
   remoteLeft(): void {
     if (this.disposed) return;
     this.redial.stop();
-    this.dropPeer();
+    this.conn.drop();
     this.remoteSid = undefined;
     this.verify.forgetPeer();
     this.set({ ...this.snap, state: "ended", problem: "peer-left" });
@@ -131,7 +147,7 @@ export class CallSession {
   dispose(final?: CallSnapshot): void {
     if (this.disposed) return;
     this.redial.stop();
-    this.dropPeer();
+    this.conn.drop();
     this.verify.wipe();
     this.disposed = true;
     this.set(final ?? { ...this.snap, state: "ended" });
@@ -144,7 +160,7 @@ export class CallSession {
   private onError(err: unknown): void {
     if (this.disposed) return;
     // A refused handshake message is an attack or a bug: never go on with that peer.
-    this.dropPeer();
+    this.conn.drop();
     this.verify.wipe();
     this.set({ ...this.snap, state: "failed", problem: err instanceof ProtocolError ? "handshake" : "peer-error" });
   }
@@ -152,7 +168,7 @@ export class CallSession {
   /** A new handshake session; `seed` is a peer commit that prompted it. */
   private async newSession(seed: Extract<CallMessage, { type: "commit" }> | undefined): Promise<void> {
     this.redial.cancelPending();
-    this.dropPeer();
+    this.conn.drop();
     this.remoteSid = seed?.sid;
     await this.verify.begin(seed);
     this.set({ state: this.redial.active ? "reconnecting" : seed ? "connecting" : "waiting", e2ee: this.verify.state });
@@ -160,7 +176,7 @@ export class CallSession {
     // side's hello is not a connection failing: that side may be offline for a while (its event
     // stream cut, its page reloading) and the call goes on when it is back. While recovering, each
     // attempt still gets RECOVERY_ATTEMPT_MS before the next.
-    if (this.redial.active) this.armTimeout();
+    if (this.redial.active) this.conn.armTimeout();
     if (seed) await this.offerEarly();
   }
 
@@ -172,7 +188,7 @@ export class CallSession {
    * offer's trip then overlap the reveals instead of following them.
    */
   private async offerEarly(): Promise<void> {
-    if (this.opts.initiator && !this.link && this.remoteSid) await this.createPeer(false);
+    if (this.opts.initiator && !this.conn.current && this.remoteSid) await this.conn.open(false);
   }
 
   private async handle(msg: CallMessage): Promise<void> {
@@ -193,12 +209,12 @@ export class CallSession {
         }
         if (outcome === "ignored") return;
         if (this.remoteSid !== msg.sid) {
-          this.dropPeer();
+          this.conn.drop();
           this.verify.dropHeld();
           this.remoteSid = msg.sid;
         }
         this.set({ ...this.snap, state: this.redial.active ? "reconnecting" : "connecting" });
-        if (this.redial.active) this.armTimeout();
+        if (this.redial.active) this.conn.armTimeout();
         return this.offerEarly();
       }
       case "reveal": {
@@ -207,8 +223,8 @@ export class CallSession {
         this.remoteSid = peer.sid;
         // The connect timeout runs from here: waiting for the other side's hello is not a
         // connection failing (that side may be offline for a while, its page reloading).
-        if (this.opts.initiator && this.link) this.armTimeout();
-        else if (this.opts.initiator) await this.createPeer(true);
+        if (this.opts.initiator && this.conn.current) this.conn.armTimeout();
+        else if (this.opts.initiator) await this.conn.open(true);
         for (const m of this.verify.takeHeld()) await this.handle(m);
         return;
       }
@@ -218,145 +234,25 @@ export class CallSession {
         return this.verify.onKey(msg);
       case "rtc": {
         const gate = this.verify.gate(msg, this.remoteSid);
-        if (gate === "certificate") return this.certificateFailed();
+        if (gate === "certificate") return this.conn.certificateFailed();
         if (gate !== "pass") return;
-        if (!this.link) {
+        if (!this.conn.current) {
           if (this.opts.initiator || msg.data.type !== "offer") return;
-          await this.createPeer(true);
+          await this.conn.open(true);
         }
-        await this.link?.signal(msg);
+        await this.conn.current?.signal(msg);
         return;
       }
       case "ice-restart":
         // The responder's side of the connection is down: restart ICE (recovery decides whether a
         // restart newer than the one it saw is already under way).
-        if (this.opts.initiator && msg.to === hs.sid && msg.sid === this.remoteSid && this.link?.peerAsked(msg.gen)) this.showReconnecting();
+        if (this.opts.initiator && msg.to === hs.sid && msg.sid === this.remoteSid && this.conn.current?.peerAsked(msg.gen)) this.conn.showReconnecting();
         return;
       case "bye":
         // While recovering, a bye of the session that dropped may arrive after the channel closed.
         if (msg.sid === this.remoteSid || this.redial.isDropped(msg.sid)) this.remoteLeft();
         return;
     }
-  }
-
-  /** The verified peer's certificate was not the connection's: stop, never go on over it. */
-  private certificateFailed(): void {
-    this.dropPeer();
-    this.verify.wipe();
-    this.set({ ...this.snap, state: "failed", problem: "certificate" });
-  }
-
-  /** `deadline`: the peer's hello is verified, so the connect timeout runs from now. */
-  private async createPeer(deadline: boolean): Promise<void> {
-    this.dropPeer();
-    const hs = this.verify.session;
-    const remoteSid = this.remoteSid;
-    if (!hs || !remoteSid) return;
-    let config: RTCConfiguration;
-    try {
-      config = await this.opts.rtcConfig();
-    } catch {
-      this.fail("turn-unreachable");
-      return;
-    }
-    if (this.verify.session !== hs || this.disposed) return;
-    const link: PeerLink = new PeerLink({
-      initiator: this.opts.initiator,
-      certificate: hs.certificate,
-      config,
-      renewConfig: () => this.opts.rtcConfig(),
-      local: this.media.local,
-      screen: () => this.media.screen,
-      newPeer: this.opts.newPeer ?? simplePeer,
-      clock: this.clock,
-      marks: this.marks,
-      post: (m) => this.post({ ...m, sid: hs.sid, to: remoteSid }),
-      events: {
-        stream: (stream) => {
-          this.snap = { ...this.snap, remoteStream: stream };
-          this.update();
-        },
-        changed: () => this.update(),
-        connected: () => {
-          this.update();
-          this.enqueue(() => this.checkDtls(link));
-        },
-        bye: () => this.remoteLeft(),
-        chainHead: (h) => this.verify.peerChainHead(h),
-        down: () => this.showReconnecting(),
-        lost: () => this.connectionLost(),
-        error: () => (this.wasUp() ? this.connectionLost() : this.fail("peer-error")),
-        // while recovering, the relay may be back for the next attempt
-        noRelay: (refused) => (this.redial.active ? this.connectionLost() : this.fail(refused ? "turn-refused" : "turn-unreachable")),
-      },
-    });
-    this.link = link;
-    if (deadline || this.redial.active) this.armTimeout();
-  }
-
-  /** Compares the DTLS peer's certificate (getStats) with the one in the verified hello. */
-  private async checkDtls(link: PeerLink): Promise<void> {
-    if (this.link !== link) return;
-    if (!(await this.verify.onDtls(await link.remoteFingerprint()))) this.certificateFailed();
-  }
-
-  /** The call had connected (now or before a drop this session is recovering from). */
-  private wasUp(): boolean {
-    return this.redial.active || this.snap.state === "connected" || this.snap.state === "reconnecting";
-  }
-
-  private showReconnecting(): void {
-    if (this.snap.state === "connected") this.set({ ...this.snap, state: "reconnecting" });
-  }
-
-  /**
-   * The connection is gone without a goodbye (ICE restarts could not bring it back with the
-   * network back, the channel closed, or it failed before it was ever up): new handshakes.
-   */
-  private connectionLost(): void {
-    if (this.disposed) return;
-    this.redial.lost(this.remoteSid);
-    this.dropPeer();
-    this.set({ ...this.snap, state: "reconnecting", problem: undefined });
-  }
-
-  /** Connected once the data channel is open and the other side's media (if it sends any) has arrived. */
-  private update(): void {
-    const link = this.link;
-    const m = link?.remoteMedia;
-    if (m) this.snap = { ...this.snap, remoteMedia: m };
-    if (!link?.isOpen || this.snap.state === "failed" || this.snap.state === "ended") {
-      this.emit();
-      return;
-    }
-    const expectsMedia = m === undefined || m.hasAudio || m.hasVideo;
-    if ((!expectsMedia || this.snap.remoteStream) && !link.iceDown) {
-      this.redial.clearDeadline();
-      this.redial.stop();
-      this.snap = { ...this.snap, state: "connected", problem: undefined };
-    }
-    this.emit();
-  }
-
-  private fail(problem: CallProblem): void {
-    this.redial.stop();
-    this.dropPeer();
-    this.set({ ...this.snap, state: "failed", problem });
-  }
-
-  /** The attempt's deadline: a first connection that is not up by then failed; a recovery attempt makes way for the next. */
-  private armTimeout(): void {
-    this.redial.armDeadline((recovering) => {
-      if (!recovering && this.snap.state === "connecting") this.fail("timeout");
-      else if (recovering && this.snap.state === "reconnecting") this.connectionLost();
-    });
-  }
-
-  private dropPeer(): void {
-    this.redial.clearDeadline();
-    this.link?.destroy();
-    this.link = undefined;
-    this.snap = { state: this.snap.state, problem: this.snap.problem, e2ee: this.snap.e2ee };
   }
 
   /**

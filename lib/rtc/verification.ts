@@ -95,7 +95,8 @@ export class Verification {
     this.hs = hs;
     this.e = INITIAL_E2EE;
     if (seed) hs.onCommit(seed);
-    this.opts.post(hs.commitMessage(false));
+    // Our commit answers the seed: the peer records it without answering with its own again.
+    this.opts.post(hs.commitMessage(seed !== undefined));
     this.opts.marks("commit");
     this.reveal(hs.commitPosted());
   }

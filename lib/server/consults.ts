@@ -219,10 +219,18 @@ export async function endConsult(db: Db, access: ConsultAccess) {
   });
 }
 
+/**
+ * Relays a signal. Participants in the call signal each other; a patient in the waiting room may
+ * send the doctor one kind only, its handshake commitment (PROTOCOL §2.1, a hash that tells
+ * nothing), so that admission starts at the reveal. The doctor's device keeps it until it admits.
+ */
 export async function postSignal(db: Db, access: ConsultAccess, body: z.infer<typeof signalBody>) {
+  const waiting = access.participant.state === "waiting";
+  if (waiting && (body.type !== "commit" || body.to === undefined)) throw new ApiError("forbidden", "You are not in the consult yet: wait to be admitted");
   return withEvents(db, access.consult.id, async (tx, emit) => {
     if (body.to !== undefined) {
-      const to = await tx.participant.findFirst({ where: { id: body.to, consultId: access.consult.id, state: "admitted" }, select: { id: true } });
+      const to = await tx.participant.findFirst({ where: { id: body.to, consultId: access.consult.id, state: "admitted" }, select: { id: true, role: true } });
+      if (waiting && to?.role !== "doctor") throw new ApiError("forbidden", "From the waiting room, only the doctor can be sent a handshake commitment");
       if (!to || to.id === access.participant.id) throw new ApiError("invalid_input", "`to` is not another participant in this consult");
     }
     emit({ consultId: access.consult.id, kind: "signal", type: body.type, from: access.participant.id, to: body.to ?? null, payload: body.payload });

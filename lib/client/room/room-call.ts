@@ -27,6 +27,8 @@ export type CallInput = {
   /** this device's identity, registered (no call without it: nothing is sent unencrypted) */
   keys: DeviceKeys | undefined;
   local: { stream?: MediaStream; settled: boolean };
+  /** in the waiting room: the doctor this patient's first commit goes to before admission */
+  waitingFor?: string;
 };
 
 export type CallView = {
@@ -63,7 +65,7 @@ export class RoomCall {
   /** signals that arrived before this side's session started, replayed to it */
   private early: StreamEvent[] = [];
   /** the first session's handshake, made while waiting for the other person */
-  private prepared: { keys: DeviceKeys; handshake: Promise<Handshake> } | undefined;
+  private prepared: { keys: DeviceKeys; handshake: Promise<Handshake>; committedTo?: string } | undefined;
   private input: CallInput = { other: undefined, keys: undefined, local: { settled: false } };
   private hadOther = false;
   /** this device's chat chain head, handed to every call session */
@@ -87,13 +89,14 @@ export class RoomCall {
       prev.other?.userId === next.other?.userId &&
       prev.keys === next.keys &&
       prev.local.settled === next.local.settled &&
-      prev.local.stream === next.local.stream
+      prev.local.stream === next.local.stream &&
+      prev.waitingFor === next.waitingFor
     )
       return;
     this.end();
     const { other, keys, local } = next;
     if (!other || !local.settled || !keys) {
-      if (keys && local.settled) this.prepare(keys);
+      if (keys && local.settled) this.prepare(keys, next.waitingFor);
       // The other person left the consult without a bye (closed the tab while offline, removed).
       if (this.hadOther && !other) this.show({ snapshot: { ...INITIAL_CALL, state: "ended", problem: "peer-left" } });
       return;
@@ -169,10 +172,15 @@ export class RoomCall {
     const call: CallSession = (this.o.newCall ?? ((o) => new CallSession(o)))(opts);
     this.session = call;
     if (this.myHead) call.setChainHead(this.myHead);
-    call.start(stream);
     const early = this.early.filter((e) => e.from === other.id);
     this.early = [];
-    for (const e of early) this.deliver(call, e);
+    // The doctor's device answers the commit the patient sent from the waiting room, if it heard
+    // one, at once: its first session reveals and offers without waiting for a commit round.
+    const seedAt = initiator ? early.findLastIndex((e) => e.type === "commit") : -1;
+    const heard = early[seedAt];
+    const seed = heard ? parseCallMessage("commit", heard.payload) : undefined;
+    call.start(stream, seed?.type === "commit" ? seed : undefined);
+    for (const e of early.slice(seedAt + 1)) this.deliver(call, e);
     return call;
   }
 
@@ -190,12 +198,23 @@ export class RoomCall {
     if (msg) call.receive(msg);
   }
 
-  /** Makes the first session's keys, certificate and commitment now, not at the admission. */
-  private prepare(keys: DeviceKeys): void {
-    if (this.prepared?.keys === keys) return;
-    const handshake = Handshake.create(keys, this.o.consultId);
-    handshake.catch(() => undefined); // made again when the session starts
-    this.prepared = { keys, handshake };
+  /**
+   * Makes the first session's keys, certificate and commitment now, not at the admission; a patient
+   * in the waiting room also sends the doctor that commitment (the session sends it again when it
+   * starts, for a doctor's device that was not listening).
+   */
+  private prepare(keys: DeviceKeys, waitingFor: string | undefined): void {
+    if (this.prepared?.keys !== keys) {
+      const handshake = Handshake.create(keys, this.o.consultId);
+      handshake.catch(() => undefined); // made again when the session starts
+      this.prepared = { keys, handshake };
+    }
+    const prepared = this.prepared;
+    if (!waitingFor || prepared.committedTo === waitingFor) return;
+    prepared.committedTo = waitingFor;
+    void prepared.handshake
+      .then((hs) => (this.prepared === prepared ? consultActions.signal(this.o.consultId, { to: waitingFor, ...toSignal(hs.commitMessage(false)) }) : undefined))
+      .catch(() => undefined);
   }
 
   private end(): void {

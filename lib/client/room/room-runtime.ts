@@ -178,8 +178,10 @@ export class RoomRuntime {
   /** The room changed: each session hears what it depends on. */
   private link(): void {
     if (!this.running) return;
-    const facts = roomFacts(this.room.state());
-    const callInput: CallInput = { other: facts.inConsult ? facts.other : undefined, keys: this.keys, local: this.local };
+    const state = this.room.state();
+    const facts = roomFacts(state);
+    const waitingFor = facts.present && !facts.isDoctor && state.me.state === "waiting" ? facts.doctor?.id : undefined;
+    const callInput: CallInput = { other: facts.inConsult ? facts.other : undefined, keys: this.keys, local: this.local, waitingFor };
     this.call.update(callInput);
     this.chat?.update(this.chatInput());
     this.files?.update(this.filesInput());
