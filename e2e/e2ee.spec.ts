@@ -270,3 +270,24 @@ test("a lying server that swaps the DTLS fingerprint in the SDP gets the connect
     await call.close();
   }
 });
+
+// Issue 20, item 4: every handshake that starts over on a new session of the other side is counted
+// in the call; from the third the room says so (a server forcing restarts to try more codes).
+test("the room counts the handshake's restarts in one call and warns from the third", async ({ browser, baseURL }) => {
+  const call = await setUp(browser, baseURL, "Restarting Patient");
+  try {
+    await expectConnected(call.doctor);
+    await expect(call.doctor.getByTestId("e2ee-restarts")).toHaveCount(0);
+    for (let i = 1; i <= 3; i++) {
+      await call.patient.reload();
+      await expectConnected(call.patient);
+      await expectConnected(call.doctor);
+    }
+    const notice = call.doctor.getByTestId("e2ee-restarts");
+    await expect(notice).toBeVisible();
+    await expect(notice).toHaveAttribute("data-count", "3");
+    await expect(notice).toContainText("3 times");
+  } finally {
+    await call.close();
+  }
+});

@@ -1,6 +1,6 @@
 "use client";
 
-import type { E2ee } from "@/lib/rtc/call";
+import { RESTARTS_SHOWN, type E2ee } from "@/lib/rtc/call";
 import { Button } from "../ui/button";
 
 const WHAT: Record<E2ee["status"], string> = {
@@ -23,7 +23,22 @@ function missing(e: E2ee, otherName: string): string | undefined {
 type Props = { e2ee: E2ee; otherName: string; safetyNumber: string | undefined; onConfirm: () => void; onMismatch: () => void; onAcknowledge: () => void };
 
 export function E2eePanel(props: Props) {
-  return props.e2ee.status === "verified" ? <VerifiedLine {...props} /> : <VerificationSteps {...props} />;
+  return (
+    <>
+      {props.e2ee.status === "verified" ? <VerifiedLine {...props} /> : <VerificationSteps {...props} />}
+      {props.e2ee.restarts >= RESTARTS_SHOWN && <RestartsNotice restarts={props.e2ee.restarts} />}
+    </>
+  );
+}
+
+/** Many restarts in one call: normal after reloads, but also what a server trying call codes does. */
+function RestartsNotice({ restarts }: { restarts: number }) {
+  return (
+    <p data-testid="e2ee-restarts" data-count={restarts} role="status" className="rounded-2xl border border-amber-300 bg-amber-50 px-4 py-2 text-sm text-amber-950">
+      The encrypted connection has been set up again {restarts} times in this call. Reloads and network drops do this; so does a server trying to get a matching code by chance. Compare the whole code
+      aloud before you confirm, and end the call if it keeps happening.
+    </p>
+  );
 }
 
 /** Once verified, one line: the doctor's eyes stay on the patient, the details one click away. */

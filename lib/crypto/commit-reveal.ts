@@ -5,8 +5,9 @@
 //   2. Reveal: only after our commit is posted AND we hold an unspent commit of the peer. A commit
 //      is spent once a reveal addressed to it exists. We reveal our hello once; a new peer session
 //      appearing after we revealed means: discard the ephemeral key and start again at step 1.
-//   3. Accept a peer's reveal only if its commit arrived before our own reveal and the hash
-//      matches; one accepted reveal per session of ours (a second answer is refused).
+//   3. Accept a peer's reveal only if we revealed to that session, its commit arrived before our
+//      own reveal and the hash matches; one accepted reveal per session of ours (a second answer
+//      is refused).
 import { equal, toHex, type Bytes } from "./bytes";
 import { ProtocolError } from "./subtle";
 
@@ -87,6 +88,9 @@ export class CommitReveal {
     const p = this.peers.get(toHex(peerSid));
     if (!p) throw new ProtocolError("a reveal without a prior commit: refused");
     if (!p.arrivedBeforeOurReveal) throw new ProtocolError("the peer committed after we revealed: refused");
+    // Only the session we revealed to may answer: another that committed before our reveal is
+    // still a session we never showed our hello to (a server replaying sessions to try codes).
+    if (this.ourRevealTo === undefined || this.ourRevealTo !== toHex(peerSid)) throw new ProtocolError("a reveal from a session we did not reveal to: refused");
     if (!equal(p.commit, helloCommitment)) throw new ProtocolError("the revealed hello does not match its commitment");
     this.accepted = toHex(peerSid);
   }

@@ -40,9 +40,17 @@ export type E2ee = {
   peerIdentity?: Uint8Array;
   /** the consult key this device holds for chat and documents (its epoch), once sent or received */
   consultKeyEpoch?: number;
+  /**
+   * Handshakes started over in this call because a new peer session appeared after ours revealed
+   * (a reload, a dropped connection — or a server forcing restarts to try more call codes).
+   */
+  restarts: number;
 };
 
-export const INITIAL_E2EE: E2ee = { status: "handshaking", confirmedByMe: false, confirmedByPeer: false, dtlsChecked: false };
+/** Restarts in one call from which the room warns (a reload or two is normal). */
+export const RESTARTS_SHOWN = 3;
+
+export const INITIAL_E2EE: E2ee = { status: "handshaking", confirmedByMe: false, confirmedByPeer: false, dtlsChecked: false, restarts: 0 };
 
 export type CallSnapshot = {
   state: CallState;

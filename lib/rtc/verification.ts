@@ -61,6 +61,8 @@ export class Verification {
   /** SDP that arrived before the peer's hello was verified */
   private held: RtcMessage[] = [];
   private prepared: Promise<Handshake> | undefined;
+  /** handshakes this call started over on a new peer session (E2ee.restarts) */
+  private restarts = 0;
 
   constructor(private readonly opts: VerificationOptions) {
     this.prepared = opts.prepared;
@@ -93,7 +95,7 @@ export class Verification {
     this.prepared = undefined; // a session's keys serve one session only
     const hs = (await prepared?.catch(() => undefined)) ?? (await Handshake.create(this.opts.keys, this.opts.consultId, this.opts.newCertificate));
     this.hs = hs;
-    this.e = INITIAL_E2EE;
+    this.e = { ...INITIAL_E2EE, restarts: this.restarts };
     if (seed) hs.onCommit(seed);
     // Our commit answers the seed: the peer records it without answering with its own again.
     this.opts.post(hs.commitMessage(seed !== undefined));
@@ -106,6 +108,7 @@ export class Verification {
     const hs = this.hs;
     if (!hs || msg.sid === hs.sid) return "ignored";
     const { outcome, reveal } = hs.onCommit(msg);
+    if (outcome === "restart") this.restarts++;
     if (outcome !== "recorded") return outcome === "restart" ? "restart" : "ignored";
     if (!msg.reply) this.opts.post(hs.commitMessage(true));
     this.reveal(reveal);
@@ -313,7 +316,7 @@ export class Verification {
   }
 
   private set(patch: Partial<E2ee>, replace = false): void {
-    const e2ee = replace ? { ...INITIAL_E2EE, ...patch } : { ...this.e, ...patch };
+    const e2ee = replace ? { ...INITIAL_E2EE, restarts: this.restarts, ...patch } : { ...this.e, ...patch };
     // The code is shown only once final (both hellos out and the peer's verified).
     if (!replace && this.hs?.complete && this.hs.peer && e2ee.code === undefined) e2ee.code = this.hs.peer.code.text;
     this.e = e2ee;

@@ -48,6 +48,29 @@ describe("CommitReveal: the rules one by one", () => {
     expect(cr.acceptedPeer).toBeUndefined();
   });
 
+  // Issue 20, item 4: before, any session that committed before our reveal could answer it.
+  it("refuses a reveal from a session that committed before our reveal but is not the one we revealed to", () => {
+    const cr = posted();
+    const [chosen, other] = [sid(), sid()];
+    const [cChosen, cOther] = [c32(), c32()];
+    cr.peerCommit(chosen, cChosen);
+    cr.peerCommit(other, cOther);
+    expect(toHex(cr.revealTarget() ?? new Uint8Array())).toBe(toHex(chosen));
+    expect(() => cr.acceptReveal(other, cr.sid, cOther)).toThrow(/did not reveal to/);
+    expect(cr.acceptedPeer).toBeUndefined();
+    cr.acceptReveal(chosen, cr.sid, cChosen);
+    expect(toHex(cr.acceptedPeer ?? new Uint8Array())).toBe(toHex(chosen));
+  });
+
+  it("refuses a reveal before we revealed at all (nothing of ours was answered)", () => {
+    const cr = posted();
+    const p = sid();
+    const c = c32();
+    cr.peerCommit(p, c);
+    expect(() => cr.acceptReveal(p, cr.sid, c)).toThrow(/did not reveal to/);
+    expect(cr.acceptedPeer).toBeUndefined();
+  });
+
   it("refuses a reveal addressed to another session", () => {
     const cr = posted();
     const p = sid();
@@ -128,11 +151,12 @@ describe("CommitReveal: the rules one by one", () => {
     const p = sid();
     const c = c32();
     cr.peerCommit(p, c);
-    expect(() => cr.acceptReveal(sid(), cr.sid, c)).toThrow(ProtocolError); // unknown sender
-    expect(() => cr.acceptReveal(p, sid(), c)).toThrow(ProtocolError); // other session
-    expect(() => cr.acceptReveal(p, cr.sid, c32())).toThrow(ProtocolError); // wrong hash
-    cr.acceptReveal(p, cr.sid, c); // before our own reveal: the peer was first
     expect(toHex(cr.revealTarget() ?? new Uint8Array())).toBe(toHex(p));
+    expect(() => cr.acceptReveal(sid(), cr.sid, c)).toThrow(/without a prior commit/); // unknown sender
+    expect(() => cr.acceptReveal(p, sid(), c)).toThrow(/addressed to another session/); // other session
+    expect(() => cr.acceptReveal(p, cr.sid, c32())).toThrow(/does not match its commitment/); // wrong hash
+    cr.acceptReveal(p, cr.sid, c);
+    expect(toHex(cr.acceptedPeer ?? new Uint8Array())).toBe(toHex(p));
   });
 
   // For a driver that reads the log's history (the app's client does not: docs/protocol.md §3).
