@@ -145,6 +145,14 @@ test("stolen server: a dump of every table holds no message text and no byte of 
   }
 });
 
+// Issue 20, item 5: a message id is the client's, and used to be a UUID v7, whose first 48 bits are
+// the send time in milliseconds; the server has its own receive time, but not the sender's clock.
+test("stolen server: message ids are random (UUID v4) and carry no send time", async () => {
+  const stored = await db.messagesOf(call.consultId);
+  expect(stored.length).toBeGreaterThan(0);
+  for (const m of stored) expect(m.id, "a random UUID v4").toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+});
+
 test("tampered storage: a flipped byte in a stored message shows as unverifiable, never as its text", async () => {
   const text = marker("tampered");
   await send(call.doctor, text);

@@ -1,5 +1,5 @@
 // Identity public keys for API tests, made with Node's crypto (the browser makes its own).
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
 
 const spki = (curve: "P-256" | "P-384") => generateKeyPairSync("ec", { namedCurve: curve }).publicKey.export({ type: "spki", format: "der" }).toString("base64url");
 
@@ -10,7 +10,7 @@ export const p384IdentityKey = () => spki("P-384");
 /** 91 random bytes: the right length, not a key. */
 export const notAKey = () => randomBytes(91).toString("base64url");
 
-/** A UUID v7 as a client makes message ids: 48-bit milliseconds, version 7, variant, random. */
+/** A UUID v7 as an earlier client made message ids (48-bit milliseconds, version 7, variant, random): still accepted. */
 export function uuidV7(now = Date.now()): string {
   const b = randomBytes(16);
   b.writeUIntBE(now, 0, 6);
@@ -23,7 +23,7 @@ export function uuidV7(now = Date.now()): string {
 /** A stored-message body as a client would post it (random bytes of the right sizes: the server cannot tell). */
 export function sealedMessageBody(senderDeviceId: string, seq: number) {
   return {
-    id: uuidV7(),
+    id: randomUUID(),
     senderDeviceId,
     seq,
     keyId: randomBytes(16).toString("base64url"),

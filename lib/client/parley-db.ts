@@ -35,7 +35,7 @@ export type StoredConsultKey = {
  * exact bytes to post, so a retry after a reload or a dropped network sends the same bytes and seq.
  */
 export type OutboxEntry = {
-  /** the message id (UUID v7) */
+  /** the message id (a random UUID v4) */
   id: string;
   /** `${userId}|${consultId}` */
   consult: string;

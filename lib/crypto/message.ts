@@ -19,7 +19,7 @@ export type ChatMessage = {
   consultId: Bytes;
   keyId: Bytes;
   senderDeviceId: Bytes;
-  /** UUID v7 made by the sender; also the idempotency key */
+  /** a random UUID v4 made by the sender; also the idempotency key */
   messageId: Bytes;
   /** counts from 0 per consult and sender device */
   seq: bigint;

@@ -48,13 +48,16 @@ const b64url = (min: number, max: number) =>
     .min(min)
     .max(max);
 
-/** A UUID v7 (time-ordered), as the sending client makes message ids. */
-export const uuidV7 = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, "a UUID v7");
+/**
+ * A message id as the sending client makes it: a random UUID v4, which tells the server nothing (a
+ * v7 from an earlier version, still waiting in some outbox, carries its send time and is taken too).
+ */
+export const messageId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[47][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, "a UUID v4");
 
 /** A sealed chat message as the server stores it (PROTOCOL §4): ids, seq and ciphertext only. */
 export const postMessageBody = z
   .object({
-    id: uuidV7,
+    id: messageId,
     senderDeviceId: uuid,
     seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
     keyId: b64url(22, 22),

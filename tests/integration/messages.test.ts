@@ -1,8 +1,7 @@
 // Stored chat messages (lib/server/messages.ts) on both databases: ciphertext kept as sent,
 // idempotent retries, refused reuse of an id or a seq, only the caller's own devices, the stored
 // message on the log in the same transaction, receipts, and the owner's deletion.
-import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { uuidV7 } from "../../e2e/support/keys";
+import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
 import { beforeAll, expect, it } from "vitest";
 
 import { loadConsultAccess, type ConsultAccess } from "@/lib/server/authz";
@@ -21,7 +20,7 @@ setupTestEnv();
 
 const identityKey = () => generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "der" }).toString("base64url");
 const body = (senderDeviceId: string, seq: number, size = 256) => ({
-  id: uuidV7(),
+  id: randomUUID(),
   senderDeviceId,
   seq,
   keyId: randomBytes(16).toString("base64url"),

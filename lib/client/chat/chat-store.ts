@@ -6,7 +6,6 @@
 import { chainHash, sealMessage, toBase64Url, uuidBytes, ZERO_HASH, type MessageKind } from "@/lib/crypto";
 import type { PostMessageBody } from "@/lib/shared/api";
 import { parleyDb, type OutboxEntry, type Pin, type StoredConsultKey } from "../parley-db";
-import { uuidV7 } from "./uuid-v7";
 
 const consultKey = (userId: string, consultId: string) => `${userId}|${consultId}`;
 const chainKey = (userId: string, consultId: string, deviceId: string) => `${userId}|${consultId}|${deviceId}`;
@@ -34,7 +33,8 @@ export async function sealIntoOutbox(input: SealInput): Promise<OutboxEntry> {
     const db = await parleyDb();
     const key = chainKey(input.userId, input.consultId, input.deviceId);
     const chain = (await db.get("chains", key)) ?? { key, nextSeq: 0, lastHash: ZERO_HASH() };
-    const id = uuidV7();
+    // Random: an id must not tell the server when it was made (docs/protocol.md "Messages").
+    const id = crypto.randomUUID();
     const sealed = await sealMessage(input.key.key, input.identityKey, {
       kind: input.kind,
       consultId: uuidBytes(input.consultId),

@@ -7,7 +7,6 @@ import { chainHash, importAeadKey, sealMessage, toBase64Url, uuidBytes, ZERO_HAS
 import type { Clock } from "@/lib/client/clock";
 import type { ChatPage, ChatStore } from "@/lib/client/chat/chat-ports";
 import type { SealInput } from "@/lib/client/chat/chat-store";
-import { uuidV7 } from "@/lib/client/chat/uuid-v7";
 import type { ChainState, OutboxEntry, Pin, StoredConsultKey } from "@/lib/client/parley-db";
 import type { PostMessageBody } from "@/lib/shared/api";
 
@@ -108,7 +107,7 @@ export class FakeChatStore implements ChatStore {
     const key = `${consultOf(input.userId, input.consultId)}|${input.deviceId}`;
     const chain = this.chains.get(key) ?? { key, nextSeq: 0, lastHash: ZERO_HASH() };
     const now = this.clock.now();
-    const id = uuidV7(now);
+    const id = crypto.randomUUID();
     const sealed = await sealMessage(input.key.key, input.identityKey, {
       kind: input.kind,
       consultId: uuidBytes(input.consultId),
