@@ -4,10 +4,12 @@
 // device), registered with the server as a device of the user. One identity per user per
 // profile, so a doctor testing their own invite link in the same browser stays two devices.
 import { useEffect, useState } from "react";
-import { checkPin, cryptoAvailable, fingerprint, generateSigningKey, safetyNumber, toBase64Url, toHex } from "@/lib/crypto";
+import { cryptoAvailable, fingerprint, generateSigningKey, safetyNumber, toBase64Url, toHex } from "@/lib/crypto";
 import { api, ClientApiError } from "./api";
 import { registerDeviceAnswer } from "@/lib/shared/api";
 import { parleyDb, type DeviceIdentity } from "./parley-db";
+import { trustWith, type PinStore, type Seat } from "./trust";
+import type { Trust } from "@/lib/rtc/call-state";
 
 export { parleyDb };
 export type { DeviceIdentity, Pin, StoredConsultKey } from "./parley-db";
@@ -92,33 +94,19 @@ export function useFingerprint(identity: DeviceIdentity | undefined): string | u
   return fp;
 }
 
+/** This browser profile's pins (IndexedDB "pins"), for lib/client/trust.ts. */
+export const browserPins: PinStore = {
+  get: async (key) => (await db()).get("pins", key),
+  put: async (key, pin) => void (await (await db()).put("pins", { key, spki: new Uint8Array(pin.spki), verified: pin.verified, pinnedAt: Date.now() })),
+  delete: async (key) => (await db()).delete("pins", key),
+};
+
 /**
- * The trust a call needs (lib/rtc/call.ts `Trust`), for one counterpart person (the other
- * participant's user id, a server hint) as seen by one of our users. A different key for a known
- * person is "changed" and must be acknowledged; a key compared by call code is remembered verified.
+ * The trust a call needs (lib/rtc/call.ts `Trust`) for the counterpart in `seat`: one of our
+ * users' pins of that person (the server's user id for them, a hint) and of that seat.
  */
-export function trustFor(myUserId: string, peerUserId: string) {
-  const key = `${myUserId}|${peerUserId}`;
-  const get = async () => (await db()).get("pins", key);
-  const put = async (spki: Uint8Array, verified: boolean) => (await db()).put("pins", { key, spki: new Uint8Array(spki), verified, pinnedAt: Date.now() });
-  return {
-    async pin(peerIdentity: Uint8Array): Promise<"new" | "same" | "changed"> {
-      const pinned = await get();
-      const result = checkPin(pinned?.spki, peerIdentity);
-      if (result === "new") await put(peerIdentity, false);
-      return result;
-    },
-    async acceptChange(peerIdentity: Uint8Array): Promise<void> {
-      await put(peerIdentity, false);
-    },
-    async isVerified(peerIdentity: Uint8Array): Promise<boolean> {
-      const pinned = await get();
-      return !!pinned && pinned.verified && checkPin(pinned.spki, peerIdentity) === "same";
-    },
-    async rememberVerified(peerIdentity: Uint8Array): Promise<void> {
-      await put(peerIdentity, true);
-    },
-  };
+export function trustFor(myUserId: string, peerUserId: string, seat: Seat): Trust {
+  return trustWith(browserPins, myUserId, peerUserId, seat);
 }
 
 /** The safety number of this device's key and the counterpart's (for comparing away from a call). */

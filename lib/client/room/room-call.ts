@@ -153,7 +153,7 @@ export class RoomCall {
       initiator,
       consultId,
       keys,
-      trust: trustFor(userId, other.userId),
+      trust: trustFor(userId, other.userId, { consultId, role: initiator ? "patient" : "doctor" }),
       consultKeys: initiator ? { role: "owner", current: () => ownerConsultKey(userId, consultId) } : { role: "recipient", receive: (k) => storeReceivedKey(userId, consultId, k) },
       rtcConfig: () => ice.current(),
       onMismatch: () => void consultActions.reportMismatch(consultId).catch(() => undefined),

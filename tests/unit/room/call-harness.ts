@@ -80,7 +80,7 @@ export class Participant {
       initiator: this.side === "doctor",
       consultId: c.consultId,
       keys: this.device.keys,
-      trust: this.device.pins.trustFor(this.device.userId, this.other.device.userId),
+      trust: this.device.pins.trustFor(this.device.userId, this.other.device.userId, { consultId: c.consultId, role: this.other.side }),
       consultKeys: this.keyStore.consultKeys,
       rtcConfig: () => Promise.resolve({ iceServers: [{ urls: "stun:stun.example.org" }] }),
       send: c.log.sender(this.side),

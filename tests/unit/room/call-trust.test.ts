@@ -3,6 +3,7 @@
 // identity key is flagged, acknowledged and compared before the consult key goes to it.
 import { describe, expect, it } from "vitest";
 import { toHex } from "@/lib/crypto";
+import { forgetSeat } from "@/lib/client/trust";
 import { Consult, newDevice } from "./call-harness";
 
 const hex = (b: Uint8Array | undefined) => toHex(b ?? new Uint8Array());
@@ -123,5 +124,49 @@ describe("a known person's identity key changed", () => {
     expect(c.patient.e2ee.status).toBe("verified");
     expect(c.doctor.e2ee.status).toBe("verified");
     expect(c.patient.received).toHaveLength(1);
+  });
+});
+
+// Issue 20, item 3: the person's pin rests on the user id the server attaches. Within one consult
+// the seat (consult, role) is pinned too, so a new key under a new user id still warns.
+describe("a new key in the same seat of a consult", () => {
+  it("warns even when the server attaches a user id the doctor's device has never seen", async () => {
+    const c = await Consult.create();
+    await c.connect();
+    await c.confirmBoth();
+    expect(c.doctor.e2ee.status).toBe("verified");
+    // The server now presents another "person" (a fresh user id) with another key as this consult's patient.
+    c.patient.session.pageHide(() => undefined);
+    c.patient.device = await newDevice(crypto.randomUUID());
+    c.doctor.reload(); // the room makes a new call for the new participant, with that user's trust
+    c.patient.join();
+    await c.settle();
+    expect(c.doctor.e2ee.status).toBe("key-changed");
+    expect(c.patient.received, "no consult key for the new key").toHaveLength(1);
+    expect(c.log.ofType("key")).toHaveLength(1);
+  });
+
+  it("does not warn for the same key under another user id of the server's (the seat's key is the one it had)", async () => {
+    const c = await Consult.create();
+    await c.connect();
+    const keys = c.patient.device.keys;
+    c.patient.session.pageHide(() => undefined);
+    c.patient.device = { ...(await newDevice(crypto.randomUUID())), keys };
+    c.doctor.reload();
+    c.patient.join();
+    await c.settle();
+    expect(c.doctor.e2ee.status).toBe("unverified");
+  });
+
+  it("a seat the doctor's device forgot (its occupant removed) takes a new key without a warning", async () => {
+    const c = await Consult.create();
+    await c.connect();
+    c.patient.session.pageHide(() => undefined);
+    await forgetSeat(c.doctor.device.pins, c.doctor.device.userId, { consultId: c.consultId, role: "patient" });
+    c.patient.device = await newDevice(crypto.randomUUID());
+    c.doctor.reload(); // the room makes a new call for the new participant, with that user's trust
+    c.patient.join();
+    await c.settle();
+    expect(c.doctor.e2ee.status).toBe("unverified");
   });
 });

@@ -1,42 +1,35 @@
-// The pins one browser profile keeps (IndexedDB's "pins" store), in memory, with the semantics of
-// trustFor in lib/client/device-identity.ts: one pin per (our user, counterpart person); a key
-// seen first is pinned unverified, the same key is "same", another is "changed" until
-// acknowledged; a key compared by call code is remembered verified.
-import { checkPin } from "@/lib/crypto";
+// The pins one browser profile keeps (IndexedDB's "pins" store), in memory, behind the real trust
+// rules of lib/client/trust.ts: a pin per (our user, counterpart person) and per (consult, role).
 import type { Trust } from "@/lib/rtc/call-state";
+import { personPinKey, trustWith, type PinRecord, type PinStore, type Seat } from "@/lib/client/trust";
 
-export type Pin = { spki: Uint8Array; verified: boolean };
+export type Pin = PinRecord;
 
-export class FakePins {
-  private readonly pins = new Map<string, Pin>();
+export class FakePins implements PinStore {
+  private readonly pins = new Map<string, PinRecord>();
 
-  trustFor(myUserId: string, peerUserId: string): Trust {
-    const key = `${myUserId}|${peerUserId}`;
-    const put = (spki: Uint8Array, verified: boolean) => this.pins.set(key, { spki: new Uint8Array(spki), verified });
-    return {
-      pin: (peerIdentity) => {
-        const result = checkPin(this.pins.get(key)?.spki, peerIdentity);
-        if (result === "new") put(peerIdentity, false);
-        return Promise.resolve(result);
-      },
-      acceptChange: (peerIdentity) => {
-        put(peerIdentity, false);
-        return Promise.resolve();
-      },
-      isVerified: (peerIdentity) => {
-        const pinned = this.pins.get(key);
-        return Promise.resolve(!!pinned && pinned.verified && checkPin(pinned.spki, peerIdentity) === "same");
-      },
-      rememberVerified: (peerIdentity) => {
-        put(peerIdentity, true);
-        return Promise.resolve();
-      },
-    };
+  get(key: string): Promise<PinRecord | undefined> {
+    const p = this.pins.get(key);
+    return Promise.resolve(p && { spki: new Uint8Array(p.spki), verified: p.verified });
   }
 
-  /** What is pinned for that counterpart (a copy). */
+  put(key: string, pin: PinRecord): Promise<void> {
+    this.pins.set(key, { spki: new Uint8Array(pin.spki), verified: pin.verified });
+    return Promise.resolve();
+  }
+
+  delete(key: string): Promise<void> {
+    this.pins.delete(key);
+    return Promise.resolve();
+  }
+
+  trustFor(myUserId: string, peerUserId: string, seat: Seat): Trust {
+    return trustWith(this, myUserId, peerUserId, seat);
+  }
+
+  /** What is pinned for that counterpart person (a copy). */
   pinned(myUserId: string, peerUserId: string): Pin | undefined {
-    const p = this.pins.get(`${myUserId}|${peerUserId}`);
+    const p = this.pins.get(personPinKey(myUserId, peerUserId));
     return p && { spki: new Uint8Array(p.spki), verified: p.verified };
   }
 }

@@ -1,0 +1,63 @@
+// The pins behind a call's trust (lib/rtc/call-state.ts `Trust`, PROTOCOL §3): what this device
+// remembers about the identity keys it has met. Two pins answer for one counterpart:
+// - the person's, keyed by the server's user id for them (a key compared once stays verified);
+// - the seat's, keyed by (consult, role): within one consult the doctor's or the patient's seat
+//   keeps the key it had, whatever user id the server attaches to a new key. A server that swaps
+//   in a new "person" for the same seat still makes the room warn.
+// Framework-free: the store is passed in (IndexedDB in the browser, a Map in unit tests).
+import { checkPin } from "@/lib/crypto";
+import type { Trust } from "@/lib/rtc/call-state";
+
+export type PinRecord = { spki: Uint8Array; verified: boolean };
+
+/** Where pins live, by key. */
+export type PinStore = {
+  get(key: string): Promise<PinRecord | undefined>;
+  put(key: string, pin: PinRecord): Promise<void>;
+  delete(key: string): Promise<void>;
+};
+
+/** A role in one consult. */
+export type Seat = { consultId: string; role: "doctor" | "patient" };
+
+export const personPinKey = (myUserId: string, peerUserId: string) => `${myUserId}|${peerUserId}`;
+export const seatPinKey = (myUserId: string, seat: Seat) => `${myUserId}|seat|${seat.consultId}|${seat.role}`;
+
+/**
+ * The trust for one counterpart: `peerUserId` (a server hint) in `seat`. A key differing from
+ * either pin is "changed" and must be acknowledged; a key new to the person but the one the seat
+ * already had is new for the person only.
+ */
+export function trustWith(store: PinStore, myUserId: string, peerUserId: string, seat: Seat): Trust {
+  const person = personPinKey(myUserId, peerUserId);
+  const place = seatPinKey(myUserId, seat);
+  const put = async (spki: Uint8Array, verified: boolean, keys: string[]) => {
+    for (const key of keys) await store.put(key, { spki: new Uint8Array(spki), verified });
+  };
+  return {
+    async pin(peerIdentity) {
+      const [byPerson, bySeat] = await Promise.all([store.get(person), store.get(place)]);
+      const p = checkPin(byPerson?.spki, peerIdentity);
+      const s = checkPin(bySeat?.spki, peerIdentity);
+      if (p === "changed" || s === "changed") return "changed";
+      await put(peerIdentity, false, [...(p === "new" ? [person] : []), ...(s === "new" ? [place] : [])]);
+      return p;
+    },
+    async acceptChange(peerIdentity) {
+      await put(peerIdentity, false, [person, place]);
+    },
+    async isVerified(peerIdentity) {
+      const [byPerson, bySeat] = await Promise.all([store.get(person), store.get(place)]);
+      return !!byPerson?.verified && checkPin(byPerson.spki, peerIdentity) === "same" && checkPin(bySeat?.spki, peerIdentity) !== "changed";
+    },
+    async rememberVerified(peerIdentity) {
+      await put(peerIdentity, true, [person]);
+      await put(peerIdentity, false, [place]);
+    },
+  };
+}
+
+/** The seat's occupant left for good (the doctor removed them): the next person in it is new. */
+export function forgetSeat(store: PinStore, myUserId: string, seat: Seat): Promise<void> {
+  return store.delete(seatPinKey(myUserId, seat));
+}
