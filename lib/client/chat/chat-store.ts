@@ -55,8 +55,13 @@ export async function sealIntoOutbox(input: SealInput): Promise<OutboxEntry> {
       ciphertext: toBase64Url(sealed.ciphertext),
     };
     const entry: OutboxEntry = { id, consult: consultKey(input.userId, input.consultId), seq: chain.nextSeq, body, createdAt: Date.now() };
+    const next = { key, nextSeq: chain.nextSeq + 1, lastHash: await chainHash(sealed.p) };
+    // Both writes are placed before anything else is awaited: an IndexedDB transaction commits as
+    // soon as it has no request pending when its task ends, so awaiting WebCrypto between them (a
+    // digest resolves in a later task in most engines) would commit the outbox entry alone and
+    // leave the chain's seq to be taken again.
     const tx = db.transaction(["outbox", "chains"], "readwrite");
-    await Promise.all([tx.objectStore("outbox").add(entry), tx.objectStore("chains").put({ key, nextSeq: chain.nextSeq + 1, lastHash: await chainHash(sealed.p) }), tx.done]);
+    await Promise.all([tx.objectStore("outbox").add(entry), tx.objectStore("chains").put(next), tx.done]);
     return entry;
   });
 }
