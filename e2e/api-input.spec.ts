@@ -286,7 +286,7 @@ const BODY_ROUTES: BodyRoute[] = [
     hasId: true,
     valid: () => sealedMessageBody(randomUUID(), 0),
     wrong: [
-      { label: "id is a UUID v4, not v7", body: () => ({ ...sealedMessageBody(randomUUID(), 0), id: randomUUID() }) },
+      { label: "id is a UUID v1, not v4", body: () => ({ ...sealedMessageBody(randomUUID(), 0), id: "6ba7b810-9dad-11d1-80b4-00c04fd430c8" }) },
       { label: "seq is negative", body: () => sealedMessageBody(randomUUID(), -1) },
       { label: "seq is a string", body: () => ({ ...sealedMessageBody(randomUUID(), 0), seq: "0" }) },
       { label: "keyId is not 16 bytes", body: () => ({ ...sealedMessageBody(randomUUID(), 0), keyId: "AAAA" }) },

@@ -16,6 +16,22 @@ function setUp(browser: Browser, baseURL: string | undefined, name: string, tamp
 
 const status = (page: Page) => page.getByTestId("e2ee-status");
 
+/** The consult key epochs this browser profile holds (IndexedDB "consultKeys"), sorted. */
+function heldEpochs(page: Page): Promise<number[]> {
+  return page.evaluate(
+    () =>
+      new Promise<number[]>((resolve, reject) => {
+        const req = indexedDB.open("parley");
+        req.onerror = () => reject(new Error("no IndexedDB"));
+        req.onsuccess = () => {
+          const all = req.result.transaction("consultKeys").objectStore("consultKeys").getAll();
+          all.onsuccess = () => resolve((all.result as { epoch: number }[]).map((k) => k.epoch).sort((a, b) => a - b));
+          all.onerror = () => reject(new Error("no keys"));
+        };
+      }),
+  );
+}
+
 test("both sides show the same call code; confirming on both verifies the call; a reload comes back verified", async ({ browser, baseURL }) => {
   const call = await setUp(browser, baseURL, "Verified Patient");
   try {
@@ -107,10 +123,19 @@ test("removing a patient starts a new key epoch: the next verified patient gets 
     await patientJoins(patient2, inviteUrl, "Second Patient");
     await call.doctor.getByTestId("admit").click();
     await expectConnected(patient2);
+    // Another key in the patient's place of this consult: a changed key, whatever user the server
+    // says it is (issue 20, item 3), acknowledged and then compared like any other.
+    await expect(call.doctor.getByTestId("key-warning")).toBeVisible();
+    await call.doctor.getByRole("button", { name: "I understand, compare the code" }).click();
     await call.doctor.getByTestId("verify-confirm").click();
     await patient2.getByTestId("verify-confirm").click();
     await expect(status(patient2)).toHaveAttribute("data-state", "verified");
     await expect(patient2.getByTestId("consult-key")).toContainText("epoch 1");
+    // The keys the browsers hold: the new patient none from before their admission, the removed
+    // one none from after their removal.
+    expect(await heldEpochs(patient2)).toEqual([1]);
+    expect(await heldEpochs(call.patient)).not.toContain(1);
+    expect(await heldEpochs(call.doctor)).toEqual([0, 1]);
   } finally {
     await next.close();
     await call.close();
@@ -120,16 +145,18 @@ test("removing a patient starts a new key epoch: the next verified patient gets 
 
 test("without WebCrypto (a plain-http page) the room says HTTPS is needed and sends nothing", async ({ browser, baseURL }) => {
   const signals: string[] = [];
-  const call = await setUp(browser, baseURL, "Insecure Patient", async (patient) => {
-    // The browser's behaviour on an insecure origin is what is simulated here, not Parley's code.
-    await patient.context().addInitScript(() => {
-      Object.defineProperty(globalThis.crypto, "subtle", { get: () => undefined });
-    });
-    await patient.route("**/api/consults/*/signals", async (route) => {
-      signals.push(route.request().postData() ?? "");
-      await route.continue();
-    });
-    await patient.reload();
+  // From the first page on: a waiting patient's room would otherwise send its commitment already.
+  const call = await admitPatient(browser, baseURL, "Insecure Patient", {
+    preparePatient: async (context) => {
+      // The browser's behaviour on an insecure origin is what is simulated here, not Parley's code.
+      await context.addInitScript(() => {
+        Object.defineProperty(globalThis.crypto, "subtle", { get: () => undefined });
+      });
+      await context.route("**/api/consults/*/signals", async (route) => {
+        signals.push(route.request().postData() ?? "");
+        await route.continue();
+      });
+    },
   });
   try {
     await expect(call.patient.getByTestId("e2ee-status")).toHaveAttribute("data-state", "unavailable");

@@ -17,6 +17,7 @@ const BLOCKED: Record<ChatSendBlock, string> = {
   mismatch: "The codes did not match, so chat is off for this connection.",
   "key-changed": "Their security key changed: compare the call code before chatting.",
   "no-key": "Waiting for the consult's key from the doctor's device…",
+  "new-key": "Verified. Waiting for the consult's new key, which replaces the one sent before the codes were compared…",
 };
 
 const STATE_TEXT: Record<ChatState, string> = {
@@ -82,8 +83,12 @@ export function ChatPanel({ chat, nameOf, otherName, isDoctor }: Props) {
           </p>
         </div>
         {chat.notVerified && (
-          <span data-testid="chat-not-verified" className="rounded-full bg-amber-100 px-3 py-1 text-xs font-medium text-amber-900">
-            not verified
+          <span
+            data-testid="chat-not-verified"
+            className="rounded-full bg-amber-100 px-3 py-1 text-xs font-medium text-amber-900"
+            title="Chat runs on trust until you compare the call code: a server in the middle could read what is written before then. Compare the code to replace the key."
+          >
+            not verified: compare the code to protect what you write
           </span>
         )}
         <input
@@ -205,11 +210,13 @@ function Message({ item, name, onRetry }: { item: ChatMessageItem; name: string;
       data-testid="chat-message"
       data-state={item.state}
       data-mine={item.mine ? "true" : "false"}
+      data-provisional={item.provisional ? "true" : undefined}
       className={`max-w-[85%] rounded-2xl px-3 py-2 text-sm ${item.mine ? "ml-auto bg-brand-600 text-white" : bad ? "border border-red-200 bg-red-50 text-red-900" : "bg-slate-100 text-slate-900"}`}
     >
       <p className={`text-xs ${item.mine ? "text-brand-100" : "text-slate-500"}`}>
         {item.mine ? "You" : name} · {time(item.at)}
-        {!item.mine && !bad && !item.senderVerified && " · sender not verified"}
+        {!item.mine && !bad && !item.senderVerified && !item.provisional && " · sender not verified"}
+        {!bad && item.provisional && " · sent before the codes were compared"}
       </p>
       {bad ? <p className="italic">{item.problem ?? "This message could not be verified."}</p> : <p className="whitespace-pre-wrap break-words">{item.body}</p>}
       {item.mine && (

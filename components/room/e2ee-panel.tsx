@@ -90,8 +90,8 @@ function VerificationSteps({ e2ee, otherName, safetyNumber, onConfirm, onMismatc
       {e2ee.status === "key-changed" && (
         <div data-testid="key-warning" className="space-y-2 text-sm">
           <p>
-            {otherName} is using a different security key than the last time you met on this device. That happens when they use a new device or browser — or when someone is trying to listen in.
-            Compare the code below with them on the video before you discuss anything.
+            {otherName} is using a different security key than the one this device saw last, for them or for whoever had their place in this consult. That happens when they use a new device or
+            browser, when another person took that place — or when someone is trying to listen in. Compare the code below with them on the video before you discuss anything.
           </p>
           <Button variant="secondary" onClick={onAcknowledge}>
             I understand, compare the code

@@ -66,6 +66,8 @@ export async function admitPatient(
   name: string,
   opts: {
     prepare?: (context: BrowserContext) => Promise<void>;
+    /** the patient's context only, before its first page opens */
+    preparePatient?: (context: BrowserContext) => Promise<void>;
     beforeAdmit?: (patient: Page, consultId: string) => Promise<void>;
     /** another doctor than the demo one (each browser profile is a device; an account may have 20) */
     doctor?: { email: string; password: string };
@@ -76,6 +78,7 @@ export async function admitPatient(
   const doctorContext = await browser.newContext({ baseURL, permissions: ["camera", "microphone"] });
   const patientContext = await browser.newContext({ baseURL, permissions: ["camera", "microphone"], ...opts.patientContext });
   for (const c of [doctorContext, patientContext]) await opts.prepare?.(c);
+  await opts.preparePatient?.(patientContext);
   const doctor = await doctorContext.newPage();
   const patient = await patientContext.newPage();
   const { consultId, inviteUrl } = await doctorOpensConsult(doctor, opts.doctor);

@@ -180,9 +180,9 @@ export class TestDb {
   }
 
   /** The stored messages of a consult in the order the server received them. */
-  async messagesOf(consultId: string): Promise<{ id: string; senderDeviceId: string; seq: number }[]> {
-    const { rows } = await this.client.query<{ id: string; senderDeviceId: string; seq: string }>(
-      `SELECT "id", "senderDeviceId", "seq" FROM "Message" WHERE "consultId" = $1::uuid ORDER BY "createdAt", "id"`,
+  async messagesOf(consultId: string): Promise<{ id: string; senderDeviceId: string; seq: number; keyId: string }[]> {
+    const { rows } = await this.client.query<{ id: string; senderDeviceId: string; seq: string; keyId: string }>(
+      `SELECT "id", "senderDeviceId", "seq", "keyId" FROM "Message" WHERE "consultId" = $1::uuid ORDER BY "createdAt", "id"`,
       [consultId],
     );
     return rows.map((r) => ({ ...r, seq: Number(r.seq) }));

@@ -4,7 +4,8 @@
 // each verified device; every other device keeps only a non-extractable AES-GCM CryptoKey. The
 // no-overwrite and one-key-per-epoch rules are checked against what is stored, so they hold across
 // reloads.
-import { equal, importAeadKey, newConsultKey, ProtocolError, toHex, type ConsultKey } from "@/lib/crypto";
+import { equal, fingerprint, importAeadKey, newConsultKey, ProtocolError, toHex, type ConsultKey } from "@/lib/crypto";
+import { handedTo, needsNewEpoch } from "./key-handover";
 import { parleyDb, type StoredConsultKey } from "./device-identity";
 
 const idOf = (userId: string, consultId: string, keyId: Uint8Array) => `${userId}|${consultId}|${toHex(keyId)}`;
@@ -39,6 +40,24 @@ export async function ownerConsultKey(userId: string, consultId: string): Promis
 }
 
 /**
+ * The key to hand to the peer device with identity `peerIdentity` (its SPKI), `onTrust` when the
+ * codes were not compared: the current epoch, or a new one when the rules of key-handover.ts say
+ * so; the hand-over is recorded. The owner seals under the newest epoch from then on.
+ */
+export async function ownerKeyFor(userId: string, consultId: string, peerIdentity: Uint8Array, onTrust: boolean): Promise<ConsultKey & { provisional: boolean }> {
+  const peer = toHex(await fingerprint(peerIdentity));
+  const held = (await stored(userId, consultId)).find((k) => k.raw);
+  const current = held && !needsNewEpoch(held.handover ?? { givenTo: [], provisional: false }, peer, onTrust) ? held : undefined;
+  const k = current?.raw ? { epoch: current.epoch, keyId: current.keyId, key: current.raw } : await rotateConsultKey(userId, consultId);
+  const db = await parleyDb();
+  const record = await db.get("consultKeys", idOf(userId, consultId, k.keyId));
+  if (!record) throw new Error("the consult key just used is not stored");
+  const handover = handedTo(record.handover, peer, onTrust);
+  await db.put("consultKeys", { ...record, handover });
+  return { ...k, provisional: handover.provisional };
+}
+
+/**
  * Removing a participant starts a new epoch (PROTOCOL §3): the owner makes epoch n+1, and from now
  * on seals under it and sends only it to the devices it verifies.
  */
@@ -48,7 +67,7 @@ export async function rotateConsultKey(userId: string, consultId: string): Promi
 }
 
 /** A key received from the verified owner: stored non-extractable, or refused by the rules. */
-export async function storeReceivedKey(userId: string, consultId: string, k: ConsultKey): Promise<"added" | "known"> {
+export async function storeReceivedKey(userId: string, consultId: string, k: ConsultKey, provisional: boolean): Promise<"added" | "known"> {
   const existing = await stored(userId, consultId);
   const same = existing.find((e) => equal(e.keyId, k.keyId));
   const key = await importAeadKey(k.key);
@@ -67,6 +86,7 @@ export async function storeReceivedKey(userId: string, consultId: string, k: Con
       keyId: new Uint8Array(k.keyId),
       key,
       receivedAt: Date.now(),
+      provisional,
     });
     return "added";
   } finally {

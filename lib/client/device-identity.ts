@@ -97,7 +97,7 @@ export function useFingerprint(identity: DeviceIdentity | undefined): string | u
 /** This browser profile's pins (IndexedDB "pins"), for lib/client/trust.ts. */
 export const browserPins: PinStore = {
   get: async (key) => (await db()).get("pins", key),
-  put: async (key, pin) => void (await (await db()).put("pins", { key, spki: new Uint8Array(pin.spki), verified: pin.verified, pinnedAt: Date.now() })),
+  put: async (key, pin) => void (await (await db()).put("pins", { ...pin, key, spki: new Uint8Array(pin.spki), pinnedAt: Date.now() })),
   delete: async (key) => (await db()).delete("pins", key),
 };
 

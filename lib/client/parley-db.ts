@@ -2,6 +2,7 @@
 // The browser's local store (IndexedDB "parley"): this device's identities, the keys it pinned for
 // counterparts, its consult keys, and the chat outbox and chain state. Nothing here is sent to the
 // server; the server's copy of a message is only ever its ciphertext.
+import type { Handover } from "./key-handover";
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import type { PostMessageBody } from "@/lib/shared/api";
 
@@ -16,7 +17,7 @@ export type DeviceIdentity = {
 };
 
 /** What this device knows of a counterpart (PROTOCOL §1): the key it pinned, and whether it was compared. */
-export type Pin = { key: string; spki: Uint8Array<ArrayBuffer>; verified: boolean; pinnedAt: number };
+export type Pin = { key: string; spki: Uint8Array<ArrayBuffer>; verified: boolean; pinnedAt: number; acknowledged?: boolean };
 
 /** A consult key held on this device (lib/client/consult-keys.ts). `raw` only on the owner device. */
 export type StoredConsultKey = {
@@ -28,6 +29,10 @@ export type StoredConsultKey = {
   key: CryptoKey;
   raw?: Uint8Array<ArrayBuffer>;
   receivedAt: number;
+  /** owner device: who this epoch was handed to (lib/client/key-handover.ts) */
+  handover?: Handover;
+  /** recipient device: received on trust, before the codes were compared */
+  provisional?: boolean;
 };
 
 /**

@@ -8,7 +8,12 @@
 import { checkPin } from "@/lib/crypto";
 import type { Trust } from "@/lib/rtc/call-state";
 
-export type PinRecord = { spki: Uint8Array; verified: boolean };
+export type PinRecord = {
+  spki: Uint8Array;
+  verified: boolean;
+  /** pinned by acknowledging a changed key: never trusted on first use, only once compared */
+  acknowledged?: boolean;
+};
 
 /** Where pins live, by key. */
 export type PinStore = {
@@ -31,8 +36,8 @@ export const seatPinKey = (myUserId: string, seat: Seat) => `${myUserId}|seat|${
 export function trustWith(store: PinStore, myUserId: string, peerUserId: string, seat: Seat): Trust {
   const person = personPinKey(myUserId, peerUserId);
   const place = seatPinKey(myUserId, seat);
-  const put = async (spki: Uint8Array, verified: boolean, keys: string[]) => {
-    for (const key of keys) await store.put(key, { spki: new Uint8Array(spki), verified });
+  const put = async (spki: Uint8Array, verified: boolean, keys: string[], acknowledged = false) => {
+    for (const key of keys) await store.put(key, { spki: new Uint8Array(spki), verified, ...(acknowledged ? { acknowledged } : {}) });
   };
   return {
     async pin(peerIdentity) {
@@ -44,7 +49,12 @@ export function trustWith(store: PinStore, myUserId: string, peerUserId: string,
       return p;
     },
     async acceptChange(peerIdentity) {
-      await put(peerIdentity, false, [person, place]);
+      await put(peerIdentity, false, [person, place], true);
+    },
+    async mayTrustOnFirstUse(peerIdentity) {
+      const [byPerson, bySeat] = await Promise.all([store.get(person), store.get(place)]);
+      const pinned = (p: PinRecord | undefined) => !!p && checkPin(p.spki, peerIdentity) === "same" && !p.acknowledged;
+      return pinned(byPerson) && pinned(bySeat);
     },
     async isVerified(peerIdentity) {
       const [byPerson, bySeat] = await Promise.all([store.get(person), store.get(place)]);
@@ -55,9 +65,4 @@ export function trustWith(store: PinStore, myUserId: string, peerUserId: string,
       await put(peerIdentity, false, [place]);
     },
   };
-}
-
-/** The seat's occupant left for good (the doctor removed them): the next person in it is new. */
-export function forgetSeat(store: PinStore, myUserId: string, seat: Seat): Promise<void> {
-  return store.delete(seatPinKey(myUserId, seat));
 }

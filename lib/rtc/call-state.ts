@@ -40,6 +40,8 @@ export type E2ee = {
   peerIdentity?: Uint8Array;
   /** the consult key this device holds for chat and documents (its epoch), once sent or received */
   consultKeyEpoch?: number;
+  /** that key went to (or came from) a device on trust, before the codes were compared */
+  consultKeyProvisional?: boolean;
   /**
    * Handshakes started over in this call because a new peer session appeared after ours revealed
    * (a reload, a dropped connection — or a server forcing restarts to try more call codes).
@@ -69,11 +71,23 @@ export type Trust = {
   /** a key change the user acknowledged: pin the new key (it is unverified until compared) */
   acceptChange(peerIdentity: Uint8Array): Promise<void>;
   isVerified(peerIdentity: Uint8Array): Promise<boolean>;
+  /** the key may be trusted on first use (TRUST_ON_FIRST_USE): pinned, and not a change acknowledged but not yet compared */
+  mayTrustOnFirstUse(peerIdentity: Uint8Array): Promise<boolean>;
   rememberVerified(peerIdentity: Uint8Array): Promise<void>;
 };
 
-/** The consult key (PROTOCOL §3): the owner device sends it, every other device receives it. */
-export type ConsultKeys = { role: "owner"; current(): Promise<ConsultKey> } | { role: "recipient"; receive(k: ConsultKey): Promise<"added" | "known"> };
+/**
+ * The consult key (PROTOCOL §3): the owner device sends it, every other device receives it.
+ * - `forPeer`: the key for the peer with this identity key; `onTrust` when the codes were not
+ *   compared (TRUST_ON_FIRST_USE). A new epoch when the current one went to another identity, or
+ *   went out on trust and this hand-over follows a comparison (lib/client/key-handover.ts).
+ *   `provisional`: this epoch went to some device on trust.
+ * - `rotate`: a new epoch now (after "the codes differ").
+ * - `receive`: a key from the verified owner; `provisional` when this side had not compared codes.
+ */
+export type ConsultKeys =
+  | { role: "owner"; forPeer(peerIdentity: Uint8Array, onTrust: boolean): Promise<ConsultKey & { provisional: boolean }>; rotate(): Promise<ConsultKey> }
+  | { role: "recipient"; receive(k: ConsultKey, provisional: boolean): Promise<"added" | "known"> };
 
 /** What a call session (lib/rtc/call.ts) is given. */
 export type CallOptions = {

@@ -76,7 +76,9 @@ export class CallSession {
     if (this.disposed) return;
     this.media.local = local;
     this.marks("call-start");
-    this.enqueue(() => this.newSession(seed));
+    // Seeded from the waiting room, the patient may since have gone (reloaded, closed the tab):
+    // "waiting" until its session answers.
+    this.enqueue(() => this.newSession(seed, true));
   }
 
   /** A message from the other participant, handled strictly in arrival order. */
@@ -166,12 +168,12 @@ export class CallSession {
   }
 
   /** A new handshake session; `seed` is a peer commit that prompted it. */
-  private async newSession(seed: Extract<CallMessage, { type: "commit" }> | undefined): Promise<void> {
+  private async newSession(seed: Extract<CallMessage, { type: "commit" }> | undefined, heardEarly = false): Promise<void> {
     this.redial.cancelPending();
     this.conn.drop();
     this.remoteSid = seed?.sid;
     await this.verify.begin(seed);
-    this.set({ state: this.redial.active ? "reconnecting" : seed ? "connecting" : "waiting", e2ee: this.verify.state });
+    this.set({ state: this.redial.active ? "reconnecting" : seed && !heardEarly ? "connecting" : "waiting", e2ee: this.verify.state });
     // The connect timeout runs from the verified hello (see "reveal"). Waiting for the other
     // side's hello is not a connection failing: that side may be offline for a while (its event
     // stream cut, its page reloading) and the call goes on when it is back. While recovering, each
@@ -221,6 +223,7 @@ export class CallSession {
         const peer = await this.verify.onReveal(msg);
         if (!peer) return;
         this.remoteSid = peer.sid;
+        if (this.snap.state === "waiting") this.set({ ...this.snap, state: "connecting" });
         // The connect timeout runs from here: waiting for the other side's hello is not a
         // connection failing (that side may be offline for a while, its page reloading).
         if (this.opts.initiator && this.conn.current) this.conn.armTimeout();

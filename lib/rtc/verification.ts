@@ -12,6 +12,8 @@
 // getStats().
 import { ProtocolError, equal, parseDtlsFingerprint } from "@/lib/crypto";
 import type { CallMessage, ChainHeadMessage } from "./messages";
+import { ChainHeads } from "./chain-heads";
+import { KeyExchange } from "./key-exchange";
 import { Handshake, type CertificateFactory, type DeviceKeys, type VerifiedPeer } from "./handshake";
 import type { CallMarks } from "./call-timeline";
 import { INITIAL_E2EE, type ConsultKeys, type E2ee, type Trust } from "./call-state";
@@ -52,12 +54,11 @@ export class Verification {
   private hs: Handshake | undefined;
   private e: E2ee = INITIAL_E2EE;
   /** a consult key that arrived before this side counted the call as verified */
-  private heldKey: KeyMessage | undefined;
+  private readonly keyExchange: KeyExchange;
   private tofuKeyDone = false;
-  /** this device's chat chain head: sent when the channel is checked, on change, and at the end */
-  private chainHead: ChainHeadMessage | undefined;
-  /** a chain head that arrived before the DTLS binding was checked */
-  private heldHead: ChainHeadMessage | undefined;
+  /** the peer's key may be trusted on first use: pinned new or the same, never an acknowledged change not yet compared */
+  private tofuAllowed = false;
+  private readonly heads: ChainHeads;
   /** SDP that arrived before the peer's hello was verified */
   private held: RtcMessage[] = [];
   private prepared: Promise<Handshake> | undefined;
@@ -66,6 +67,15 @@ export class Verification {
 
   constructor(private readonly opts: VerificationOptions) {
     this.prepared = opts.prepared;
+    this.heads = new ChainHeads({ checked: () => this.e.dtlsChecked, send: (m) => opts.sendChannel(m), onPeerHead: (h) => opts.onChainHead?.(h) });
+    this.keyExchange = new KeyExchange({
+      keys: opts.consultKeys,
+      session: () => this.hs,
+      e2ee: () => this.e,
+      set: (patch) => this.set(patch),
+      post: (msg) => opts.post(msg),
+      trusted: () => this.trustedOnFirstUse(),
+    });
   }
 
   get state(): E2ee {
@@ -87,10 +97,11 @@ export class Verification {
    */
   async begin(seed: Commit | undefined): Promise<void> {
     this.hs?.wipe();
-    this.heldKey = undefined;
-    this.heldHead = undefined;
+    this.keyExchange.reset();
+    this.heads.reset();
     this.held = [];
     this.tofuKeyDone = false;
+    this.tofuAllowed = false;
     const prepared = this.prepared;
     this.prepared = undefined; // a session's keys serve one session only
     const hs = (await prepared?.catch(() => undefined)) ?? (await Handshake.create(this.opts.keys, this.opts.consultId, this.opts.newCertificate));
@@ -123,6 +134,7 @@ export class Verification {
     this.opts.marks("hello-verified");
     const pin = await this.opts.trust.pin(peer.identity);
     const remembered = pin === "same" && (await this.opts.trust.isVerified(peer.identity));
+    this.tofuAllowed = pin !== "changed" && (await this.opts.trust.mayTrustOnFirstUse(peer.identity));
     this.set({ status: pin === "changed" ? "key-changed" : "unverified", code: hs.complete ? peer.code.text : undefined, peerIdentity: peer.identity });
     // A pair compared before needs no new comparison: confirm on the person's behalf.
     if (remembered) {
@@ -141,14 +153,9 @@ export class Verification {
     await this.maybeVerified();
   }
 
-  /** The consult key from the peer: taken only once this side counts the call as verified. */
-  async onKey(msg: KeyMessage): Promise<void> {
-    if (this.opts.consultKeys?.role !== "recipient" || msg.to !== this.hs?.sid) return;
-    if (this.e.status !== "verified" && !this.trustedOnFirstUse()) {
-      this.heldKey = msg; // only a verified device takes a key: wait for our own verdict
-      return;
-    }
-    await this.receiveKey(msg);
+  /** The consult key from the peer (key-exchange.ts). */
+  onKey(msg: KeyMessage): Promise<void> {
+    return this.keyExchange.onKey(msg);
   }
 
   /**
@@ -198,12 +205,7 @@ export class Verification {
     if (!equal(parseDtlsFingerprint(remoteFingerprint), expected)) return false;
     this.set({ dtlsChecked: true });
     this.opts.marks("dtls-checked");
-    if (this.chainHead) this.opts.sendChannel(this.chainHead);
-    if (this.heldHead) {
-      const held = this.heldHead;
-      this.heldHead = undefined;
-      this.opts.onChainHead?.(held);
-    }
+    this.heads.checkedNow();
     await this.maybeVerified();
     return true;
   }
@@ -225,6 +227,7 @@ export class Verification {
     if (hs) this.opts.post({ type: "bye", sid: hs.sid });
     this.opts.onMismatch?.();
     this.set({ status: "mismatch" });
+    this.keyExchange.rotateAfterMismatch();
   }
 
   /** The person acknowledged that a known counterpart's key changed; unverified until compared. */
@@ -235,21 +238,17 @@ export class Verification {
     this.set({ status: "unverified" });
   }
 
-  /** This device's chat chain head changed: the peer hears it now (if checked) and at the end. */
+  /** This device's chat chain head changed (chain-heads.ts). */
   setChainHead(head: Omit<ChainHeadMessage, "type">): void {
-    this.chainHead = { type: "chain-head", ...head };
-    if (this.e.dtlsChecked) this.opts.sendChannel(this.chainHead);
+    this.heads.set(head);
   }
 
-  /** The peer's chain head: trusted only once the connection is bound to the verified hello. */
   peerChainHead(head: ChainHeadMessage): void {
-    if (this.e.dtlsChecked) this.opts.onChainHead?.(head);
-    else this.heldHead = head;
+    this.heads.peer(head);
   }
 
-  /** The call ends: the peer hears this device's chain head one last time. */
   sendFinalHead(): void {
-    if (this.chainHead && this.e.dtlsChecked) this.opts.sendChannel(this.chainHead);
+    this.heads.final();
   }
 
   /** The other person is gone: nothing about them is shown any more (the session stays). */
@@ -273,12 +272,12 @@ export class Verification {
     const e = this.e;
     if (this.trustedOnFirstUse() && !this.tofuKeyDone) {
       this.tofuKeyDone = true;
-      await this.exchangeKey();
+      await this.keyExchange.exchange(true);
     }
     if (e.status !== "unverified" || !e.confirmedByMe || !e.confirmedByPeer || !e.dtlsChecked) return;
     this.set({ status: "verified" });
     if (e.peerIdentity) await this.opts.trust.rememberVerified(e.peerIdentity);
-    await this.exchangeKey();
+    await this.keyExchange.exchange(false);
   }
 
   /**
@@ -288,31 +287,7 @@ export class Verification {
    */
   private trustedOnFirstUse(): boolean {
     const e = this.e;
-    return !!this.opts.trustOnFirstUse && e.status === "unverified" && e.dtlsChecked && !!e.peerIdentity;
-  }
-
-  /** The owner sends K to the peer's session; a recipient takes a K it held back. */
-  private async exchangeKey(): Promise<void> {
-    const keys = this.opts.consultKeys;
-    if (keys?.role === "owner" && this.hs) {
-      // K goes only to a device verified now (PROTOCOL §3), under this session's pairwise key.
-      const k = await keys.current();
-      this.opts.post(await this.hs.keyMessage(k));
-      this.set({ consultKeyEpoch: k.epoch });
-    } else if (this.heldKey) {
-      const held = this.heldKey;
-      this.heldKey = undefined;
-      await this.receiveKey(held);
-    }
-  }
-
-  private async receiveKey(msg: KeyMessage): Promise<void> {
-    const keys = this.opts.consultKeys;
-    const hs = this.hs;
-    if (keys?.role !== "recipient" || !hs) return;
-    const k = await hs.openKeyMessage(msg);
-    await keys.receive(k);
-    this.set({ consultKeyEpoch: k.epoch });
+    return !!this.opts.trustOnFirstUse && this.tofuAllowed && e.status === "unverified" && e.dtlsChecked && !!e.peerIdentity;
   }
 
   private set(patch: Partial<E2ee>, replace = false): void {

@@ -29,6 +29,8 @@ export type ChatMessageItem = {
   problem?: string;
   /** the sender's key was compared (call code or safety number), not only trusted on first use */
   senderVerified: boolean;
+  /** sealed under a consult key that went to a device on trust, before the codes were compared */
+  provisional?: boolean;
 };
 
 export type ChatGapItem = {
@@ -83,7 +85,7 @@ export class ChatLog {
    * A stored message that opened and verified. Returns false for a duplicate (same id). A second
    * message for a seq that already has one, or a link that does not chain, marks the seq broken.
    */
-  async addOpened(meta: MessageMeta, message: ChatMessage, p: Uint8Array, body: string, senderVerified: boolean, file?: FileNotice): Promise<boolean> {
+  async addOpened(meta: MessageMeta, message: ChatMessage, p: Uint8Array, body: string, senderVerified: boolean, file?: FileNotice, provisional = false): Promise<boolean> {
     const existing = this.entries.get(meta.id);
     const d = this.device(meta.senderDeviceId, meta.senderUserId);
     const events = await d.chain.add(message, p);
@@ -105,6 +107,7 @@ export class ChatLog {
       at: Number(message.sentAt),
       state: mine ? this.myState(meta.seq, "sent") : "delivered",
       senderVerified,
+      ...(provisional ? { provisional } : {}),
     });
     return true;
   }

@@ -34,6 +34,8 @@ export class ChatSession {
   /** pins by person, read once per verification state (opening a message must not hit IndexedDB each time) */
   private pins = new Map<string, Promise<Pin | undefined>>();
   private pinVerified = false;
+  /** whose pin `pinVerified` was read for */
+  private pinFor: string | undefined;
   private pinRead = 0;
   /** the last history load did not finish (offline at (re)entry): it is tried again when back */
   private historyFailed = false;
@@ -280,6 +282,12 @@ export class ChatSession {
   private readPin(otherUserId: string | undefined): void {
     this.pins.clear();
     const read = ++this.pinRead;
+    // Another counterpart (or none): the last one's verified pin says nothing about them.
+    if (otherUserId !== this.pinFor) {
+      this.pinFor = otherUserId;
+      this.pinVerified = false;
+      this.render();
+    }
     if (!otherUserId) return;
     void this.o.ports.store.pinOf(this.o.userId, otherUserId).then((pin) => {
       if (read !== this.pinRead) return;
@@ -317,7 +325,9 @@ export class ChatSession {
   private render(): void {
     if (this.disposed) return;
     const input = this.input;
-    const { block, tofu } = sendBlock({ input, pinVerified: this.pinVerified, hasKey: !!this.current });
+    const current = this.current;
+    const keyProvisional = !!(current?.provisional || current?.handover?.provisional);
+    const { block, tofu } = sendBlock({ input, pinVerified: this.pinVerified, hasKey: !!current, keyProvisional });
     this.view.publish({ ...this.view.get(), items: this.log.items(), block, notVerified: !block && tofu, brokenLinks: this.log.brokenLinks().length });
   }
 }

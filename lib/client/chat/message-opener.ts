@@ -59,7 +59,9 @@ export async function openStored(ctx: OpenerContext, m: StoredMessage): Promise<
     log.addUnverifiable(meta, UNVERIFIABLE);
     return;
   }
-  await log.addOpened(meta, opened.message, opened.p, shown.body, verified, shown.file);
+  // Nothing sealed under a key that went out on trust is shown as verified (docs/protocol.md "Epochs").
+  const provisional = !!(key.provisional || key.handover?.provisional);
+  await log.addOpened(meta, opened.message, opened.p, shown.body, verified && !provisional, shown.file, provisional);
 }
 
 /** Shows this device's outbox entries the log does not have yet as "sending" (or failed). */

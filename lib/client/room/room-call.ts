@@ -10,7 +10,7 @@ import { Handshake, type DeviceKeys } from "@/lib/rtc/handshake";
 import { parseCallMessage, toSignal, type CallMessage, type ChainHeadMessage } from "@/lib/rtc/messages";
 import type { StreamEvent } from "@/lib/shared/api";
 import { trustFor } from "../device-identity";
-import { ownerConsultKey, storeReceivedKey } from "../consult-keys";
+import { ownerKeyFor, rotateConsultKey, storeReceivedKey } from "../consult-keys";
 import { consultActions, signalOnUnload } from "../consults";
 import { Published } from "../store";
 import { systemClock, type Clock, type TimerHandle } from "../clock";
@@ -154,7 +154,9 @@ export class RoomCall {
       consultId,
       keys,
       trust: trustFor(userId, other.userId, { consultId, role: initiator ? "patient" : "doctor" }),
-      consultKeys: initiator ? { role: "owner", current: () => ownerConsultKey(userId, consultId) } : { role: "recipient", receive: (k) => storeReceivedKey(userId, consultId, k) },
+      consultKeys: initiator
+        ? { role: "owner", forPeer: (peer, onTrust) => ownerKeyFor(userId, consultId, peer, onTrust), rotate: () => rotateConsultKey(userId, consultId) }
+        : { role: "recipient", receive: (k, provisional) => storeReceivedKey(userId, consultId, k, provisional) },
       rtcConfig: () => ice.current(),
       onMismatch: () => void consultActions.reportMismatch(consultId).catch(() => undefined),
       send: async (msg: CallMessage) => {

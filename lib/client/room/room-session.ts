@@ -13,8 +13,6 @@ import { performanceMarks, type CallMarks } from "@/lib/rtc/call-timeline";
 import { Channel } from "./channel";
 import { EventStream, browserEventSource, type OpenEventSource, type StreamStatus } from "./event-stream";
 import { initialRoomState, roomReducer, type RoomState } from "./room-state";
-import { forgetSeat, type Seat } from "../trust";
-import { browserPins } from "../device-identity";
 
 type Invite = RoomSnapshot["invite"];
 
@@ -26,8 +24,6 @@ export type RoomPorts = {
   clock: Clock;
   /** a removed participant must not read what comes next: the owner starts a new key epoch */
   rotateKey(userId: string, consultId: string): Promise<unknown>;
-  /** the patient's seat in the consult is free again: the next patient's key is new, not "changed" */
-  forgetSeat(userId: string, seat: Seat): Promise<unknown>;
   marks: CallMarks;
 };
 
@@ -36,7 +32,6 @@ export const browserRoomPorts: RoomPorts = {
   openEvents: browserEventSource,
   clock: systemClock,
   rotateKey: rotateConsultKey,
-  forgetSeat: (userId, seat) => forgetSeat(browserPins, userId, seat),
   marks: performanceMarks,
 };
 
@@ -120,7 +115,6 @@ export class RoomSession {
     if (event.type === "admitted" && participantId === me.id) void this.refresh();
     if (event.type === "removed" && me.role === "doctor") {
       void this.ports.rotateKey(userId, this.consultId).catch(() => undefined);
-      void this.ports.forgetSeat(userId, { consultId: this.consultId, role: "patient" }).catch(() => undefined);
       void this.refresh(); // the withdrawn link is no longer shown as usable
     }
     // A patient joining uses up the invite: the doctor's room shows the link's new state.

@@ -69,14 +69,12 @@ function room(me: ParticipantView = doctor, lastSeq = 10) {
   const sources = new FakeEventSources();
   const api = new FakeRoomApi();
   const rotated: [string, string][] = [];
-  const forgotten: [string, string, string][] = [];
   const marks: CallStep[] = [];
   const session = new RoomSession(snapshot(me, lastSeq), {
     api,
     openEvents: sources.open,
     clock,
     rotateKey: (userId, id) => (rotated.push([userId, id]), Promise.resolve()),
-    forgetSeat: (userId, seat) => (forgotten.push([userId, seat.consultId, seat.role]), Promise.resolve()),
     marks: (step) => marks.push(step),
   });
   const routed = { signals: [] as number[], chat: [] as number[], files: [] as number[] };
@@ -84,7 +82,7 @@ function room(me: ParticipantView = doctor, lastSeq = 10) {
   session.chatEvents.listen((e) => routed.chat.push(e.seq));
   session.fileEvents.listen((e) => routed.files.push(e.seq));
   session.start();
-  return { session, clock, sources, api, rotated, forgotten, marks, routed, state: () => session.state() };
+  return { session, clock, sources, api, rotated, marks, routed, state: () => session.state() };
 }
 
 describe("the event stream", () => {
@@ -215,7 +213,6 @@ describe("reloading the room", () => {
     r.sources.last.send(admission(11, patient, "removed"));
     await tick();
     expect(r.rotated).toEqual([[doctor.userId, consultId]]);
-    expect(r.forgotten, "the patient's seat is free for the next patient").toEqual([[doctor.userId, consultId, "patient"]]);
     expect(r.state().participants.map((p) => p.id)).toEqual([doctor.id]);
     expect(r.api.calls).toEqual(["snapshot"]);
 
@@ -224,7 +221,6 @@ describe("reloading the room", () => {
     p.sources.last.send(admission(11, other, "removed"));
     await tick();
     expect(p.rotated).toEqual([]);
-    expect(p.forgotten).toEqual([]);
   });
 });
 

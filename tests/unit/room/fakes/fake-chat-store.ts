@@ -27,7 +27,7 @@ export class FakeChatStore implements ChatStore {
   // ---- what a test sets up or reads ----
 
   /** Stores a consult key as lib/client/consult-keys.ts does: the owner keeps the raw bytes. */
-  async addKey(userId: string, consultId: string, k: ConsultKey, owner: boolean): Promise<void> {
+  async addKey(userId: string, consultId: string, k: ConsultKey, owner: boolean, provisional = false): Promise<void> {
     const consult = consultOf(userId, consultId);
     const stored: StoredConsultKey = {
       id: `${consult}|${toBase64Url(k.keyId)}`,
@@ -37,6 +37,7 @@ export class FakeChatStore implements ChatStore {
       key: await importAeadKey(k.key),
       raw: owner ? new Uint8Array(k.key) : undefined,
       receivedAt: this.clock.now(),
+      ...(provisional ? (owner ? { handover: { givenTo: [], provisional } } : { provisional }) : {}),
     };
     this.keys.set(consult, [...(this.keys.get(consult) ?? []), stored]);
   }

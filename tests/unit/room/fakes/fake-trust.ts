@@ -10,11 +10,11 @@ export class FakePins implements PinStore {
 
   get(key: string): Promise<PinRecord | undefined> {
     const p = this.pins.get(key);
-    return Promise.resolve(p && { spki: new Uint8Array(p.spki), verified: p.verified });
+    return Promise.resolve(p && { ...p, spki: new Uint8Array(p.spki) });
   }
 
   put(key: string, pin: PinRecord): Promise<void> {
-    this.pins.set(key, { spki: new Uint8Array(pin.spki), verified: pin.verified });
+    this.pins.set(key, { ...pin, spki: new Uint8Array(pin.spki) });
     return Promise.resolve();
   }
 
