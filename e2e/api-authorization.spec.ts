@@ -242,7 +242,7 @@ const ROUTES: RouteSpec[] = [
     name: "GET /api/cron/cleanup",
     call: () => ({ method: "GET", path: "/api/cron/cleanup" }),
     refused: { anonymous: 401, owner: 401, admin: 401, admittedPatient: 401, crossSiteAdmin: 401 },
-    allowed: { caller: "scheduler", status: 200, check: (a) => expect(Object.keys(JSON.parse(a.text) as object).sort()).toEqual(["challenges", "signals", "throttles", "uploads"]) },
+    allowed: { caller: "scheduler", status: 200, check: (a) => expect(Object.keys(JSON.parse(a.text) as object).sort()).toEqual(["challenges", "rates", "signals", "throttles", "uploads"]) },
   },
   // One-time links: the token is the right to call; anyone holding it may, once.
   {

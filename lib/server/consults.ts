@@ -7,6 +7,7 @@ import type { ConsultAccess, SessionUser } from "./authz";
 import { ApiError } from "./errors";
 import { audit } from "./audit";
 import { withEvents, headSeq } from "./events/log";
+import { checkRate } from "./rate-limits";
 import { createInvite, inviteUrl, tokenOf } from "./invites";
 import { inBackground } from "./background";
 import { sweepAbandonedUploads } from "./files";
@@ -223,10 +224,12 @@ export async function endConsult(db: Db, access: ConsultAccess) {
  * Relays a signal. Participants in the call signal each other; a patient in the waiting room may
  * send the doctor one kind only, its handshake commitment (PROTOCOL §2.1, a hash that tells
  * nothing), so that admission starts at the reveal. The doctor's device keeps it until it admits.
+ * Past the participant's signal limit it is refused (429) before anything else happens.
  */
 export async function postSignal(db: Db, access: ConsultAccess, body: z.infer<typeof signalBody>) {
   const waiting = access.participant.state === "waiting";
   if (waiting && (body.type !== "commit" || body.to === undefined)) throw new ApiError("forbidden", "You are not in the consult yet: wait to be admitted");
+  await checkRate(db, access.participant.id, "signal");
   return withEvents(db, access.consult.id, async (tx, emit) => {
     if (body.to !== undefined) {
       const to = await tx.participant.findFirst({ where: { id: body.to, consultId: access.consult.id, state: "admitted" }, select: { id: true, role: true } });

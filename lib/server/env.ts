@@ -127,6 +127,8 @@ export type ServerEnv = {
   cronSecret: string | undefined;
   /** with a real PostgreSQL: LISTEN for other instances' events (else they arrive by polling) */
   eventsListen: boolean;
+  /** on a serverless platform (VERCEL set): nothing runs between requests, so no timers of our own */
+  serverless: boolean;
 };
 
 /** Whether HOST only accepts connections from this machine (the demo accounts' one safe place). */
@@ -252,6 +254,7 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
     streamMaxMs: Math.round(e.STREAM_MAX_SECONDS * 1000),
     cronSecret: e.CRON_SECRET,
     eventsListen: e.EVENTS_LISTEN,
+    serverless: Boolean(source.VERCEL),
   };
 }
 

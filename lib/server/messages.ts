@@ -13,6 +13,7 @@ import { ApiError } from "./errors";
 import { isUniqueViolation } from "./db/errors";
 import { appendEvent, appendMessage, withEvents } from "./events/log";
 import { audit } from "./audit";
+import { checkRate } from "./rate-limits";
 import { deleteConsultFiles } from "./files";
 import type { BlobStore } from "./storage/types";
 import type { MessageReceipt, postMessageBody, StoredMessage } from "@/lib/shared/api";
@@ -65,10 +66,12 @@ async function deviceFacts(db: Db, deviceId: string): Promise<DeviceFacts | unde
   return d;
 }
 
+/** Past the participant's message limit the message is refused (429) and nothing is written: the outbox sends it again later. */
 export async function postMessage(db: Db, access: ConsultAccess, body: Body): Promise<{ message: StoredMessage; created: boolean }> {
   if (!isSealedLength(Buffer.from(body.ciphertext, "base64url").length)) throw new ApiError("invalid_input", "ciphertext is not a padded, sealed message");
   const device = await deviceFacts(db, body.senderDeviceId);
   if (!device || device.userId !== access.user.id) throw new ApiError("forbidden", "senderDeviceId is not one of your devices");
+  await checkRate(db, access.participant.id, "message");
   const createdAt = new Date();
   const stored: StoredMessage = {
     id: body.id,
@@ -131,8 +134,9 @@ export async function listMessages(db: Db, access: ConsultAccess, limit = 1000):
   });
 }
 
-/** Relays a receipt to the consult (the sender's device marks its messages up to `seq`). */
+/** Relays a receipt to the consult (the sender's device marks its messages up to `seq`); refused (429) past the participant's receipt limit. */
 export async function postReceipt(db: Db, access: ConsultAccess, receipt: MessageReceipt): Promise<void> {
+  await checkRate(db, access.participant.id, "receipt");
   await appendEvent(db, { consultId: access.consult.id, kind: "message", type: "receipt", from: access.participant.id, payload: receipt });
 }
 

@@ -5,9 +5,12 @@ import "server-only";
 import type { Db } from "./db";
 import type { ConsultAccess } from "./authz";
 import { withEvents } from "./events/log";
+import { checkRate } from "./rate-limits";
 import type { PresenceUpdate } from "@/lib/shared/api";
 
+/** Past the participant's presence limit the update is refused (429) and nothing is written. */
 export async function updatePresence(db: Db, access: ConsultAccess, update: PresenceUpdate): Promise<void> {
+  await checkRate(db, access.participant.id, "presence");
   await withEvents(db, access.consult.id, async (tx, emit) => {
     await tx.participant.update({ where: { id: access.participant.id }, data: { lastSeenAt: new Date() } });
     emit({

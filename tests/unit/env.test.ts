@@ -98,6 +98,13 @@ describe("defaults (TEST-CONTRACT)", () => {
     expect(parseServerEnv(server({ VERCEL: "1", ...s3 })).embedded).toBe(false);
   });
 
+  it("knows a serverless platform by VERCEL (no timers of its own there)", () => {
+    const s3 = { S3_BUCKET: "b", S3_ACCESS_KEY_ID: "k", S3_SECRET_ACCESS_KEY: "s" };
+    expect(parseServerEnv(server({ VERCEL: "1", ...s3 })).serverless).toBe(true);
+    expect(parseServerEnv(server(s3)).serverless).toBe(false);
+    expect(parseServerEnv(embedded()).serverless).toBe(false);
+  });
+
   it("warns when calls between networks cannot connect, or links would point at the wrong place", () => {
     expect(settingsWarnings(parseServerEnv(embedded())).join(" ")).toContain("No STUN or TURN");
     expect(settingsWarnings(parseServerEnv(embedded({ STUN_URLS: "stun:stun.example.org:3478" })))).toEqual([]);

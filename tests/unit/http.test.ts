@@ -154,6 +154,16 @@ describe("route()", () => {
     expect(res.headers.get("content-type")).toMatch(/application\/json/);
     expect(res.headers.get("cache-control")).toBe("no-store");
     expect(await res.json()).toEqual({ error: { code: "not_found", message: "No such consult" } });
+    expect(res.headers.get("retry-after")).toBeNull();
+  });
+
+  it("sends an ApiError's Retry-After (seconds) as a header", async () => {
+    const h = route<undefined>(() => Promise.reject(new ApiError("rate_limited", "Too many messages in a short time: wait 42 s, then try again.", undefined, 42)));
+    const res = await h(post(null), undefined);
+    expect(res.status).toBe(429);
+    expect(res.headers.get("retry-after")).toBe("42");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(await res.json()).toEqual({ error: { code: "rate_limited", message: "Too many messages in a short time: wait 42 s, then try again." } });
   });
 
   it("includes ApiError details when there are some", async () => {
