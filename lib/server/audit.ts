@@ -21,3 +21,18 @@ function row(e: AuditEntry) {
 export async function audit(e: AuditEntry, db: Db | Tx): Promise<void> {
   await db.auditEvent.create({ data: row(e) });
 }
+
+/** The actor columns an admin reads: a prisma select, and the label it gives. */
+export const auditActorSelect = { select: { name: true, role: true, participants: { select: { id: true }, take: 1 } } } as const;
+
+/**
+ * Who acted, as the admin's audit view and export name them. Staff by name; a patient by their
+ * participant id only (a guest is bound to one consult): the name a patient typed at the join is
+ * not the clinic's record of who they are, and the audit trail never repeats it.
+ */
+export function auditActorLabel(actor: { name: string; role: string; participants: { id: string }[] } | null): { name: string; role: string } | undefined {
+  if (!actor) return undefined;
+  if (actor.role !== "patient") return { name: actor.name, role: actor.role };
+  const p = actor.participants[0];
+  return { name: p ? `participant ${p.id}` : "patient", role: actor.role };
+}

@@ -1,0 +1,39 @@
+// Issue 20, item 5: the admin's audit view and export name a patient by participant id, never by
+// the name they typed at the join (lib/server/admin.ts, lib/server/audit-export.ts), on both
+// databases, through the real modules.
+import { beforeAll, expect, it } from "vitest";
+
+import { adminOverview } from "@/lib/server/admin";
+import { auditCsv } from "@/lib/server/audit-export";
+import { createConsult } from "@/lib/server/consults";
+import { redeemInvite } from "@/lib/server/guests";
+
+import { createStaff, describeBackends, ORIGIN, setupDatabase, setupTestEnv, tokenFromUrl, type Staff } from "../support/db";
+
+setupTestEnv();
+
+describeBackends("audit actors", (kind) => {
+  const t = setupDatabase(kind);
+  let doctor: Staff;
+
+  beforeAll(async () => {
+    doctor = await createStaff(t.db);
+  });
+
+  it("a patient's row names the participant, the staff member's their name; the typed name appears nowhere", async () => {
+    const typed = `Pat Secretname ${Math.random().toString(36).slice(2, 8)}`;
+    const { id, url } = await createConsult(t.db, doctor, ORIGIN);
+    const guest = await redeemInvite(t.db, tokenFromUrl(url), typed, "203.0.113.7");
+
+    const { events } = await adminOverview(t.db);
+    const redeemed = events.find((e) => e.action === "invite.redeemed" && e.consultId === id);
+    expect(redeemed?.actor).toEqual({ name: `participant ${guest.participantId}`, role: "patient" });
+    const created = events.find((e) => e.action === "consult.created" && e.consultId === id);
+    expect(created?.actor).toEqual({ name: doctor.name, role: "doctor" });
+    expect(JSON.stringify(events)).not.toContain(typed);
+
+    const csv = await auditCsv(t.db);
+    expect(csv).toContain(`participant ${guest.participantId}`);
+    expect(csv).not.toContain(typed);
+  });
+});
