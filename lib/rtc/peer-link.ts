@@ -6,12 +6,12 @@
 // lib/rtc/call.ts, which does. One instance per peer connection; destroy() ends it for good.
 import SimplePeer from "simple-peer";
 import { channelMessage, type CallMessage, type ChainHeadMessage, type ChannelMessage, type PeerSignal } from "./messages";
-import { qualityOf, sampleOf, type Quality, type StatsSample } from "./quality";
-import { receivedBytes, StallWatch, STALL_POLL_MS } from "./stall";
+import { QualitySampler, type Quality } from "./quality";
+import { pollStall } from "./stall";
 import { IceRecovery } from "./recovery";
 import { connectionOf, keepThroughIceFailure, remoteCertificateFingerprint, restartIce, setIceServers, watchRelay } from "./peer-ice";
 import type { RemoteMedia } from "./call-state";
-import type { Clock, TimerHandle } from "@/lib/client/clock";
+import type { Clock } from "@/lib/client/clock";
 import type { CallMarks } from "./call-timeline";
 
 /** Makes a simple-peer instance (the real one in the browser; a fake in unit tests). */
@@ -67,8 +67,8 @@ export class PeerLink {
   private up = false;
   /** media from the other side stopped arriving before ICE noticed */
   private stalled = false;
-  private stallTimer: TimerHandle;
-  private lastSample: StatsSample | undefined;
+  private stopStall: () => void = () => undefined;
+  private readonly sampler = new QualitySampler();
   private media: RemoteMedia | undefined;
   private stream: MediaStream | undefined;
 
@@ -155,14 +155,9 @@ export class PeerLink {
   }
 
   /** The connection's quality now (getStats, against the previous call of this). */
-  async quality(): Promise<Quality | undefined> {
+  quality(): Promise<Quality | undefined> {
     const pc = connectionOf(this.peer);
-    if (!pc || !this.open) return undefined;
-    const report = await pc.getStats();
-    const sample = sampleOf(report.values() as Iterable<Record<string, unknown> & { type: string; id: string }>, this.o.clock.now());
-    const prev = this.lastSample;
-    this.lastSample = sample;
-    return qualityOf(prev, sample);
+    return pc && this.open ? this.sampler.sample(pc, this.o.clock.now()) : Promise.resolve(undefined);
   }
 
   /** Sends `track` in place of the current one of its kind (no renegotiation), then says what is sent. */
@@ -196,7 +191,7 @@ export class PeerLink {
     this.open = false;
     this.up = false;
     this.recovery.dispose();
-    this.o.clock.clearInterval(this.stallTimer);
+    this.stopStall();
     this.peer.destroy();
   }
 
@@ -278,36 +273,24 @@ export class PeerLink {
   }
 
   /**
-   * Samples the bytes arriving from the other side (while it sends media): when they stop,
-   * recovery starts as for ICE "disconnected", seconds before ICE says so; when they flow again
-   * on a connected ICE transport, the call is back.
+   * Bytes from the other side (while it sends media): when they stop, recovery starts as for ICE
+   * "disconnected", seconds before ICE says so; when they flow again on a connected ICE transport,
+   * the call is back (lib/rtc/stall.ts).
    */
   private watchStall(): void {
     const pc = connectionOf(this.peer);
     if (!pc) return;
-    const watch = new StallWatch();
-    const clock = this.o.clock;
-    clock.clearInterval(this.stallTimer);
-    this.stallTimer = clock.setInterval(() => {
-      const m = this.media;
-      if (this.destroyed || !this.open || !m || !(m.hasAudio || m.hasVideo)) {
-        watch.reset();
-        return;
+    this.stopStall();
+    const active = () => !this.destroyed && this.open && !!this.media && (this.media.hasAudio || this.media.hasVideo);
+    this.stopStall = pollStall(pc, this.o.clock, active, (stalled) => {
+      if (this.destroyed) return;
+      if (stalled && !this.iceDown) {
+        this.stalled = true;
+        this.onDown();
+      } else if (!stalled && this.stalled && (pc.iceConnectionState === "connected" || pc.iceConnectionState === "completed")) {
+        this.onUp();
       }
-      void pc
-        .getStats()
-        .then((report) => {
-          if (this.destroyed) return;
-          const stalled = watch.sample(receivedBytes(report.values() as Iterable<Record<string, unknown> & { type: string }>), clock.now());
-          if (stalled && !this.iceDown) {
-            this.stalled = true;
-            this.onDown();
-          } else if (!stalled && this.stalled && (pc.iceConnectionState === "connected" || pc.iceConnectionState === "completed")) {
-            this.onUp();
-          }
-        })
-        .catch(() => undefined);
-    }, STALL_POLL_MS);
+    });
   }
 
   /** Whether an offer, answer or candidate belongs to the ICE generation the connection is on. */

@@ -97,3 +97,16 @@ export function qualityOf(prev: StatsSample | undefined, cur: StatsSample): Qual
   else if (rtt > 300 || loss > 2) q.level = "fair";
   return q;
 }
+
+/** The quality of one connection from its successive getStats() samples. */
+export class QualitySampler {
+  private last: StatsSample | undefined;
+
+  async sample(pc: RTCPeerConnection, at: number): Promise<Quality> {
+    const report = await pc.getStats();
+    const sample = sampleOf(report.values() as Iterable<Stat>, at);
+    const prev = this.last;
+    this.last = sample;
+    return qualityOf(prev, sample);
+  }
+}

@@ -11,6 +11,8 @@ export const STALL_AFTER_MS = 2_500;
 /** How often the call samples getStats() for it. */
 export const STALL_POLL_MS = 500;
 
+import type { Clock } from "@/lib/client/clock";
+
 type Stat = Record<string, unknown> & { type: string };
 
 /**
@@ -53,4 +55,20 @@ export class StallWatch {
   reset(): void {
     this.last = undefined;
   }
+}
+
+/**
+ * Samples the bytes arriving on `pc` every STALL_POLL_MS while `active()` (the other side sends
+ * media), and tells `onSample` whether they stalled. Returns the function that stops it.
+ */
+export function pollStall(pc: RTCPeerConnection, clock: Clock, active: () => boolean, onSample: (stalled: boolean) => void): () => void {
+  const watch = new StallWatch();
+  const timer = clock.setInterval(() => {
+    if (!active()) return watch.reset();
+    void pc
+      .getStats()
+      .then((report) => onSample(watch.sample(receivedBytes(report.values() as Iterable<Stat>), clock.now())))
+      .catch(() => undefined);
+  }, STALL_POLL_MS);
+  return () => clock.clearInterval(timer);
 }

@@ -7,7 +7,8 @@
 import { encodeFileNotice, fromBase64Url, toBase64Url, toHex, utf8, type FileNotice, type MessageKind } from "@/lib/crypto";
 import { messageReceiptBody, storedMessage, type StoredMessage, type StreamEvent } from "@/lib/shared/api";
 import type { ChainHeadMessage } from "@/lib/rtc/messages";
-import type { Pin, StoredConsultKey } from "../parley-db";
+import type { StoredConsultKey } from "../parley-db";
+import { PeerPins } from "./peer-pins";
 import { Published } from "../store";
 import { ChatLog } from "./chat-log";
 import { transcript } from "./transcript";
@@ -31,12 +32,7 @@ export class ChatSession {
   private input: ChatInput | undefined;
   private keys = new Map<string, StoredConsultKey>();
   private current: StoredConsultKey | undefined;
-  /** pins by person, read once per verification state (opening a message must not hit IndexedDB each time) */
-  private pins = new Map<string, Promise<Pin | undefined>>();
-  private pinVerified = false;
-  /** whose pin `pinVerified` was read for */
-  private pinFor: string | undefined;
-  private pinRead = 0;
+  private readonly pins: PeerPins;
   /** the last history load did not finish (offline at (re)entry): it is tried again when back */
   private historyFailed = false;
   private queue: Promise<void> = Promise.resolve();
@@ -48,6 +44,10 @@ export class ChatSession {
   constructor(private readonly o: ChatSessionOptions) {
     const { api, store, clock, page } = o.ports;
     this.log = new ChatLog(o.identity.deviceId);
+    this.pins = new PeerPins(
+      (peer) => store.pinOf(o.userId, peer),
+      () => this.render(),
+    );
     this.outbox = new OutboxSender({
       clock,
       entries: () => store.outboxOf(o.userId, o.consultId),
@@ -84,7 +84,7 @@ export class ChatSession {
     }
     // The stream reconnected: whatever is in the outbox goes now.
     if (next.streamOpen && prev?.streamOpen !== true) this.reconnected();
-    if (prev?.other?.userId !== next.other?.userId || prev?.e2ee !== next.e2ee) this.readPin(next.other?.userId);
+    if (prev?.other?.userId !== next.other?.userId || prev?.e2ee !== next.e2ee) this.pins.refresh(next.other?.userId);
     // Called on every render of the room: show something new only when who may send changed.
     if (prev?.active !== next.active || prev.e2ee !== next.e2ee || prev.trustOnFirstUse !== next.trustOnFirstUse) this.render();
   }
@@ -178,7 +178,7 @@ export class ChatSession {
       people,
       exportedAt: new Date(this.o.ports.clock.now()),
       exportedBy: people.find((p) => p.userId === userId)?.name ?? "this device",
-      verification: this.input?.e2ee === "verified" || this.pinVerified ? "verified" : "not-verified",
+      verification: this.input?.e2ee === "verified" || this.pins.verified ? "verified" : "not-verified",
       brokenLinks: this.log.brokenLinks().length,
     });
     this.o.ports.page.saveText(`parley-consult-${consultId.slice(0, 8)}-transcript.txt`, text);
@@ -260,40 +260,15 @@ export class ChatSession {
   }
 
   private opener(): OpenerContext {
-    const { consultId, userId, identity, ports } = this.o;
+    const { consultId, userId, identity } = this.o;
     return {
       consultId,
       userId,
       identity,
       log: this.log,
       keys: this.keys,
-      pinOf: (peer) => {
-        let cached = this.pins.get(peer);
-        if (!cached) {
-          cached = ports.store.pinOf(userId, peer);
-          this.pins.set(peer, cached);
-        }
-        return cached;
-      },
+      pinOf: (peer) => this.pins.of(peer),
     };
-  }
-
-  /** A pin may have been made or verified with this state: read it again. */
-  private readPin(otherUserId: string | undefined): void {
-    this.pins.clear();
-    const read = ++this.pinRead;
-    // Another counterpart (or none): the last one's verified pin says nothing about them.
-    if (otherUserId !== this.pinFor) {
-      this.pinFor = otherUserId;
-      this.pinVerified = false;
-      this.render();
-    }
-    if (!otherUserId) return;
-    void this.o.ports.store.pinOf(this.o.userId, otherUserId).then((pin) => {
-      if (read !== this.pinRead) return;
-      this.pinVerified = !!pin?.verified;
-      this.render();
-    });
   }
 
   /** Seals a message into the outbox, shows it as "sending" and posts it; false when sending is not allowed. */
@@ -327,7 +302,7 @@ export class ChatSession {
     const input = this.input;
     const current = this.current;
     const keyProvisional = !!(current?.provisional || current?.handover?.provisional);
-    const { block, tofu } = sendBlock({ input, pinVerified: this.pinVerified, hasKey: !!current, keyProvisional });
+    const { block, tofu } = sendBlock({ input, pinVerified: this.pins.verified, hasKey: !!current, keyProvisional });
     this.view.publish({ ...this.view.get(), items: this.log.items(), block, notVerified: !block && tofu, brokenLinks: this.log.brokenLinks().length });
   }
 }
