@@ -65,7 +65,7 @@ const mib = (n: number) => `${Math.round(n / (1024 * 1024))} MB`;
 
 /** A store's refusal of what the caller sent (a missing part, a wrong ETag, an unknown upload) is a 409, not a 500. */
 function storeRefusal(err: unknown): ApiError | undefined {
-  if (err instanceof BlobError) return new ApiError(err.status === 413 ? "payload_too_large" : "conflict", `The store refused this upload: ${err.message}`);
+  if (BlobError.is(err)) return new ApiError(err.status === 413 ? "payload_too_large" : "conflict", `The store refused this upload: ${err.message}`);
   const name = (err as { name?: string }).name ?? "";
   if (["InvalidPart", "InvalidPartOrder", "NoSuchUpload", "EntityTooSmall", "EntityTooLarge", "MalformedXML"].includes(name)) {
     return new ApiError("conflict", `The store refused this upload (${name}): upload the parts again`);

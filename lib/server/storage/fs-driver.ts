@@ -19,12 +19,24 @@ import { MAX_PARTS, type BlobStore, type UploadedPart } from "./types";
 /** A part larger than this is refused while it streams in (S3 allows 5 GiB; the app sends 8–64 MiB). */
 export const MAX_PART_BYTES = 256 * 1024 * 1024;
 
+const BLOB_ERROR = Symbol.for("parley/BlobError");
+
 export class BlobError extends Error {
+  readonly [BLOB_ERROR] = true;
+
   constructor(
     readonly status: 400 | 403 | 404 | 409 | 413 | 416,
     message: string,
   ) {
     super(message);
+  }
+
+  /**
+   * `instanceof` across bundles: the boot hook (instrumentation) and the route handlers each load
+   * their own copy of this module, and the store made by one throws the other's class.
+   */
+  static is(err: unknown): err is BlobError {
+    return typeof err === "object" && err !== null && (err as Record<symbol, unknown>)[BLOB_ERROR] === true;
   }
 }
 
@@ -168,7 +180,7 @@ export class FsBlobStore implements BlobStore {
       await pipeline(Readable.fromWeb(body as NodeWebReadableStream<Uint8Array>), count, createWriteStream(tmp));
     } catch (err) {
       await rm(tmp, { force: true });
-      throw err instanceof BlobError ? err : new BlobError(400, "the upload was cut off");
+      throw BlobError.is(err) ? err : new BlobError(400, "the upload was cut off");
     }
     const etag = md5.digest("hex");
     await writeFile(`${file}.etag`, etag);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BlobError, FsBlobStore, getBlobStore } from "@/lib/server/storage";
+import { BlobError, getBlobStore, type FsBlobStore } from "@/lib/server/storage";
 import { ApiError } from "@/lib/server/errors";
 import { readParams, route } from "@/lib/server/http";
 
@@ -15,12 +15,13 @@ const tokenParams = z.object({
 
 function store(): FsBlobStore {
   const s = getBlobStore();
-  if (!(s instanceof FsBlobStore)) throw new ApiError("not_found", "This server keeps documents in S3");
-  return s;
+  // By kind, not instanceof: the store may have been made by the boot hook's copy of the class.
+  if (s.kind !== "filesystem") throw new ApiError("not_found", "This server keeps documents in S3");
+  return s as FsBlobStore;
 }
 
 function asApiError(err: unknown): never {
-  if (!(err instanceof BlobError)) throw err;
+  if (!BlobError.is(err)) throw err;
   const code = ({ 400: "invalid_input", 403: "forbidden", 404: "not_found", 409: "conflict", 413: "payload_too_large", 416: "invalid_input" } as const)[err.status];
   throw new ApiError(code, err.message);
 }
