@@ -229,7 +229,8 @@ export class CallSession {
         if (this.opts.initiator && this.conn.current) this.conn.armTimeout();
         else if (this.opts.initiator) await this.conn.open(true);
         for (const m of this.verify.takeHeld()) await this.handle(m);
-        return;
+        // Pinning reads and writes IndexedDB: the SDP is already on its way meanwhile.
+        return this.verify.pinPeer(peer);
       }
       case "confirm":
         return this.verify.onConfirm(msg);

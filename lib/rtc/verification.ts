@@ -126,12 +126,22 @@ export class Verification {
     return "recorded";
   }
 
-  /** A reveal to this session: checked (throws ProtocolError), then the peer's identity is pinned. */
+  /**
+   * A reveal to this session: checked (throws ProtocolError). The SDP gate opens now; the peer's
+   * identity is pinned next (pinPeer), while the connection is being set up.
+   */
   async onReveal(msg: Extract<CallMessage, { type: "reveal" }>): Promise<VerifiedPeer | undefined> {
     const hs = this.hs;
     if (!hs || msg.to !== hs.sid) return undefined;
     const peer = await hs.onReveal(msg);
     this.opts.marks("hello-verified");
+    return peer;
+  }
+
+  /** The verified peer against this device's pins: new, the same (compared before or not), or changed. */
+  async pinPeer(peer: VerifiedPeer): Promise<void> {
+    const hs = this.hs;
+    if (!hs || hs.peer !== peer) return;
     const pin = await this.opts.trust.pin(peer.identity);
     const remembered = pin === "same" && (await this.opts.trust.isVerified(peer.identity));
     this.tofuAllowed = pin !== "changed" && (await this.opts.trust.mayTrustOnFirstUse(peer.identity));
@@ -141,7 +151,6 @@ export class Verification {
       this.set({ confirmedByMe: true });
       this.opts.post(await hs.confirmMessage());
     }
-    return peer;
   }
 
   /** The peer's "the codes match"; one that does not verify is an attack or a bug (throws). */
