@@ -1,11 +1,13 @@
 // Encrypted documents (PROTOCOL §5) in two real browsers on PostgreSQL and the S3 store (Ceph RGW
 // when scripts/test.sh started it): the patient sends a 20 MB file of random bytes and a small PDF;
 // the doctor downloads both and gets exactly the same bytes; then the server's side — no object in
-// the store and no database row holds a file name or any 32-byte run of either plaintext; another
+// the store and no database row holds a file name or any 32-byte run of either plaintext, and each
+// stored size is that of the document padded (Padmé, at least 4 KiB), not its own; another
 // consult's patient gets 404 for the document's URLs; a byte altered in the store makes the
 // download fail its integrity check instead of being saved; an upload can be cancelled mid-way.
 import { randomBytes } from "node:crypto";
 import { expect, test, type Route } from "@playwright/test";
+import { DEFAULT_CHUNK_SIZE, encryptedSize, paddedFileSize } from "../lib/crypto";
 import { READ_STALL_MS, reopenWarning } from "../lib/client/files/read-pieces";
 import { SEAL_STALL_MS } from "../lib/client/files/upload";
 import { admitPatient, type TwoParty } from "./flows/consult";
@@ -25,6 +27,11 @@ let big: TestFile;
 let pdf: TestFile;
 let stored: { id: string; storageKey: string; sizeBytes: number }[] = [];
 let tag: string;
+
+/** What the store holds of a document (PROTOCOL §5): the ciphertext of its padded size, in 256 KiB chunks. */
+const storedSize = (f: TestFile) => encryptedSize(paddedFileSize(f.bytes.length), DEFAULT_CHUNK_SIZE);
+/** What it held before documents were padded, and must not any more: the ciphertext of the document's own size. */
+const unpaddedSize = (f: TestFile) => encryptedSize(f.bytes.length, DEFAULT_CHUNK_SIZE);
 
 test.beforeAll(async () => {
   db = await TestDb.connect();
@@ -64,13 +71,22 @@ test("the patient sends a 20 MB file and a PDF; the doctor downloads both, byte 
   await call.doctor.getByTestId("file-preview").getByRole("button", { name: "Close" }).click();
 
   stored = await db.filesOf(call.consultId);
-  expect(stored.map((f) => f.sizeBytes).sort((a, b) => a - b)).toEqual([pdf.bytes.length + 16, big.bytes.length + 16 * Math.ceil(big.bytes.length / (256 * 1024))]);
+  // Padmé by hand: 2^24 ≤ 20 MiB + 12 345 < 2^25, so E = 24, S = 5, and the size is rounded up to a
+  // multiple of 2^19 (41 × 512 KiB, 82 chunks); the PDF, under 4 KiB, takes 4 KiB, one chunk.
+  expect(paddedFileSize(big.bytes.length)).toBe(41 * 512 * 1024);
+  expect(pdf.bytes.length).toBeLessThan(4096);
+  expect([storedSize(pdf), storedSize(big)]).toEqual([4096 + 16, 41 * 512 * 1024 + 82 * 16]);
+  expect(stored.map((f) => f.sizeBytes).sort((a, b) => a - b)).toEqual([storedSize(pdf), storedSize(big)]);
 });
 
-test("stolen store and database: no file name and no 32-byte run of either plaintext anywhere", async () => {
+test("stolen store and database: no file name, no 32-byte run of either plaintext and no document's own size anywhere", async () => {
   test.setTimeout(120_000);
   const objects = await store.objects();
   for (const f of stored) expect((await store.read(f.storageKey)).length, `object of ${f.id} (${store.kind})`).toBe(f.sizeBytes);
+  // So each object, like its File row, has the size of its document padded, never the document's own.
+  const rowSizes = (await db.filesOf(call.consultId)).map((f) => f.sizeBytes).sort((a, b) => a - b);
+  expect(rowSizes).toEqual([storedSize(pdf), storedSize(big)]);
+  for (const f of [big, pdf]) expect(rowSizes, f.name).not.toContain(unpaddedSize(f));
   const runsOf = [big, pdf].map((f) => ({ name: f.name, find: plaintextRuns(f.bytes) }));
   for (const o of objects) {
     for (const f of [big, pdf]) expect(o.bytes.includes(Buffer.from(f.name)), `${f.name} in ${o.key}`).toBe(false);

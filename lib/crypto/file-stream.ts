@@ -7,7 +7,8 @@
 // Exactly one final chunk; an empty file is one empty final chunk. A reader refuses a chunk that
 // does not open (altered, swapped, from another file or key), data after the final chunk, an end
 // before it, a chunk count, size or M that differs from the announcement. Both directions are
-// TransformStreams holding at most two chunks, so memory does not grow with the file.
+// TransformStreams holding at most two chunks, so memory does not grow with the file. This layer
+// seals whatever plaintext stream it is given: a document is padded before (file-padding.ts).
 import { concat, equal, u32, type Bytes } from "./bytes";
 import { enc } from "./encoding";
 import { LABEL, label } from "./labels";
@@ -66,7 +67,10 @@ export function chunkAad(consultId: Uint8Array, fileId: Uint8Array, chunkSize: n
 
 export type FileContext = { key: Uint8Array; fileId: Uint8Array; consultId: Uint8Array; chunkSize: number };
 
-/** What the sender announces (in the signed `file` chat message) once encryption is done. */
+/**
+ * What sealing a stream gives for the announcement (the signed `file` chat message): the plaintext
+ * length sealed (for a document, its padded length: file-padding.ts), the chunk count and M.
+ */
 export type FileDigest = { size: number; chunkCount: number; hash: Bytes };
 
 /**

@@ -11,5 +11,7 @@ export * from "./handshake";
 export * from "./commit-reveal";
 export * from "./consult-key";
 export * from "./message";
+export * from "./padme";
 export * from "./file-stream";
+export * from "./file-padding";
 export * from "./file-notice";

@@ -12,6 +12,7 @@ import "server-only";
 // Abandoned uploads (older than a day, or of an ended consult) are aborted by sweepAbandonedUploads.
 import { randomBytes } from "node:crypto";
 import { encryptedSize, MIN_CHUNK_SIZE } from "@/lib/crypto/file-stream";
+import { paddedFileSize } from "@/lib/crypto/file-padding";
 import { FILE_PART, type createFileBody, type FileView } from "@/lib/shared/api";
 import type { z } from "zod";
 import type { ConsultAccess } from "./authz";
@@ -56,9 +57,9 @@ export function fileViewOf(f: FileRow): FileView {
   };
 }
 
-/** The largest ciphertext a file of `maxFileBytes` plaintext bytes can have (smallest chunks). */
+/** The largest ciphertext a file of `maxFileBytes` plaintext bytes can have (padded, smallest chunks). */
 export function maxCiphertextBytes(maxFileBytes: number): number {
-  return encryptedSize(maxFileBytes, MIN_CHUNK_SIZE);
+  return encryptedSize(paddedFileSize(maxFileBytes), MIN_CHUNK_SIZE);
 }
 
 const mib = (n: number) => `${Math.round(n / (1024 * 1024))} MB`;

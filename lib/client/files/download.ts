@@ -1,10 +1,12 @@
 "use client";
 // Fetching a document (PROTOCOL §5): a presigned GET straight from the store, decrypted as it
 // arrives (lib/crypto/file-stream.ts) into a sink — a download written to disk, or a Blob for a
-// preview. A dropped connection resumes with a Range request where it stopped. The sink is
+// preview. A dropped connection resumes with a Range request where it stopped. Only the
+// document's own bytes reach the sink, not its padding (lib/crypto/file-padding.ts). The sink is
 // aborted on any failure, and the stream ends normally only when every chunk, the chunk count,
-// the size and M check out: nothing unauthenticated is ever handed over as the document.
-import { bytesToUuid, decryptFileStream, encryptedSize, ProtocolError, uuidBytes, type FileNotice } from "@/lib/crypto";
+// the padded length, M and the padding's zeros check out: nothing unauthenticated is ever handed
+// over as the document.
+import { bytesToUuid, decryptDocumentStream, encryptedSize, ProtocolError, sealedLength, uuidBytes, type FileNotice } from "@/lib/crypto";
 import { ClientApiError } from "../api";
 import { fileActions } from "../consults";
 
@@ -85,12 +87,9 @@ export type DownloadOptions = {
 /** Downloads, decrypts and checks a document into `sink`; rejects (having aborted the sink) on any failure. */
 export async function downloadFile(o: DownloadOptions): Promise<void> {
   const { notice } = o;
-  const total = encryptedSize(notice.size, notice.chunkSize);
+  const total = encryptedSize(sealedLength(notice), notice.chunkSize);
   const fileId = bytesToUuid(notice.fileId);
-  const decrypt = decryptFileStream(
-    { key: notice.key, fileId: notice.fileId, consultId: uuidBytes(o.consultId), chunkSize: notice.chunkSize },
-    { size: notice.size, chunkCount: notice.chunkCount, hash: notice.hash },
-  );
+  const decrypt = decryptDocumentStream({ key: notice.key, fileId: notice.fileId, consultId: uuidBytes(o.consultId), chunkSize: notice.chunkSize }, notice);
   try {
     await ciphertextOf(o.consultId, fileId, o.signal, (received) => o.onProgress({ received, total }))
       .pipeThrough(decrypt)

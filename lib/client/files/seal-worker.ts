@@ -7,7 +7,7 @@
 // Only ciphertext is written. The page hands a part file back once the store has it, and the next
 // part is written over it (a new file per part cost more CPU and time:
 // docs/bench-log/2026-12-05-documents-4-fourth-pass.md); the directory goes when the upload ends.
-import { FileSealer, sealPieces } from "@/lib/crypto";
+import { FileSealer, padPieces, sealPieces } from "@/lib/crypto";
 import { FileChangedError, readPieces, reopenWarning } from "./read-pieces";
 import { SPOOL_DIR, spoolLock, type FromSealer, type ToSealer } from "./spool-messages";
 import { Waits } from "./waits";
@@ -79,7 +79,8 @@ async function seal(job: Extract<ToSealer, { type: "start" }>): Promise<void> {
       open = undefined;
     };
     const onReopen = (at: number) => post({ type: "warning", message: reopenWarning(at) });
-    const chunks = sealPieces(sealer, traced(readPieces(job.file, job.chunkSize, { onReopen })));
+    // The file's pieces, then its padding: zeros up to its padded size (PROTOCOL §5).
+    const chunks = sealPieces(sealer, traced(padPieces(readPieces(job.file, job.chunkSize, { onReopen }), job.file.size, job.chunkSize)));
     for (;;) {
       const next = await waits.on("encryption", chunks.next()); // "reading the file" while a read is awaited
       if (next.done) break;

@@ -9,7 +9,7 @@
 // over a file only once the page has handed it back, when that part's upload has ended (stored or
 // given up). The upload's directory goes when the upload ends, and directories that no running
 // upload holds a Web Lock on (a tab closed mid-upload) are swept before the next upload starts.
-import { FileSealer, sealPieces, type FileContext, type FileDigest } from "@/lib/crypto";
+import { FileSealer, padPieces, sealPieces, type FileContext, type FileDigest } from "@/lib/crypto";
 import { FileChangedError, readPieces, reopenWarning } from "./read-pieces";
 import { startSealWorker } from "./seal-worker-start";
 import { SPOOL_DIR, spoolLock, type FromSealer, type ToSealer } from "./spool-messages";
@@ -40,8 +40,9 @@ export function sealInPage(o: SealOptions): PartSource {
     let heldBytes = 0;
     let part = 0;
     // Chunks are chunkSize + 16 bytes (the last one shorter) and partSize is a multiple of that,
-    // so a part fills exactly; the last part is whatever is left.
-    for await (const chunk of sealPieces(sealer, readPieces(o.file, o.chunkSize, { onReopen: (at) => console.warn(reopenWarning(at)) }))) {
+    // so a part fills exactly; the last part is whatever is left. The file is padded (PROTOCOL §5).
+    const pieces = padPieces(readPieces(o.file, o.chunkSize, { onReopen: (at) => console.warn(reopenWarning(at)) }), o.file.size, o.chunkSize);
+    for await (const chunk of sealPieces(sealer, pieces)) {
       o.signal.throwIfAborted();
       held.push(chunk);
       heldBytes += chunk.length;

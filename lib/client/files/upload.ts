@@ -1,13 +1,14 @@
 "use client";
 // Sending a document (PROTOCOL §5): a fresh data key and file id per attempt; the file is read in
-// chunk-sized pieces (read-pieces.ts), sealed chunk by chunk, a few under way at once (FileSealer
-// and sealPieces in lib/crypto/file-stream.ts), and cut into multipart parts: by a worker into part
-// files in the origin-private file system where the browser allows, else in the page into Blobs
-// (spool.ts). The parts go straight to the store through presigned URLs, a few at a time, each
-// retried on its own. At most PARALLEL_PARTS + 1 parts exist at once, whatever the file's size.
-// The server then joins the parts and checks their size; the returned notice is what the sealed
-// `file` message announces.
-import { bytesToUuid, cleanFileName, DEFAULT_CHUNK_SIZE, encryptedSize, newFileKey, SIZES, uuidBytes, type FileNotice } from "@/lib/crypto";
+// chunk-sized pieces (read-pieces.ts), followed by zeros up to paddedFileSize (padPieces in
+// lib/crypto/file-padding.ts: the server learns only the padded size), sealed chunk by chunk, a
+// few under way at once (FileSealer and sealPieces in lib/crypto/file-stream.ts), and cut into
+// multipart parts: by a worker into part files in the origin-private file system where the
+// browser allows, else in the page into Blobs (spool.ts). The parts go straight to the store
+// through presigned URLs, a few at a time, each retried on its own. At most PARALLEL_PARTS + 1
+// parts exist at once, whatever the file's size. The server then joins the parts and checks their
+// size; the returned notice is what the sealed `file` message announces.
+import { bytesToUuid, cleanFileName, DEFAULT_CHUNK_SIZE, encryptedSize, newFileKey, paddedFileSize, SIZES, uuidBytes, type FileNotice } from "@/lib/crypto";
 import { FILE_PART } from "@/lib/shared/api";
 import { ClientApiError } from "../api";
 import { fileActions } from "../consults";
@@ -185,7 +186,8 @@ export async function uploadFile(o: UploadOptions): Promise<FileNotice> {
   idBytes[6] = ((idBytes[6] ?? 0) & 0x0f) | 0x40;
   idBytes[8] = ((idBytes[8] ?? 0) & 0x3f) | 0x80;
   const fileId = bytesToUuid(idBytes);
-  const total = encryptedSize(o.file.size, chunkSize);
+  const size = o.file.size;
+  const total = encryptedSize(paddedFileSize(size), chunkSize);
   const partSize = partSizeFor(chunkSize);
   const partCount = Math.ceil(total / partSize);
 
@@ -210,9 +212,10 @@ export async function uploadFile(o: UploadOptions): Promise<FileNotice> {
     }
     const parts = await queue.finish();
     if (count !== partCount) throw new Error(`The file changed while it was being read (${count} parts, not ${partCount}). Choose it again.`);
+    // The sealed length is the padded one; the pieces were checked to add up to `size` (padPieces).
     const digest = await source.digest();
     await fileActions.complete(o.consultId, fileId, parts);
-    return { fileId: idBytes, key, name: cleanFileName(o.file.name), type: cleanType(o.file.type), size: digest.size, chunkSize, chunkCount: digest.chunkCount, hash: digest.hash };
+    return { fileId: idBytes, key, name: cleanFileName(o.file.name), type: cleanType(o.file.type), size, chunkSize, chunkCount: digest.chunkCount, hash: digest.hash };
   } catch (err) {
     // Whatever reached the store goes: nothing half-uploaded stays behind.
     await fileActions.remove(o.consultId, fileId).catch(() => undefined);
