@@ -2,7 +2,7 @@
 // routes call: what a real call sends is never refused; past a participant's limit a signal,
 // presence update, receipt or message is refused with 429 and a Retry-After in seconds, and writes
 // nothing; a new window allows again; one participant's count never touches another's.
-import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+import { generateKeyPairSync } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 
 import type { ConsultAccess } from "@/lib/server/authz";
@@ -16,19 +16,12 @@ import { postMessage, postReceipt } from "@/lib/server/messages";
 import { updatePresence } from "@/lib/server/presence";
 import { checkRate, RATE_LIMITS, type RateKind } from "@/lib/server/rate-limits";
 
+import { sealedMessageBody } from "../../e2e/support/keys";
 import { accessOf, createStaff, describeBackends, ORIGIN, setupDatabase, setupTestEnv, tokenFromUrl } from "../support/db";
 
 setupTestEnv();
 
 const identityKey = () => generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "der" }).toString("base64url");
-const sealed = (senderDeviceId: string, seq: number) => ({
-  id: randomUUID(),
-  senderDeviceId,
-  seq,
-  keyId: randomBytes(16).toString("base64url"),
-  iv: randomBytes(12).toString("base64url"),
-  ciphertext: randomBytes(256 + 16).toString("base64url"),
-});
 
 /** The error a call was refused with; fails the test when it was not refused. */
 async function refusal(p: Promise<unknown>): Promise<ApiError> {
@@ -75,7 +68,7 @@ describeBackends("abuse limits", (kind) => {
       const device = who === doctor ? doctorDevice : patientDevice;
       const seq = seqs.get(device) ?? 0;
       seqs.set(device, seq + 1);
-      return postMessage(t.db, who, sealed(device, seq));
+      return postMessage(t.db, who, sealedMessageBody(device, seq));
     },
   };
 
