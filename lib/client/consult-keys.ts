@@ -5,7 +5,7 @@
 // no-overwrite and one-key-per-epoch rules are checked against what is stored, so they hold across
 // reloads.
 import { equal, fingerprint, importAeadKey, newConsultKey, ProtocolError, toHex, type ConsultKey } from "@/lib/crypto";
-import { handedTo, needsNewEpoch } from "./key-handover";
+import { handedTo, needsNewEpoch, type Handover } from "./key-handover";
 import { parleyDb, type StoredConsultKey } from "./device-identity";
 
 const idOf = (userId: string, consultId: string, keyId: Uint8Array) => `${userId}|${consultId}|${toHex(keyId)}`;
@@ -15,8 +15,11 @@ async function stored(userId: string, consultId: string): Promise<StoredConsultK
   return all.sort((a, b) => b.epoch - a.epoch);
 }
 
-/** Makes and stores a new key for `epoch` on the owner device (raw bytes kept: it wraps them for others). */
-async function createOwnerKey(userId: string, consultId: string, epoch: number): Promise<ConsultKey> {
+/**
+ * Makes and stores a new key for `epoch` on the owner device (raw bytes kept: it wraps them for
+ * others), with its first hand-over when it is made for one.
+ */
+async function createOwnerKey(userId: string, consultId: string, epoch: number, handover?: Handover): Promise<ConsultKey> {
   const k = newConsultKey(epoch);
   await (
     await parleyDb()
@@ -28,15 +31,9 @@ async function createOwnerKey(userId: string, consultId: string, epoch: number):
     raw: k.key,
     key: await importAeadKey(k.key),
     receivedAt: Date.now(),
+    ...(handover ? { handover } : {}),
   });
   return k;
-}
-
-/** The owner's current consult key, created (epoch 0) and stored on first use. */
-export async function ownerConsultKey(userId: string, consultId: string): Promise<ConsultKey> {
-  const held = (await stored(userId, consultId)).find((k) => k.raw);
-  if (held?.raw) return { epoch: held.epoch, keyId: held.keyId, key: held.raw };
-  return createOwnerKey(userId, consultId, 0);
 }
 
 /**
@@ -46,14 +43,16 @@ export async function ownerConsultKey(userId: string, consultId: string): Promis
  */
 export async function ownerKeyFor(userId: string, consultId: string, peerIdentity: Uint8Array, onTrust: boolean): Promise<ConsultKey & { provisional: boolean }> {
   const peer = toHex(await fingerprint(peerIdentity));
-  const held = (await stored(userId, consultId)).find((k) => k.raw);
-  const current = held && !needsNewEpoch(held.handover ?? { givenTo: [], provisional: false }, peer, onTrust) ? held : undefined;
-  const k = current?.raw ? { epoch: current.epoch, keyId: current.keyId, key: current.raw } : await rotateConsultKey(userId, consultId);
-  const db = await parleyDb();
-  const record = await db.get("consultKeys", idOf(userId, consultId, k.keyId));
-  if (!record) throw new Error("the consult key just used is not stored");
-  const handover = handedTo(record.handover, peer, onTrust);
-  await db.put("consultKeys", { ...record, handover });
+  const all = await stored(userId, consultId);
+  const held = all.find((k) => k.raw);
+  // A key made before hand-overs were recorded counts as handed to nobody yet.
+  if (held?.raw && !needsNewEpoch(held.handover ?? { givenTo: [], provisional: false }, peer, onTrust)) {
+    const handover = handedTo(held.handover, peer, onTrust);
+    await (await parleyDb()).put("consultKeys", { ...held, handover });
+    return { epoch: held.epoch, keyId: held.keyId, key: held.raw, provisional: handover.provisional };
+  }
+  const handover = handedTo(undefined, peer, onTrust);
+  const k = await createOwnerKey(userId, consultId, (all[0]?.epoch ?? -1) + 1, handover);
   return { ...k, provisional: handover.provisional };
 }
 
