@@ -1,7 +1,7 @@
 // End-to-end tests: Chromium only, against three production servers that Playwright starts with
 // `npm start` (which migrates, seeds and builds when stale):
 //   pg        http://127.0.0.1:3100  real PostgreSQL from TEST_DATABASE_URL, documents in S3 from
-//                                    TEST_S3_* (e2e/*.spec.ts)
+//                                    TEST_S3_*, its log kept in <data>/server.log (e2e/*.spec.ts)
 //   embedded  http://127.0.0.1:3101  the zero-set-up default: fresh DATA_DIR, embedded database and
 //                                    filesystem store, whatever S3_* is around, event streams ending
 //                                    every 5 s (STREAM_MAX_SECONDS=5) (e2e/*.embedded.spec.ts)
@@ -87,14 +87,21 @@ const server = (name: string, port: number, dataDir: string, env: Record<string,
 const webServer: WebServer[] = [];
 if (databaseUrl) {
   webServer.push(
-    server("postgres", PG_PORT, `${dataRoot}/app-pg`, {
-      STAFF_MFA: "optional",
-      DATABASE_URL: databaseUrl,
-      AUTH_SECRET,
-      SEED_DEMO: "true",
-      CRON_SECRET: E2E_CRON_SECRET,
-      ...testS3,
-    }),
+    // Its log is kept (<data>/server.log): the stolen-server scans read it too.
+    server(
+      "postgres",
+      PG_PORT,
+      `${dataRoot}/app-pg`,
+      {
+        STAFF_MFA: "optional",
+        DATABASE_URL: databaseUrl,
+        AUTH_SECRET,
+        SEED_DEMO: "true",
+        CRON_SECRET: E2E_CRON_SECRET,
+        ...testS3,
+      },
+      { log: true },
+    ),
     // A clinic that allows trust on first use: a second instance on the same database and store.
     server("tofu", TOFU_PORT, `${dataRoot}/app-tofu`, { STAFF_MFA: "optional", DATABASE_URL: databaseUrl, AUTH_SECRET, TRUST_ON_FIRST_USE: "true", ...testS3 }),
   );

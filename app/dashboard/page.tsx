@@ -6,14 +6,15 @@ import { clientSettings } from "@/lib/server/env";
 import { listDoctorConsults } from "@/lib/server/consults";
 import { AppHeader } from "@/components/app-header";
 import { NewConsultButton } from "@/components/new-consult-button";
+import { PatientName } from "@/components/patient-name";
 
 export const metadata: Metadata = { title: "Consults" };
 
 const fmt = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 
-type Row = { id: string; status: string; scheduledAt: Date; patients: string[] };
+type Row = Awaited<ReturnType<typeof listDoctorConsults>>["past"][number];
 
-function ConsultList({ title, rows, empty }: { title: string; rows: Row[]; empty: string }) {
+function ConsultList({ userId, title, rows, empty }: { userId: string; title: string; rows: Row[]; empty: string }) {
   return (
     <section className="rounded-2xl border border-slate-200 bg-white">
       <h2 className="border-b border-slate-200 px-5 py-3 font-semibold">{title}</h2>
@@ -25,7 +26,16 @@ function ConsultList({ title, rows, empty }: { title: string; rows: Row[]; empty
             <li key={c.id}>
               <Link href={`/consults/${c.id}`} className="flex items-center justify-between gap-4 px-5 py-3 hover:bg-slate-50">
                 <span>
-                  <span className="font-medium">{c.patients.join(", ") || "No patient yet"}</span>
+                  <span className="font-medium">
+                    {c.patients.length === 0
+                      ? "No patient yet"
+                      : c.patients.map((p, i) => (
+                          <span key={i}>
+                            {i > 0 && ", "}
+                            <PatientName userId={userId} consultId={c.id} patient={p} />
+                          </span>
+                        ))}
+                  </span>
                   <span className="block text-xs text-slate-500">{fmt.format(c.scheduledAt)} UTC</span>
                 </span>
                 <span className="rounded-full bg-slate-100 px-2.5 py-0.5 text-xs text-slate-700">{c.status}</span>
@@ -52,8 +62,8 @@ export default async function DashboardPage() {
           </div>
           <NewConsultButton />
         </div>
-        <ConsultList title="Upcoming" rows={upcoming} empty="No open or scheduled consults." />
-        <ConsultList title="Past" rows={past} empty="No past consults yet." />
+        <ConsultList userId={user.id} title="Upcoming" rows={upcoming} empty="No open or scheduled consults." />
+        <ConsultList userId={user.id} title="Past" rows={past} empty="No past consults yet." />
       </main>
     </>
   );

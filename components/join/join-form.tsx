@@ -3,6 +3,8 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { joinWithInvite } from "@/lib/client/session";
+import { sealNameForLink, useLinkNameKey } from "@/lib/client/patient-names";
+import { displayName } from "@/lib/shared/api";
 import { useMediaPreview } from "@/lib/client/media-preview";
 import { Button } from "../ui/button";
 import { Alert } from "../ui/alert";
@@ -17,12 +19,14 @@ const JOIN_ERRORS: Record<string, string> = {
   network: "Could not reach the clinic's server. Check your connection and try again.",
 };
 
-export function JoinForm({ token, consultId, doctorName }: { token: string; consultId: string; doctorName: string }) {
+export function JoinForm({ token, consultId, inviteId, doctorName }: { token: string; consultId: string; inviteId: string; doctorName: string }) {
   const router = useRouter();
   const preview = useMediaPreview();
   const [name, setName] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  // The link's fragment carries the key the name is sealed to; a link that lost it sends no name.
+  const sealable = useLinkNameKey();
   const { start } = preview;
 
   useEffect(() => {
@@ -33,7 +37,19 @@ export function JoinForm({ token, consultId, doctorName }: { token: string; cons
     e.preventDefault();
     setBusy(true);
     setError(undefined);
-    const r = await joinWithInvite(token, name);
+    const parsed = displayName.safeParse(name);
+    if (!parsed.success) {
+      setError(JOIN_ERRORS.invalid);
+      setBusy(false);
+      return;
+    }
+    let sealed: string | undefined;
+    try {
+      sealed = await sealNameForLink(window.location.hash, parsed.data, consultId, inviteId);
+    } catch {
+      sealed = undefined; // a fragment that is not a key: the name stays here, as with none
+    }
+    const r = await joinWithInvite(token, sealed);
     if (r.ok) {
       router.replace(`/consults/${consultId}`);
       router.refresh();
@@ -66,6 +82,11 @@ export function JoinForm({ token, consultId, doctorName }: { token: string; cons
               className="w-full rounded-xl border border-slate-300 px-3 py-3 text-base"
             />
           </label>
+          <p className="text-xs text-slate-500" data-testid="name-privacy" data-state={sealable === false ? "unsealed" : "sealed"}>
+            {sealable === false
+              ? "This link is missing its last part, so your name stays on this device: tell your doctor your name in the call."
+              : "Only your doctor's device can read your name: it is encrypted before it leaves this page."}
+          </p>
           {error && <Alert>{error}</Alert>}
           <Button data-testid="join" type="submit" disabled={busy || name.trim() === ""} className="w-full py-3 text-base">
             {busy ? "Joining…" : "Join the waiting room"}

@@ -136,6 +136,17 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
               Dashboard
             </Link>
           )}
+          {!ended && isDoctor && patient && (
+            <Button
+              data-testid="remove-participant"
+              variant="secondary"
+              onClick={() => void runtime.room.remove(patient.id)}
+              disabled={state.busy}
+              title="They leave the consult at once and cannot read anything written after this"
+            >
+              Remove patient
+            </Button>
+          )}
           {!ended && isDoctor && (
             <Button data-testid="end-consult" variant="danger" onClick={() => void runtime.room.end()} disabled={state.busy}>
               End consult
@@ -180,7 +191,14 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
         </section>
       )}
 
-      {isDoctor && present && !patient && <InvitePanel invite={state.invite} onNewLink={() => void runtime.room.newInvite()} busy={state.busy} />}
+      {isDoctor && present && !patient && (
+        <InvitePanel
+          invite={state.invite}
+          fragment={state.linkFragment !== undefined ? state.linkFragment : identity.status === "unavailable" || identity.status === "error" ? null : undefined}
+          onNewLink={() => void runtime.room.newInvite()}
+          busy={state.busy}
+        />
+      )}
 
       {isDoctor && present && waiting.length > 0 && (
         <section className="rounded-2xl border border-amber-200 bg-amber-50 p-5" data-testid="waiting-list">
@@ -192,9 +210,14 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
                   <span className="font-medium">{p.displayName}</span>
                   <span className={`ml-2 text-xs ${p.online ? "text-emerald-700" : "text-slate-500"}`}>{p.online ? "online" : "away"}</span>
                 </span>
-                <Button data-testid="admit" onClick={() => void runtime.room.admit(p.id)} disabled={state.busy}>
-                  Admit
-                </Button>
+                <span className="flex gap-2">
+                  <Button data-testid="remove-participant" variant="secondary" onClick={() => void runtime.room.remove(p.id)} disabled={state.busy}>
+                    Turn away
+                  </Button>
+                  <Button data-testid="admit" onClick={() => void runtime.room.admit(p.id)} disabled={state.busy}>
+                    Admit
+                  </Button>
+                </span>
               </li>
             ))}
           </ul>

@@ -88,11 +88,14 @@ export async function signInStaff(playwright: Playwright, baseURL: string, email
   }
 }
 
-/** A patient: redeems an invite token (the guest lands in the consult's waiting room). */
-export async function redeemInvite(playwright: Playwright, baseURL: string, token: string, name: string, label = name): Promise<Actor> {
+/**
+ * A patient: redeems an invite token (the guest lands in the consult's waiting room). `label` names
+ * them in the test only: a name goes to the server only sealed (PROTOCOL §6), and here not at all.
+ */
+export async function redeemInvite(playwright: Playwright, baseURL: string, token: string, label: string): Promise<Actor> {
   const request = await playwright.request.newContext({ baseURL });
   try {
-    return { label, baseURL, request, user: await credentialsSignIn(request, "invite", { token, name }) };
+    return { label, baseURL, request, user: await credentialsSignIn(request, "invite", { token }) };
   } catch (err) {
     await request.dispose();
     throw err;

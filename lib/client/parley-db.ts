@@ -1,7 +1,7 @@
 "use client";
 // The browser's local store (IndexedDB "parley"): this device's identities, the keys it pinned for
-// counterparts, its consult keys, and the chat outbox and chain state. Nothing here is sent to the
-// server; the server's copy of a message is only ever its ciphertext.
+// counterparts, its consult keys and name keys, and the chat outbox and chain state. Nothing here
+// is sent to the server; the server's copy of a message is only ever its ciphertext.
 import type { Handover } from "./key-handover";
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import type { PostMessageBody } from "@/lib/shared/api";
@@ -51,6 +51,18 @@ export type OutboxEntry = {
   failed?: string;
 };
 
+/**
+ * The doctor's per-consult name key N (PROTOCOL §6, lib/client/patient-names.ts): patients seal
+ * their names to its public half, which travels in the invite link's fragment.
+ */
+export type StoredNameKey = {
+  /** `${userId}|${consultId}` */
+  consult: string;
+  privateKey: CryptoKey;
+  spki: Uint8Array<ArrayBuffer>;
+  createdAt: number;
+};
+
 /** One sending chain per user, consult and device: the next seq and the hash of the last P. */
 export type ChainState = { key: string; nextSeq: number; lastHash: Uint8Array<ArrayBuffer> };
 
@@ -60,6 +72,7 @@ interface ParleyDB extends DBSchema {
   consultKeys: { key: string; value: StoredConsultKey; indexes: { byConsult: string } };
   outbox: { key: string; value: OutboxEntry; indexes: { byConsult: string } };
   chains: { key: string; value: ChainState };
+  nameKeys: { key: string; value: StoredNameKey };
 }
 
 export type ParleyDb = IDBPDatabase<ParleyDB>;
@@ -67,7 +80,7 @@ export type ParleyDb = IDBPDatabase<ParleyDB>;
 let dbPromise: Promise<ParleyDb> | undefined;
 
 export function parleyDb(): Promise<ParleyDb> {
-  dbPromise ??= openDB<ParleyDB>("parley", 4, {
+  dbPromise ??= openDB<ParleyDB>("parley", 5, {
     upgrade(d, oldVersion) {
       if (oldVersion < 1) d.createObjectStore("identities", { keyPath: "userId" });
       if (oldVersion < 2) d.createObjectStore("pins", { keyPath: "key" });
@@ -76,6 +89,7 @@ export function parleyDb(): Promise<ParleyDb> {
         d.createObjectStore("outbox", { keyPath: "id" }).createIndex("byConsult", "consult");
         d.createObjectStore("chains", { keyPath: "key" });
       }
+      if (oldVersion < 5) d.createObjectStore("nameKeys", { keyPath: "consult" });
     },
     // Another tab of an older version holds the database open: it closes, this one goes on.
     blocking() {

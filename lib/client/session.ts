@@ -13,9 +13,10 @@ export async function signInStaff(email: string, password: string): Promise<Sign
   }
 }
 
-export async function joinWithInvite(token: string, name: string): Promise<SignInResult> {
+/** Redeems an invite. The name goes only sealed (PROTOCOL §6), or not at all. */
+export async function joinWithInvite(token: string, sealedName: string | undefined): Promise<SignInResult> {
   try {
-    const r = await signIn("invite", { token, name, redirect: false });
+    const r = await signIn("invite", { token, ...(sealedName ? { sealedName } : {}), redirect: false });
     return r && !r.error ? { ok: true } : { ok: false, code: r?.code ?? "unknown" };
   } catch {
     return { ok: false, code: "network" };

@@ -15,3 +15,4 @@ export * from "./padme";
 export * from "./file-stream";
 export * from "./file-padding";
 export * from "./file-notice";
+export * from "./sealed-name";

@@ -16,6 +16,7 @@ export const LABEL = {
   msgSig: "parley/v1/msg-sig",
   chunk: "parley/v1/chunk",
   safety: "parley/v1/safety",
+  name: "parley/v1/name",
 } as const;
 
 export type Label = (typeof LABEL)[keyof typeof LABEL];

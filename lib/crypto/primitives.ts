@@ -106,6 +106,25 @@ export async function importPeerEphemeral(raw: Uint8Array): Promise<CryptoKey> {
   }
 }
 
+/**
+ * A long-lived ECDH P-256 key pair whose public half travels as SPKI (the sealed patient name's
+ * key N, PROTOCOL §6). Extractable, so a person's other devices can be given it.
+ */
+export async function generateEcdhKey(): Promise<{ privateKey: CryptoKey; spki: Bytes }> {
+  const pair = await subtle().generateKey(P256_DH, true, ["deriveBits"]);
+  return { privateKey: pair.privateKey, spki: new Uint8Array(await subtle().exportKey("spki", pair.publicKey)) };
+}
+
+/** An ECDH public key from its 91-byte SPKI; anything but a point on P-256 is refused. */
+export async function importEcdhSpki(spki: Uint8Array): Promise<CryptoKey> {
+  if (spki.length !== 91) throw new ProtocolError("a P-256 SPKI public key is 91 bytes");
+  try {
+    return await subtle().importKey("spki", spki as Bytes, P256_DH, true, []);
+  } catch {
+    throw new ProtocolError("not a valid P-256 public key");
+  }
+}
+
 /** The raw ECDH shared secret (32 bytes). Never used as a key itself: it goes through HKDF. */
 export async function ecdh(privateKey: CryptoKey, peerPublic: CryptoKey): Promise<Bytes> {
   try {

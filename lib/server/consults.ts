@@ -51,7 +51,7 @@ export async function listDoctorConsults(db: Db, doctorId: string) {
       status: true,
       scheduledAt: true,
       endedAt: true,
-      participants: { where: { role: "patient" }, select: { displayName: true, state: true } },
+      participants: { where: { role: "patient" }, select: { displayName: true, state: true, inviteId: true, sealedName: true } },
     },
   });
   const view = rows.map((c) => ({
@@ -59,7 +59,8 @@ export async function listDoctorConsults(db: Db, doctorId: string) {
     status: c.status,
     scheduledAt: c.scheduledAt,
     endedAt: c.endedAt,
-    patients: c.participants.map((p) => p.displayName),
+    // The doctor's device opens sealed names (PROTOCOL §6); the server knows only "Patient".
+    patients: c.participants.map((p) => ({ displayName: p.displayName, sealed: p.inviteId && p.sealedName ? { inviteId: p.inviteId, sealedName: p.sealedName } : null })),
   }));
   return {
     upcoming: view.filter((c) => c.status === "open" || c.status === "scheduled").reverse(),
@@ -79,7 +80,7 @@ export async function roomSnapshot(db: Db, access: ConsultAccess, origin: string
       participants: {
         where: { state: { not: "removed" } },
         orderBy: { createdAt: "asc" },
-        select: { id: true, userId: true, role: true, state: true, displayName: true, lastSeenAt: true },
+        select: { id: true, userId: true, role: true, state: true, displayName: true, sealedName: true, inviteId: true, lastSeenAt: true },
       },
     },
   });
@@ -91,6 +92,9 @@ export async function roomSnapshot(db: Db, access: ConsultAccess, origin: string
     state: p.state,
     displayName: p.displayName,
     online: p.lastSeenAt !== null && now.getTime() - p.lastSeenAt.getTime() < ONLINE_WINDOW_MS,
+    ...(p.inviteId ? { inviteId: p.inviteId } : {}),
+    // Only the doctor's device holds the key that opens it.
+    ...(p.sealedName && access.participant.role === "doctor" ? { sealedName: p.sealedName } : {}),
   }));
   const me = views.find((p) => p.id === access.participant.id);
   if (!me) throw new ApiError("not_found", "No such consult");

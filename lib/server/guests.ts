@@ -1,7 +1,9 @@
 import "server-only";
 // Patients have no account: redeeming an invite creates a guest user bound to that one consult,
 // waiting in its waiting room. Redemption is atomic and single-use: two tabs racing with the same
-// link get one guest between them.
+// link get one guest between them. The server never learns the patient's name: the join page seals
+// it to the doctor's name key (PROTOCOL §6), and the guest is "Patient" here and in every event.
+import { PATIENT_LABEL } from "@/lib/shared/api";
 import type { Db } from "./db";
 import { withEvents } from "./events/log";
 import { audit } from "./audit";
@@ -13,7 +15,7 @@ export class InviteRefused extends Error {
   }
 }
 
-export async function redeemInvite(db: Db, token: string, name: string, ip?: string) {
+export async function redeemInvite(db: Db, token: string, sealedName: string | undefined, ip?: string) {
   const now = new Date();
   const { status, invite } = await lookupInvite(db, token, now);
   if (status !== "valid" || !invite) throw new InviteRefused(status === "valid" ? "unknown" : status);
@@ -24,19 +26,19 @@ export async function redeemInvite(db: Db, token: string, name: string, ip?: str
       data: { usedAt: now },
     });
     if (claimed.count !== 1) throw new InviteRefused("used");
-    const user = await tx.user.create({ data: { name, role: "patient" } });
+    const user = await tx.user.create({ data: { name: PATIENT_LABEL, role: "patient" } });
     await tx.invite.update({ where: { id: invite.id }, data: { usedByUserId: user.id } });
     const participant = await tx.participant.create({
-      data: { consultId: invite.consultId, userId: user.id, role: "patient", state: "waiting", displayName: name, inviteId: invite.id },
+      data: { consultId: invite.consultId, userId: user.id, role: "patient", state: "waiting", displayName: PATIENT_LABEL, sealedName: sealedName ?? null, inviteId: invite.id },
     });
     await tx.consult.update({ where: { id: invite.consultId }, data: { patientId: user.id } });
     emit({
       consultId: invite.consultId,
       kind: "admission",
       type: "waiting",
-      payload: { participantId: participant.id, userId: user.id, displayName: name, role: "patient", state: "waiting" },
+      payload: { participantId: participant.id, userId: user.id, displayName: PATIENT_LABEL, role: "patient", state: "waiting" },
     });
     await audit({ action: "invite.redeemed", actorUserId: user.id, consultId: invite.consultId, detail: { inviteId: invite.id }, ip }, tx);
-    return { userId: user.id, name, consultId: invite.consultId, participantId: participant.id };
+    return { userId: user.id, name: PATIENT_LABEL, consultId: invite.consultId, participantId: participant.id };
   });
 }

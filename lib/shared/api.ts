@@ -146,7 +146,17 @@ export const fileDownloadAnswer = z.object({ file: fileView, url: z.string(), ex
 export const presenceBody = z.object({ status: z.enum(["online", "away"]), typing: z.boolean() }).strict();
 export type PresenceUpdate = z.infer<typeof presenceBody>;
 
-export const guestJoinBody = z.object({ token: inviteToken, name: displayName }).strict();
+/**
+ * The patient's name sealed to the doctor's name key (PROTOCOL §6, lib/crypto/sealed-name.ts):
+ * base64url of a fixed length. The server stores it and never reads it.
+ */
+export const sealedName = z.string().regex(/^[A-Za-z0-9_-]{516}$/, "a sealed name");
+
+/** Joining with an invite: the name only ever sealed (absent when the link lost its fragment). */
+export const guestJoinBody = z.object({ token: inviteToken, sealedName: sealedName.optional() }).strict();
+
+/** How a patient appears to the server and to everyone but the doctor's device. */
+export const PATIENT_LABEL = "Patient";
 
 export const staffSignInBody = z.object({
   email: z.string().trim().toLowerCase().pipe(z.email()),
@@ -182,6 +192,10 @@ export const participantView = z.object({
   state: participantState,
   displayName: z.string(),
   online: z.boolean(),
+  /** patients: the invite they joined with (the sealed name is bound to it; the doctor removes them by it) */
+  inviteId: uuid.optional(),
+  /** doctor's snapshot only: the patient's sealed name, for the doctor's device to open */
+  sealedName: sealedName.optional(),
 });
 export type ParticipantView = z.infer<typeof participantView>;
 

@@ -42,9 +42,9 @@ describeBackends("consult flow", (kind) => {
   }
 
   /** A consult with a guest in its waiting room. */
-  async function withGuest(name = "Pat Patient") {
+  async function withGuest(sealedName?: string) {
     const c = await consult();
-    const guest = await redeemInvite(t.db, c.token, name, "203.0.113.7");
+    const guest = await redeemInvite(t.db, c.token, sealedName, "203.0.113.7");
     return { ...c, guest, pat: await access(guest.userId, c.id) };
   }
 
@@ -78,13 +78,17 @@ describeBackends("consult flow", (kind) => {
   });
 
   describe("invites", () => {
-    it("redemption creates a guest patient in the waiting room and announces it", async () => {
-      const { id, token, guest } = await withGuest("  Pat   Patient ");
+    it("redemption creates a guest patient in the waiting room and announces it; the name is kept only sealed", async () => {
+      const sealed = "A".repeat(516); // the server neither reads nor checks what is inside (PROTOCOL §6)
+      const { id, token, guest } = await withGuest(sealed);
       expect(guest.consultId).toBe(id);
       const user = await t.db.user.findUniqueOrThrow({ where: { id: guest.userId } });
-      expect(user).toMatchObject({ role: "patient", email: null, passwordHash: null });
+      expect(user).toMatchObject({ role: "patient", email: null, passwordHash: null, name: "Patient" });
       const p = await t.db.participant.findUniqueOrThrow({ where: { id: guest.participantId } });
-      expect(p).toMatchObject({ consultId: id, userId: guest.userId, role: "patient", state: "waiting" });
+      expect(p).toMatchObject({ consultId: id, userId: guest.userId, role: "patient", state: "waiting", displayName: "Patient", sealedName: sealed });
+      // Only the doctor's snapshot carries the sealed name.
+      expect((await roomSnapshot(t.db, await access(doctor.id, id), ORIGIN)).participants.find((x) => x.id === p.id)).toMatchObject({ sealedName: sealed, inviteId: p.inviteId });
+      expect((await roomSnapshot(t.db, await access(guest.userId, id), ORIGIN)).me.sealedName).toBeUndefined();
       const invite = await t.db.invite.findFirstOrThrow({ where: { consultId: id } });
       expect(invite.usedAt).not.toBeNull();
       expect(invite.usedByUserId).toBe(guest.userId);
@@ -106,12 +110,12 @@ describeBackends("consult flow", (kind) => {
 
     it("a second redemption of a used link is refused as used", async () => {
       const { token } = await withGuest();
-      expect(await refusal(redeemInvite(t.db, token, "Someone Else"))).toBe("used");
+      expect(await refusal(redeemInvite(t.db, token, undefined))).toBe("used");
     });
 
     it("concurrent redemptions of one token: exactly one succeeds", async () => {
       const { id, token } = await consult();
-      const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => redeemInvite(t.db, token, `Tab ${i}`)));
+      const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => redeemInvite(t.db, token, undefined)));
       const ok = results.filter((r) => r.status === "fulfilled");
       const refused = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
       expect(ok).toHaveLength(1);
@@ -128,7 +132,7 @@ describeBackends("consult flow", (kind) => {
     it("an unknown token is unknown", async () => {
       const bogus = randomBytes(32).toString("base64url");
       expect((await lookupInvite(t.db, bogus)).status).toBe("unknown");
-      expect(await refusal(redeemInvite(t.db, bogus, "Pat"))).toBe("unknown");
+      expect(await refusal(redeemInvite(t.db, bogus, undefined))).toBe("unknown");
     });
 
     it("an expired link is refused as expired", async () => {
@@ -136,7 +140,7 @@ describeBackends("consult flow", (kind) => {
       const past = new Date(Date.now() - INVITE_TTL_MS - 60_000);
       const { token } = await withEvents(t.db, id, (tx) => createInvite(tx, id, doctor.id, past));
       expect((await lookupInvite(t.db, token)).status).toBe("expired");
-      expect(await refusal(redeemInvite(t.db, token, "Pat"))).toBe("expired");
+      expect(await refusal(redeemInvite(t.db, token, undefined))).toBe("expired");
       // Valid until its expiry, not after.
       const { token: fresh, invite } = await withEvents(t.db, id, (tx) => createInvite(tx, id, doctor.id));
       expect((await lookupInvite(t.db, fresh, new Date(invite.expiresAt.getTime() - 1))).status).toBe("valid");
@@ -147,8 +151,8 @@ describeBackends("consult flow", (kind) => {
       const { id, token, doc } = await consult();
       const next = await newInvite(t.db, doc, ORIGIN);
       expect((await lookupInvite(t.db, token)).status).toBe("revoked");
-      expect(await refusal(redeemInvite(t.db, token, "Pat"))).toBe("revoked");
-      const guest = await redeemInvite(t.db, tokenFromUrl(next.url), "Pat");
+      expect(await refusal(redeemInvite(t.db, token, undefined))).toBe("revoked");
+      const guest = await redeemInvite(t.db, tokenFromUrl(next.url), undefined);
       expect(guest.consultId).toBe(id);
     });
 
@@ -159,7 +163,7 @@ describeBackends("consult flow", (kind) => {
       await endConsult(t.db, other.doc);
       expect((await lookupInvite(t.db, token)).status).toBe("ended");
       expect((await lookupInvite(t.db, other.token)).status).toBe("ended"); // used, and ended
-      expect(await refusal(redeemInvite(t.db, token, "Pat"))).toBe("ended");
+      expect(await refusal(redeemInvite(t.db, token, undefined))).toBe("ended");
     });
 
     it("revokeInvite removes a waiting guest at once: removed event, no more access", async () => {
@@ -265,7 +269,7 @@ describeBackends("consult flow", (kind) => {
     it("a disabled user has no access, doctor or guest", async () => {
       const doc2 = await createStaff(t.db);
       const { id, url } = await createConsult(t.db, doc2, ORIGIN);
-      const guest = await redeemInvite(t.db, tokenFromUrl(url), "Pat");
+      const guest = await redeemInvite(t.db, tokenFromUrl(url), undefined);
       expect(await loadConsultAccess(t.db, doc2.id, id)).toBeDefined();
       await t.db.user.update({ where: { id: doc2.id }, data: { disabledAt: new Date() } });
       await t.db.user.update({ where: { id: guest.userId }, data: { disabledAt: new Date() } });
@@ -337,7 +341,7 @@ describeBackends("consult flow", (kind) => {
       expect(c.endedAt).not.toBeNull();
       const invite = await t.db.invite.findFirstOrThrow({ where: { consultId: id } });
       expect(invite.revokedAt).not.toBeNull();
-      expect(await refusal(redeemInvite(t.db, token, "Late Pat"))).toBe("ended");
+      expect(await refusal(redeemInvite(t.db, token, undefined))).toBe("ended");
       const events = await readEvents(t.db, id, { participantId: doc.participant.id, admitted: true }, before);
       expect(events).toEqual([expect.objectContaining({ kind: "consult", type: "ended", from: doc.participant.id, payload: { status: "ended" } })]);
       await endConsult(t.db, doc);

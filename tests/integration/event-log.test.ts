@@ -88,7 +88,7 @@ describeBackends("event log", (kind) => {
 
   it("readEvents: a waiting participant sees only admission/consult broadcasts and what is addressed to it", async () => {
     const { id, url, doctorP } = await consult();
-    const guest = await redeemInvite(t.db, tokenFromUrl(url), "Pat Waiting");
+    const guest = await redeemInvite(t.db, tokenFromUrl(url), undefined);
     const other = "00000000-0000-4000-8000-000000000042";
     const events: NewEvent[] = [
       { consultId: id, kind: "signal", type: "offer", from: doctorP }, // 2: broadcast signal

@@ -38,7 +38,7 @@ describeBackends("event stream", (kind) => {
   /** A consult with a guest, waiting or admitted. */
   async function room(admitted: boolean) {
     const { id, url } = await createConsult(t.db, doctor, ORIGIN);
-    const guest = await redeemInvite(t.db, tokenFromUrl(url), "Pat Patient");
+    const guest = await redeemInvite(t.db, tokenFromUrl(url), undefined);
     const doc = await access(doctor.id, id);
     if (admitted) await admit(t.db, doc, guest.participantId);
     return { id, guest, doc, pat: await access(guest.userId, id) };

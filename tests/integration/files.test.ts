@@ -31,12 +31,12 @@ describeBackends("documents", (kind) => {
     const staff = await createStaff(t.db);
     const { id, url } = await createConsult(t.db, staff, ORIGIN);
     doctor = await accessOf(t.db, staff.id, id);
-    const guest = await redeemInvite(t.db, tokenFromUrl(url), "Pat");
+    const guest = await redeemInvite(t.db, tokenFromUrl(url), undefined);
     await admit(t.db, doctor, guest.participantId);
     patient = await accessOf(t.db, guest.userId, id);
     // The patient of another consult of the same doctor.
     const other = await createConsult(t.db, staff, ORIGIN);
-    const otherGuest = await redeemInvite(t.db, tokenFromUrl(other.url), "Olly");
+    const otherGuest = await redeemInvite(t.db, tokenFromUrl(other.url), undefined);
     await admit(t.db, await accessOf(t.db, staff.id, other.id), otherGuest.participantId);
     outsider = await accessOf(t.db, otherGuest.userId, other.id);
   });

@@ -46,7 +46,7 @@ describeBackends("messages", (kind) => {
     access = a;
     doctorKey = identityKey();
     deviceId = (await registerDevice(t.db, doctor, doctorKey)).deviceId;
-    const guest = await redeemInvite(t.db, tokenFromUrl(url), "Pat");
+    const guest = await redeemInvite(t.db, tokenFromUrl(url), undefined);
     await admit(t.db, access, guest.participantId);
     const p = await loadConsultAccess(t.db, guest.userId, id);
     if (!p) throw new Error("no patient access");

@@ -47,7 +47,7 @@ describeBackends("abuse limits", (kind) => {
     const staff = await createStaff(t.db);
     const { id, url } = await createConsult(t.db, staff, ORIGIN);
     const d = await accessOf(t.db, staff.id, id);
-    const guest = await redeemInvite(t.db, tokenFromUrl(url), "Pat");
+    const guest = await redeemInvite(t.db, tokenFromUrl(url), undefined);
     await admit(t.db, d, guest.participantId);
     const p = await accessOf(t.db, guest.userId, id);
     const dd = (await registerDevice(t.db, d.user, identityKey())).deviceId;

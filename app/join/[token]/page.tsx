@@ -25,7 +25,7 @@ export default async function JoinPage({ params }: { params: Promise<{ token: st
     <main className="mx-auto max-w-4xl px-4 py-8">
       <Brand className="mb-6" />
       {status === "valid" && invite && parsed.success ? (
-        <JoinForm token={parsed.data.token} consultId={invite.consultId} doctorName={invite.consult.doctor.name} />
+        <JoinForm token={parsed.data.token} consultId={invite.consultId} inviteId={invite.id} doctorName={invite.consult.doctor.name} />
       ) : (
         <Alert testId="invite-problem">{INVITE_STATUS_TEXT[status === "valid" ? "unknown" : status]}</Alert>
       )}

@@ -124,6 +124,7 @@ export class RoomRuntime {
 
   /** This device's identity is ready (registered: it has a device id), or not. */
   setIdentity(identity: DeviceIdentity | undefined): void {
+    if (identity && identity.spki !== this.identity?.spki) this.room.setIdentity(identity.spki);
     const deviceId = identity?.deviceId;
     if (identity === this.identity || (!deviceId && !this.identity)) return;
     this.stopChat();

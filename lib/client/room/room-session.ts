@@ -2,11 +2,13 @@
 // the stream, lib/client/room/room-state.ts), the event stream, and the actions a doctor or a
 // patient takes, each reporting its error as a sentence for people. It hands the events the other
 // sessions need to them through typed channels: signals to the call, messages and presence to the
-// chat, document states to the files.
-import type { RoomSnapshot, StreamEvent } from "@/lib/shared/api";
+// chat, document states to the files. On the doctor's device it opens the patients' sealed names
+// (PROTOCOL §6) and makes the invite link's fragment; everyone else sees "Patient".
+import type { ParticipantView, RoomSnapshot, StreamEvent } from "@/lib/shared/api";
 import { ClientApiError } from "../api";
 import { consultActions } from "../consults";
 import { rotateConsultKey } from "../consult-keys";
+import { inviteLinkFragment, NAME_MISSING, openPatientName, type OpenedName } from "../patient-names";
 import { Published } from "../store";
 import { systemClock, type Clock } from "../clock";
 import { performanceMarks, type CallMarks } from "@/lib/rtc/call-timeline";
@@ -16,7 +18,7 @@ import { initialRoomState, roomReducer, type RoomState } from "./room-state";
 
 type Invite = RoomSnapshot["invite"];
 
-export type RoomApi = Pick<typeof consultActions, "snapshot" | "admit" | "end" | "leave" | "rejoin" | "newInvite">;
+export type RoomApi = Pick<typeof consultActions, "snapshot" | "admit" | "end" | "leave" | "rejoin" | "newInvite" | "revokeInvite">;
 
 export type RoomPorts = {
   api: RoomApi;
@@ -24,6 +26,10 @@ export type RoomPorts = {
   clock: Clock;
   /** a removed participant must not read what comes next: the owner starts a new key epoch */
   rotateKey(userId: string, consultId: string): Promise<unknown>;
+  /** the doctor's device: opens a patient's sealed name with this consult's name key */
+  openName(userId: string, consultId: string, p: { inviteId: string; sealedName: string }): Promise<OpenedName>;
+  /** the doctor's device: the invite link's fragment (name key and identity anchor) */
+  linkFragment(userId: string, consultId: string, identitySpki: Uint8Array): Promise<string>;
   marks: CallMarks;
 };
 
@@ -32,12 +38,19 @@ export const browserRoomPorts: RoomPorts = {
   openEvents: browserEventSource,
   clock: systemClock,
   rotateKey: rotateConsultKey,
+  openName: openPatientName,
+  linkFragment: inviteLinkFragment,
   marks: performanceMarks,
 };
 
 export type RoomView = RoomState & {
   invite: Invite;
   stream: StreamStatus;
+  /**
+   * The doctor's invite link's fragment (PROTOCOL §6): undefined while it is made, null when this
+   * device cannot make one (no identity key), so the link goes without it.
+   */
+  linkFragment?: string | null;
   error?: string;
   busy: boolean;
 };
@@ -56,6 +69,11 @@ export class RoomSession {
    * taken before an event that has already changed the room) and must not overwrite it.
    */
   private seen: number;
+  /** the doctor's device: patients' names, opened from their sealed names, by participant id */
+  private readonly names = new Map<string, string>();
+  private readonly opening = new Set<string>();
+  /** participants whose removal this page already answered with a new key epoch */
+  private readonly rotatedFor = new Set<string>();
   readonly state: () => RoomView;
   readonly subscribe: (listener: () => void) => () => void;
 
@@ -83,6 +101,7 @@ export class RoomSession {
 
   /** Opens the event stream (while the room is live). */
   start(): void {
+    this.openNames(this.view.get().participants);
     if (this.live()) this.stream.start();
   }
 
@@ -95,6 +114,28 @@ export class RoomSession {
   leave = () => this.run(() => this.ports.api.leave(this.consultId));
   rejoin = () => this.run(() => this.ports.api.rejoin(this.consultId));
   newInvite = () => this.run(async () => this.patch({ invite: await this.ports.api.newInvite(this.consultId) }));
+  /**
+   * Removes a patient (withdraws the invite they joined with) and, in the same action, starts a new
+   * key epoch: what is written from now on is sealed under a key the removed device never gets.
+   */
+  remove = (participantId: string) =>
+    this.run(async () => {
+      const p = this.view.get().participants.find((x) => x.id === participantId);
+      if (!p?.inviteId) throw new ClientApiError(400, "invalid_input", "Only a patient who joined with an invite link can be removed.");
+      await this.ports.api.revokeInvite(this.consultId, p.inviteId);
+      this.rotatedFor.add(participantId);
+      await this.ports.rotateKey(this.snapshot.userId, this.consultId);
+    });
+
+  /** The doctor's device has its identity key (or has none): the invite link's fragment is made. */
+  setIdentity(identitySpki: Uint8Array | undefined): void {
+    if (this.snapshot.me.role !== "doctor") return;
+    if (!identitySpki) return this.patch({ linkFragment: null });
+    this.ports.linkFragment(this.snapshot.userId, this.consultId, identitySpki).then(
+      (linkFragment) => this.patch({ linkFragment }),
+      () => this.patch({ linkFragment: null }),
+    );
+  }
   end = () =>
     this.run(async () => {
       await this.ports.api.end(this.consultId);
@@ -114,7 +155,8 @@ export class RoomSession {
     // When I am admitted, what I may see widens: reload the room.
     if (event.type === "admitted" && participantId === me.id) void this.refresh();
     if (event.type === "removed" && me.role === "doctor") {
-      void this.ports.rotateKey(userId, this.consultId).catch(() => undefined);
+      // Another tab or device removed them (this page's own remove() has rotated already).
+      if (participantId && !this.rotatedFor.has(participantId)) void this.ports.rotateKey(userId, this.consultId).catch(() => undefined);
       void this.refresh(); // the withdrawn link is no longer shown as usable
     }
     // A patient joining uses up the invite: the doctor's room shows the link's new state.
@@ -154,6 +196,30 @@ export class RoomSession {
   }
 
   private patch(p: Partial<RoomView>): void {
-    this.view.publish({ ...this.view.get(), ...p });
+    const next = { ...this.view.get(), ...p };
+    if (p.participants) next.participants = p.participants.map((x) => this.named(x));
+    this.view.publish(next);
+    if (p.participants) this.openNames(next.participants);
+  }
+
+  /** A participant with the name this device shows for them. */
+  private named(p: ParticipantView): ParticipantView {
+    const name = this.names.get(p.id);
+    return name ? { ...p, displayName: name } : p;
+  }
+
+  /** The doctor's device opens each sealed name once, and shows it when it has it. */
+  private openNames(participants: ParticipantView[]): void {
+    if (this.snapshot.me.role !== "doctor") return;
+    for (const p of participants) {
+      const { inviteId, sealedName } = p;
+      if (!inviteId || !sealedName || this.names.has(p.id) || this.opening.has(p.id)) continue;
+      this.opening.add(p.id);
+      void this.ports.openName(this.snapshot.userId, this.consultId, { inviteId, sealedName }).then((opened) => {
+        this.opening.delete(p.id);
+        this.names.set(p.id, "name" in opened ? opened.name : NAME_MISSING[opened.missing]);
+        this.patch({ participants: this.view.get().participants });
+      });
+    }
   }
 }

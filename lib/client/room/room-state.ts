@@ -28,7 +28,8 @@ export function roomReducer(state: RoomState, action: { type: "event"; event: St
       if (!p.success) return state;
       const { participantId, ...rest } = p.data;
       const existing = state.participants.find((x) => x.id === participantId);
-      const next: ParticipantView = { id: participantId, online: existing?.online ?? rest.state === "waiting", ...rest };
+      // An event names only what it changes: the invite and sealed name of a known participant stay.
+      const next: ParticipantView = { ...existing, id: participantId, online: existing?.online ?? rest.state === "waiting", ...rest };
       const participants =
         rest.state === "removed"
           ? state.participants.filter((x) => x.id !== participantId)

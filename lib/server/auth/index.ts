@@ -78,14 +78,14 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
     Credentials({
       id: "invite",
       name: "Invite link",
-      credentials: { token: { type: "text" }, name: { type: "text" } },
+      credentials: { token: { type: "text" }, sealedName: { type: "text" } },
       async authorize(raw, request) {
-        const parsed = guestJoinBody.safeParse({ token: raw.token, name: raw.name });
+        const parsed = guestJoinBody.safeParse({ token: raw.token, sealedName: raw.sealedName || undefined });
         if (!parsed.success) throw new CodedSignInError("invalid");
         try {
           const db = await getDb();
           const ip = requestIp(request);
-          const guest = await redeemInvite(db, parsed.data.token, parsed.data.name, ip);
+          const guest = await redeemInvite(db, parsed.data.token, parsed.data.sealedName, ip);
           const sid = await createSession(db, { userId: guest.userId, method: "invite", ip, userAgent: request.headers.get("user-agent") });
           return { id: guest.userId, name: guest.name, sid };
         } catch (err) {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { ClientApiError } from "@/lib/client/api";
 import { RoomSession, type RoomApi } from "@/lib/client/room/room-session";
+import type { OpenedName } from "@/lib/client/patient-names";
 import type { CallStep } from "@/lib/rtc/call-timeline";
 import type { ParticipantView, RoomSnapshot, StreamEvent } from "@/lib/shared/api";
 import { FakeClock } from "./fakes/fake-clock";
@@ -53,6 +54,7 @@ class FakeRoomApi implements RoomApi {
   leave = (_id: string) => this.act("leave");
   rejoin = (_id: string) => this.act("rejoin");
   newInvite = async (_id: string) => (await this.act("newInvite"), this.newInviteAnswer);
+  revokeInvite = (_id: string, inviteId: string) => this.act(`revoke ${inviteId}`);
 
   private async act(what: string): Promise<unknown> {
     this.calls.push(what);
@@ -64,17 +66,35 @@ class FakeRoomApi implements RoomApi {
   }
 }
 
-function room(me: ParticipantView = doctor, lastSeq = 10) {
+/** The doctor's name keys, faked: a sealed name "sealed:<name>" opens to <name> where this device holds the consult's key. */
+class FakeNames {
+  holdsKey = true;
+  readonly opened: string[] = [];
+  open = (_userId: string, _consultId: string, p: { inviteId: string; sealedName: string }): Promise<OpenedName> => {
+    this.opened.push(p.inviteId);
+    return Promise.resolve().then(() => {
+      if (!this.holdsKey) return { missing: "no-key" };
+      const m = /^sealed:(.*)$/.exec(p.sealedName);
+      return m?.[1] ? { name: m[1] } : { missing: "unreadable" };
+    });
+  };
+}
+
+function room(me: ParticipantView = doctor, lastSeq = 10, participants?: ParticipantView[]) {
   const clock = new FakeClock();
   const sources = new FakeEventSources();
   const api = new FakeRoomApi();
   const rotated: [string, string][] = [];
   const marks: CallStep[] = [];
-  const session = new RoomSession(snapshot(me, lastSeq), {
+  const names = new FakeNames();
+  const fragments: string[] = [];
+  const session = new RoomSession(snapshot(me, lastSeq, participants), {
     api,
     openEvents: sources.open,
     clock,
     rotateKey: (userId, id) => (rotated.push([userId, id]), Promise.resolve()),
+    openName: names.open,
+    linkFragment: (_u, _c, spki) => (fragments.push(String(spki.length)), Promise.resolve("n=key&f=anchor")),
     marks: (step) => marks.push(step),
   });
   const routed = { signals: [] as number[], chat: [] as number[], files: [] as number[] };
@@ -82,7 +102,7 @@ function room(me: ParticipantView = doctor, lastSeq = 10) {
   session.chatEvents.listen((e) => routed.chat.push(e.seq));
   session.fileEvents.listen((e) => routed.files.push(e.seq));
   session.start();
-  return { session, clock, sources, api, rotated, marks, routed, state: () => session.state() };
+  return { session, clock, sources, api, rotated, marks, routed, names, fragments, state: () => session.state() };
 }
 
 describe("the event stream", () => {
@@ -257,9 +277,86 @@ describe("actions", () => {
     expect(r.sources.last.closed).toBe(true);
   });
 
+  it("removes a patient and starts a new key epoch in the same action; the removal's own event does not start another", async () => {
+    const sealed: ParticipantView = { ...patient, inviteId: crypto.randomUUID() };
+    const r = room(doctor, 10, [doctor, sealed]);
+    await r.session.remove(sealed.id);
+    expect(r.api.calls).toEqual([`revoke ${sealed.inviteId}`]);
+    expect(r.rotated).toEqual([[doctor.userId, consultId]]);
+    r.sources.last.send(admission(11, sealed, "removed"));
+    await tick();
+    expect(r.rotated).toHaveLength(1);
+    expect(r.state().participants.map((p) => p.id)).toEqual([doctor.id]);
+  });
+
+  it("does not rotate when the removal was refused, and says why", async () => {
+    const sealed: ParticipantView = { ...patient, inviteId: crypto.randomUUID() };
+    const r = room(doctor, 10, [doctor, sealed]);
+    r.api.failure = new ClientApiError(404, "not_found", "No such invite");
+    await r.session.remove(sealed.id);
+    expect(r.rotated).toEqual([]);
+    expect(r.state().error).toBe("No such invite");
+  });
+
   it("shows a new invite link", async () => {
     const r = room();
     await r.session.newInvite();
     expect(r.state().invite).toEqual(r.api.newInviteAnswer);
+  });
+});
+
+describe("sealed patient names (PROTOCOL §6)", () => {
+  const sealedPatient = (name: string, state: ParticipantView["state"] = "waiting"): ParticipantView => ({
+    ...patient,
+    id: crypto.randomUUID(),
+    state,
+    displayName: "Patient",
+    inviteId: crypto.randomUUID(),
+    sealedName: `sealed:${name}`,
+  });
+
+  it("the doctor's device opens each sealed name once and shows it, through later events too", async () => {
+    const p = sealedPatient("Ana María Pérez");
+    const r = room(doctor, 10, [doctor, p]);
+    await tick();
+    expect(r.state().participants.find((x) => x.id === p.id)?.displayName).toBe("Ana María Pérez");
+    r.sources.last.send(admission(11, { ...p, displayName: "Patient" }, "admitted"));
+    await tick();
+    expect(r.state().participants.find((x) => x.id === p.id)).toMatchObject({ displayName: "Ana María Pérez", state: "admitted", inviteId: p.inviteId });
+    expect(r.names.opened).toEqual([p.inviteId]);
+  });
+
+  it("says so where this device holds no name key, or the sealed name does not open", async () => {
+    const a = sealedPatient("Ana");
+    const r = room(doctor, 10, [doctor, a]);
+    r.names.holdsKey = false;
+    await tick();
+    expect(r.state().participants.find((x) => x.id === a.id)?.displayName).toBe("Patient (name not on this device)");
+    const b = { ...sealedPatient("x"), sealedName: "tampered" };
+    const r2 = room(doctor, 10, [doctor, b]);
+    await tick();
+    expect(r2.state().participants.find((x) => x.id === b.id)?.displayName).toBe("Patient (name could not be read)");
+  });
+
+  it("a patient's device opens nothing and shows what the server says", async () => {
+    const me = sealedPatient("Me", "admitted");
+    const r = room(me, 10, [doctor, me]);
+    await tick();
+    expect(r.names.opened).toEqual([]);
+    expect(r.state().me.displayName).toBe("Patient");
+  });
+
+  it("the doctor's invite link gets its fragment once the identity key is there; a patient's room makes none", async () => {
+    const r = room(doctor);
+    expect(r.state().linkFragment).toBeUndefined();
+    r.session.setIdentity(new Uint8Array(91));
+    await tick();
+    expect(r.state().linkFragment).toBe("n=key&f=anchor");
+    r.session.setIdentity(undefined);
+    expect(r.state().linkFragment).toBeNull();
+    const p = room(patient);
+    p.session.setIdentity(new Uint8Array(91));
+    await tick();
+    expect(p.fragments).toEqual([]);
   });
 });
