@@ -4,7 +4,8 @@ import { DEMO, doctorAdmits, doctorOpensConsult, expectConnected, newPatientCont
 
 test("doctor invites, patient waits, doctor admits and ends the consult", async ({ page: doctor, browser, baseURL }) => {
   const { consultId, inviteUrl } = await doctorOpensConsult(doctor);
-  expect(inviteUrl).toMatch(new RegExp(`^${baseURL}/join/[A-Za-z0-9_-]{43}$`));
+  // The fragment (PROTOCOL §6: the name key and the doctor's anchor) is never sent to the server.
+  expect(inviteUrl).toMatch(new RegExp(`^${baseURL}/join/[A-Za-z0-9_-]{43}#n=[A-Za-z0-9_-]{122}&f=[A-Za-z0-9_-]{22}$`));
   await expect(doctor.getByTestId("connection-state")).toHaveAttribute("data-state", "waiting");
 
   // The link survives a reload of the room (the doctor can copy it again).

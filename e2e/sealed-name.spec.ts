@@ -113,3 +113,20 @@ test("another device of the same doctor holds no name key: it says the name is n
     for (const c of p.contexts) await c.close();
   }
 });
+
+test("a link whose doctor anchor is not this doctor's key: the patient's room warns from the first call", async ({ browser, baseURL }) => {
+  // What a link altered on its way (or a server in the middle of the first call) looks like to the
+  // patient: the doctor's key is not the one the link named.
+  const p = await openConsult(browser, baseURL, (u) => u.replace(/&f=[A-Za-z0-9_-]+$/, `&f=${"A".repeat(22)}`));
+  try {
+    await patientJoins(p.patient, p.inviteUrl, "Anchored Patient");
+    await doctorAdmits(p.doctor, p.patient, "Anchored Patient");
+    await expect(p.patient.getByTestId("key-warning")).toBeVisible();
+    await expect(p.patient.getByTestId("e2ee-status")).toHaveAttribute("data-state", "key-changed");
+    await expect(p.patient.getByTestId("verify-confirm")).toBeDisabled();
+    // The doctor's side meets a new patient as usual.
+    await expect(p.doctor.getByTestId("key-warning")).toHaveCount(0);
+  } finally {
+    for (const c of p.contexts) await c.close();
+  }
+});

@@ -6,6 +6,8 @@
 import { decodeSealedName, doctorAnchor, generateEcdhKey, inviteFragment, openName, parseInviteFragment, sealName, encodeSealedName } from "@/lib/crypto";
 import { useEffect, useState, useSyncExternalStore } from "react";
 import { parleyDb } from "./parley-db";
+import { browserPins } from "./device-identity";
+import { rememberAnchor } from "./trust";
 
 const keyOf = (userId: string, consultId: string) => `${userId}|${consultId}`;
 
@@ -53,11 +55,13 @@ export async function openPatientName(userId: string, consultId: string, p: { in
 
 /**
  * The join page: the name sealed to the N in the link's fragment, or undefined when the link has
- * no usable fragment (the name then stays on the patient's device).
+ * no usable fragment (the name then stays on the patient's device). The doctor's anchor from the
+ * same fragment is kept for the call's trust (lib/client/trust.ts).
  */
 export async function sealNameForLink(hash: string, name: string, consultId: string, inviteId: string): Promise<string | undefined> {
   const fragment = parseInviteFragment(hash);
   if (!fragment) return undefined;
+  await rememberAnchor(browserPins, consultId, fragment.doctor);
   return encodeSealedName(await sealName(name, fragment.nameKey, consultId, inviteId));
 }
 

@@ -4,8 +4,11 @@
 // - the seat's, keyed by (consult, role): within one consult the doctor's or the patient's seat
 //   keeps the key it had, whatever user id the server attaches to a new key. A server that swaps
 //   in a new "person" for the same seat still makes the room warn.
+// And where the patient's invite link carried one, the doctor seat's anchor (PROTOCOL §6): the
+// first 16 bytes of the doctor's identity fingerprint, from outside the server. A doctor key that
+// does not match it is a changed key from the first call on, until acknowledged or compared.
 // Framework-free: the store is passed in (IndexedDB in the browser, a Map in unit tests).
-import { checkPin } from "@/lib/crypto";
+import { checkPin, doctorAnchor, equal } from "@/lib/crypto";
 import type { Trust } from "@/lib/rtc/call-state";
 
 export type PinRecord = {
@@ -27,6 +30,13 @@ export type Seat = { consultId: string; role: "doctor" | "patient" };
 
 export const personPinKey = (myUserId: string, peerUserId: string) => `${myUserId}|${peerUserId}`;
 export const seatPinKey = (myUserId: string, seat: Seat) => `${myUserId}|seat|${seat.consultId}|${seat.role}`;
+/** The doctor seat's anchor from the invite link; kept before the patient has a user id, so per consult only. */
+export const anchorPinKey = (consultId: string) => `anchor|${consultId}|doctor`;
+
+/** Keeps the anchor the invite link carried (the join page, before redeeming it). */
+export async function rememberAnchor(store: PinStore, consultId: string, anchor: Uint8Array): Promise<void> {
+  await store.put(anchorPinKey(consultId), { spki: new Uint8Array(anchor), verified: false });
+}
 
 /**
  * The trust for one counterpart: `peerUserId` (a server hint) in `seat`. A key differing from
@@ -39,12 +49,21 @@ export function trustWith(store: PinStore, myUserId: string, peerUserId: string,
   const put = async (spki: Uint8Array, verified: boolean, keys: string[], acknowledged = false) => {
     for (const key of keys) await store.put(key, { spki: new Uint8Array(spki), verified, ...(acknowledged ? { acknowledged } : {}) });
   };
+  /** The key does not match the link's anchor, and was neither acknowledged nor compared since. */
+  const offAnchor = async (peerIdentity: Uint8Array, byPerson: PinRecord | undefined, bySeat: PinRecord | undefined) => {
+    if (seat.role !== "doctor") return false;
+    const anchor = await store.get(anchorPinKey(seat.consultId));
+    if (!anchor || equal(await doctorAnchor(peerIdentity), anchor.spki)) return false;
+    const settled = (r: PinRecord | undefined) => !!r && (r.acknowledged || r.verified) && checkPin(r.spki, peerIdentity) === "same";
+    return !settled(byPerson) && !settled(bySeat);
+  };
   return {
     async pin(peerIdentity) {
       const [byPerson, bySeat] = await Promise.all([store.get(person), store.get(place)]);
       const p = checkPin(byPerson?.spki, peerIdentity);
       const s = checkPin(bySeat?.spki, peerIdentity);
       if (p === "changed" || s === "changed") return "changed";
+      if (await offAnchor(peerIdentity, byPerson, bySeat)) return "changed";
       await put(peerIdentity, false, [...(p === "new" ? [person] : []), ...(s === "new" ? [place] : [])]);
       return p;
     },

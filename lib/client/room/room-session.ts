@@ -122,8 +122,14 @@ export class RoomSession {
     this.run(async () => {
       const p = this.view.get().participants.find((x) => x.id === participantId);
       if (!p?.inviteId) throw new ClientApiError(400, "invalid_input", "Only a patient who joined with an invite link can be removed.");
-      await this.ports.api.revokeInvite(this.consultId, p.inviteId);
+      // Marked first: the stream may bring the removal before the request's answer does.
       this.rotatedFor.add(participantId);
+      try {
+        await this.ports.api.revokeInvite(this.consultId, p.inviteId);
+      } catch (err) {
+        this.rotatedFor.delete(participantId);
+        throw err;
+      }
       await this.ports.rotateKey(this.snapshot.userId, this.consultId);
     });
 

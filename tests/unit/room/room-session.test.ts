@@ -289,6 +289,19 @@ describe("actions", () => {
     expect(r.state().participants.map((p) => p.id)).toEqual([doctor.id]);
   });
 
+  it("one new epoch even when the stream brings the removal before the request's answer", async () => {
+    const sealed: ParticipantView = { ...patient, inviteId: crypto.randomUUID() };
+    const r = room(doctor, 10, [doctor, sealed]);
+    let answer = () => undefined as void;
+    r.api.gate = new Promise<void>((ok) => (answer = ok));
+    const removing = r.session.remove(sealed.id);
+    r.sources.last.send(admission(11, sealed, "removed"));
+    await tick();
+    answer();
+    await removing;
+    expect(r.rotated).toHaveLength(1);
+  });
+
   it("does not rotate when the removal was refused, and says why", async () => {
     const sealed: ParticipantView = { ...patient, inviteId: crypto.randomUUID() };
     const r = room(doctor, 10, [doctor, sealed]);
