@@ -184,7 +184,7 @@ async function newSide(name: Side["name"], actor: HttpActor, identity?: SigningK
 async function openConsult(baseURL: string, doctor: HttpActor, doctorDevice: Side, n: number): Promise<ChatConsult> {
   const { id, url } = await doctor.json<{ id: string; url: string }>("/api/consults", {});
   const patient = new HttpActor(baseURL);
-  await patient.signIn("invite", { token: new URL(url).pathname.split("/").pop() ?? "", name: `Chat Patient ${n}` });
+  await patient.signIn("invite", { token: new URL(url).pathname.split("/").pop() ?? "" });
   const waiting = await patient.json<Snapshot>(`/api/consults/${id}`);
   await doctor.json(`/api/consults/${id}/admit`, { participantId: waiting.me.id });
   const snap = await patient.json<Snapshot>(`/api/consults/${id}`);

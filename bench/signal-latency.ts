@@ -11,7 +11,7 @@ type Snapshot = { lastSeq: number; me: { id: string }; participants: { id: strin
 export async function openConsult(baseURL: string, doctor: HttpActor, n: number, patientBaseURL = baseURL): Promise<Consult> {
   const { id, url } = await doctor.json<{ id: string; url: string }>("/api/consults", {});
   const patient = new HttpActor(patientBaseURL);
-  await patient.signIn("invite", { token: new URL(url).pathname.split("/").pop() ?? "", name: `Bench Patient ${n}` });
+  await patient.signIn("invite", { token: new URL(url).pathname.split("/").pop() ?? "" });
   const waiting = await patient.json<Snapshot>(`/api/consults/${id}`);
   await doctor.json(`/api/consults/${id}/admit`, { participantId: waiting.me.id });
   const snap = await patient.json<Snapshot>(`/api/consults/${id}`);

@@ -798,7 +798,8 @@ test("an invite link redeems once; a revoked one not at all", async ({ playwrigh
 // own admission events (as its snapshot shows only the doctor and itself).
 test("a waiting patient's event stream does not show the consult's other patients", async ({ playwright }) => {
   const prior = await admittedConsult(playwright, w.doctor, `Prior Patient ${Math.random().toString(36).slice(2, 8)}`);
-  const priorName = (await getSnapshot(prior.patient, prior.consultId)).me.displayName;
+  // Every patient is "Patient" to the server (PROTOCOL §6): the earlier one is told apart by its user id.
+  const priorUserId = (await getSnapshot(prior.patient, prior.consultId)).me.userId;
   const invite = await newInvite(w.doctor, prior.consultId);
   const next = await redeemInvite(playwright, w.doctor.baseURL, invite.token, "Next Waiting");
   try {
@@ -812,7 +813,7 @@ test("a waiting patient's event stream does not show the consult's other patient
       await expect.poll(() => stream.events().some(isOwnAdmission), { intervals: [50] }).toBe(true);
       const sentinel = stream.events().find(isOwnAdmission)?.id ?? 0;
       const whileWaiting = JSON.stringify(stream.events().filter((e) => e.id < sentinel));
-      expect(whileWaiting, "the earlier patient's name reached the waiting room").not.toContain(priorName);
+      expect(whileWaiting, "the earlier patient's user id reached the waiting room").not.toContain(priorUserId);
       expect(whileWaiting, "the earlier patient's participant id reached the waiting room").not.toContain(prior.patientParticipantId);
     } finally {
       await stream.close();

@@ -1,14 +1,13 @@
 // End-to-end encryption in two real browsers: both people see the same call code, confirming on
 // both sides verifies the call, a reload comes back verified without a new comparison, and a server
 // that rewrites the handshake in transit never gets a "verified" call.
-import { expect, test, type Browser, type Page, type Route } from "@playwright/test";
-import { commitment, encodeHello, fromBase64Url, generateEphemeral, generateSigningKey, randomBytes, signHello, toBase64Url, uuidBytes } from "../lib/crypto";
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { fromBase64Url, generateEphemeral, randomBytes, toBase64Url } from "../lib/crypto";
 import { admitPatient, DEMO, expectConnected, newPatientContext, patientJoins, signIn } from "./flows/consult";
 import { TestDb } from "./support/db";
+import { rewriteSignals, substituteHellos } from "./support/lying-server";
 
 test.describe.configure({ mode: "serial" });
-
-type SignalBody = { to?: string; type: string; payload: Record<string, unknown> };
 
 function setUp(browser: Browser, baseURL: string | undefined, name: string, tamper?: (patient: Page, consultId: string) => Promise<void>) {
   return admitPatient(browser, baseURL, name, { beforeAdmit: tamper });
@@ -144,7 +143,8 @@ test("removing a patient starts a new key epoch: the next verified patient gets 
 test("without WebCrypto (a plain-http page) the room says HTTPS is needed and sends nothing", async ({ browser, baseURL }) => {
   const signals: string[] = [];
   // From the first page on: a waiting patient's room would otherwise send its commitment already.
-  const call = await admitPatient(browser, baseURL, "Insecure Patient", {
+  // Without WebCrypto the join page cannot seal the name either: the doctor sees "Patient".
+  const call = await admitPatient(browser, baseURL, "Patient", {
     preparePatient: async (context) => {
       // The browser's behaviour on an insecure origin is what is simulated here, not Parley's code.
       await context.addInitScript(() => {
@@ -186,16 +186,6 @@ test("codes that differ end the call on both sides and are audited", async ({ br
   }
 });
 
-/** Rewrites the patient's outgoing signals (the server's view of them) before they reach the log. */
-async function rewriteSignals(patient: Page, rewrite: (body: SignalBody) => Promise<SignalBody>): Promise<void> {
-  await patient.route("**/api/consults/*/signals", async (route: Route) => {
-    const raw = route.request().postData();
-    if (!raw) return route.continue();
-    const body = JSON.parse(raw) as SignalBody;
-    await route.continue({ postData: JSON.stringify(await rewrite(body)) });
-  });
-}
-
 test("a lying server that swaps in its own ephemeral key never gets a verified call", async ({ browser, baseURL }) => {
   const call = await setUp(browser, baseURL, "Swapped Key Patient", (patient) =>
     rewriteSignals(patient, async (body) => {
@@ -220,41 +210,10 @@ test("a lying server that swaps in its own ephemeral key never gets a verified c
 });
 
 test("a lying server that substitutes a whole hello of its own gets different codes and a refused connection", async ({ browser, baseURL }) => {
-  // The attacker's own identity, ephemeral key and DTLS certificate, with the patient's ids.
-  const attacker = await generateSigningKey();
-  const forged = new Map<string, { hello: Uint8Array; sig: Uint8Array; c: Uint8Array }>();
-  const forge = async (consultId: string, sid: string, deviceId: string) => {
-    let f = forged.get(sid);
-    if (!f) {
-      const hello = encodeHello({
-        consultId: uuidBytes(consultId),
-        deviceId: uuidBytes(deviceId),
-        sid: fromBase64Url(sid),
-        identity: attacker.spki,
-        ephemeral: (await generateEphemeral()).publicRaw,
-        dtls: randomBytes(32),
-      });
-      f = { hello, sig: await signHello(attacker.privateKey, hello), c: await commitment(hello) };
-      forged.set(sid, f);
-    }
-    return f;
-  };
   let consult = "";
-  let device = "";
   const call = await setUp(browser, baseURL, "Forged Hello Patient", async (patient, consultId) => {
     consult = consultId;
-    await rewriteSignals(patient, async (body) => {
-      const p = body.payload;
-      if (body.type === "commit" && typeof p.sid === "string" && typeof p.deviceId === "string") {
-        device = p.deviceId;
-        return { ...body, payload: { ...p, c: toBase64Url((await forge(consult, p.sid, p.deviceId)).c) } };
-      }
-      if (body.type === "reveal" && typeof p.sid === "string") {
-        const f = await forge(consult, p.sid, device);
-        return { ...body, payload: { ...p, hello: toBase64Url(f.hello), sig: toBase64Url(f.sig) } };
-      }
-      return body;
-    });
+    await substituteHellos(patient, () => consult);
   });
   try {
     // The doctor's device accepts the forged hello (its signature is valid) but the patient's real

@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { joinWithInvite } from "@/lib/client/session";
-import { sealNameForLink, useLinkNameKey } from "@/lib/client/patient-names";
+import { sealNameForLink, useNameSealing } from "@/lib/client/patient-names";
 import { displayName } from "@/lib/shared/api";
 import { useMediaPreview } from "@/lib/client/media-preview";
 import { Button } from "../ui/button";
@@ -26,7 +26,7 @@ export function JoinForm({ token, consultId, inviteId, doctorName }: { token: st
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   // The link's fragment carries the key the name is sealed to; a link that lost it sends no name.
-  const sealable = useLinkNameKey();
+  const sealing = useNameSealing();
   const { start } = preview;
 
   useEffect(() => {
@@ -82,10 +82,12 @@ export function JoinForm({ token, consultId, inviteId, doctorName }: { token: st
               className="w-full rounded-xl border border-slate-300 px-3 py-3 text-base"
             />
           </label>
-          <p className="text-xs text-slate-500" data-testid="name-privacy" data-state={sealable === false ? "unsealed" : "sealed"}>
-            {sealable === false
+          <p className="text-xs text-slate-500" data-testid="name-privacy" data-state={sealing === undefined || sealing === "sealed" ? "sealed" : "unsealed"}>
+            {sealing === "no-fragment"
               ? "This link is missing its last part, so your name stays on this device: tell your doctor your name in the call."
-              : "Only your doctor's device can read your name: it is encrypted before it leaves this page."}
+              : sealing === "no-crypto"
+                ? "This page is not secure (it needs HTTPS), so your name cannot be encrypted and stays on this device: tell your doctor your name in the call."
+                : "Only your doctor's device can read your name: it is encrypted before it leaves this page."}
           </p>
           {error && <Alert>{error}</Alert>}
           <Button data-testid="join" type="submit" disabled={busy || name.trim() === ""} className="w-full py-3 text-base">

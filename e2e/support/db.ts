@@ -157,6 +157,15 @@ export class TestDb {
     return out;
   }
 
+  /** The stored messages of a consult with everything a holder of a key needs to try opening them. */
+  async sealedMessagesOf(consultId: string): Promise<{ id: string; senderDeviceId: string; seq: bigint; keyId: Buffer; iv: Buffer; ciphertext: Buffer }[]> {
+    const { rows } = await this.client.query<{ id: string; senderDeviceId: string; seq: string; keyId: Buffer; iv: Buffer; ciphertext: Buffer }>(
+      `SELECT "id", "senderDeviceId", "seq"::text AS "seq", "keyId", "iv", "ciphertext" FROM "Message" WHERE "consultId" = $1::uuid ORDER BY "createdAt", "id"`,
+      [consultId],
+    );
+    return rows.map((r) => ({ ...r, seq: BigInt(r.seq) }));
+  }
+
   /** Flips one bit of the stored ciphertext of a message (what a tampering server could do). */
   async flipMessageByte(messageId: string, index = 40): Promise<void> {
     const r = await this.client.query(`UPDATE "Message" SET "ciphertext" = set_byte("ciphertext", $2, get_byte("ciphertext", $2) # 1) WHERE "id" = $1::uuid`, [messageId, index]);

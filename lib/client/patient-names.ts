@@ -3,7 +3,7 @@
 // N per consult in IndexedDB and puts its public half, with the anchor of its own identity, in the
 // invite link's fragment; the patient's join page seals the typed name to it; only this device
 // opens it. The server, the admin and the logs see "Patient" and the participant id.
-import { decodeSealedName, doctorAnchor, generateEcdhKey, inviteFragment, openName, parseInviteFragment, sealName, encodeSealedName } from "@/lib/crypto";
+import { cryptoAvailable, decodeSealedName, doctorAnchor, generateEcdhKey, inviteFragment, openName, parseInviteFragment, sealName, encodeSealedName } from "@/lib/crypto";
 import { useEffect, useState, useSyncExternalStore } from "react";
 import { parleyDb } from "./parley-db";
 import { browserPins } from "./device-identity";
@@ -85,11 +85,13 @@ const onHashChange = (listener: () => void) => {
   return () => window.removeEventListener("hashchange", listener);
 };
 
-/** The join page: whether its link carries a name key to seal to (undefined while rendered on the server). */
-export function useLinkNameKey(): boolean | undefined {
-  return useSyncExternalStore(
+/** Whether the join page can seal the name: "sealed", or why not (undefined while rendered on the server). */
+export type NameSealing = "sealed" | "no-fragment" | "no-crypto";
+
+export function useNameSealing(): NameSealing | undefined {
+  return useSyncExternalStore<NameSealing | undefined>(
     onHashChange,
-    () => parseInviteFragment(window.location.hash) !== undefined,
+    () => (!cryptoAvailable() ? "no-crypto" : parseInviteFragment(window.location.hash) ? "sealed" : "no-fragment"),
     () => undefined,
   );
 }
