@@ -15,4 +15,5 @@ export * from "./padme";
 export * from "./file-stream";
 export * from "./file-padding";
 export * from "./file-notice";
+export * from "./sealed-box";
 export * from "./sealed-name";

@@ -1,15 +1,15 @@
 // The sealed patient name (PROTOCOL §6): the name a patient types at the join, sealed to the
 // doctor's per-consult ECDH key N, so the server and the clinic's admin only ever hold ciphertext.
-//   k      = HKDF-SHA-256(ECDH(e, N), salt = consultId[16], info = enc("parley/v1/name", SPKI(e), SPKI(N)))
+// A sealed box (sealed-box.ts) with label "parley/v1/name", salt consultId, AAD (consultId, inviteId):
 //   padded = utf8(name) ‖ 0x80 ‖ zeros, to NAME_BLOCK bytes
 //   sealed = enc(SPKI(e), iv, AES-256-GCM(k, iv, padded, AAD = enc("parley/v1/name", consultId, inviteId)))
 // N's public half reaches the patient in the invite link's fragment (inviteFragment below), which a
 // browser never sends to a server.
-import { equal, fromBase64Url, toBase64Url, utf8, uuidBytes, type Bytes } from "./bytes";
-import { dec, enc } from "./encoding";
-import { LABEL, label } from "./labels";
-import { ecdh, hkdf, importAeadKey, importEcdhSpki, open, seal, sha256, SIZES } from "./primitives";
-import { ProtocolError, randomBytes, subtle } from "./subtle";
+import { fromBase64Url, toBase64Url, utf8, uuidBytes, type Bytes } from "./bytes";
+import { LABEL } from "./labels";
+import { sha256, SIZES } from "./primitives";
+import { openBox, sealBox, type BoxContext } from "./sealed-box";
+import { ProtocolError } from "./subtle";
 
 /** Every sealed name has the same length: the padded name is this many bytes. */
 export const NAME_BLOCK = 256;
@@ -45,41 +45,19 @@ export function unpadName(padded: Uint8Array): string {
   }
 }
 
-async function nameKdf(shared: Uint8Array, consultId: string, eSpki: Uint8Array, nSpki: Uint8Array) {
-  const raw = await hkdf(shared, uuidBytes(consultId), enc(label(LABEL.name), eSpki, nSpki), SIZES.aesKey);
-  try {
-    return await importAeadKey(raw);
-  } finally {
-    raw.fill(0);
-  }
-}
-
-const nameAad = (consultId: string, inviteId: string) => enc(label(LABEL.name), uuidBytes(consultId), uuidBytes(inviteId));
+const nameBox = (consultId: string, inviteId: string): BoxContext => ({ label: LABEL.name, salt: uuidBytes(consultId), aad: [uuidBytes(consultId), uuidBytes(inviteId)] });
 
 /**
- * Seals `name` to the name key N (its SPKI) for one invite of one consult. `fixed` (an ephemeral
- * key pair and iv) is for the test vectors only: each real seal takes a fresh key and iv.
+ * Seals `name` to the name key N (its SPKI) for one invite of one consult (a sealed box, §7.1).
+ * `fixed` (an ephemeral key pair and iv) is for the test vectors only.
  */
-export async function sealName(name: string, nSpki: Uint8Array, consultId: string, inviteId: string, fixed?: { ephemeral: CryptoKeyPair; iv: Uint8Array }): Promise<Bytes> {
-  const n = await importEcdhSpki(nSpki);
-  const e = fixed?.ephemeral ?? (await subtle().generateKey({ name: "ECDH", namedCurve: "P-256" }, false, ["deriveBits"]));
-  const eSpki = new Uint8Array(await subtle().exportKey("spki", e.publicKey));
-  const shared = await ecdh(e.privateKey, n);
-  const k = await nameKdf(shared, consultId, eSpki, nSpki);
-  shared.fill(0);
-  const sealed = await seal(k, padName(name), nameAad(consultId, inviteId), fixed?.iv ?? randomBytes(SIZES.iv));
-  return enc(eSpki, sealed.iv, sealed.ciphertext);
+export function sealName(name: string, nSpki: Uint8Array, consultId: string, inviteId: string, fixed?: { ephemeral: CryptoKeyPair; iv: Uint8Array }): Promise<Bytes> {
+  return sealBox(nameBox(consultId, inviteId), nSpki, padName(name), fixed);
 }
 
 /** Opens a sealed name with N's private half; anything altered, or sealed to another key or invite, is refused. */
 export async function openName(sealed: Uint8Array, nameKey: NameKey, consultId: string, inviteId: string): Promise<string> {
-  const [eSpki, iv, ct] = dec(sealed, 3) as [Bytes, Bytes, Bytes];
-  if (eSpki.length !== SPKI_BYTES || iv.length !== SIZES.iv || ct.length !== NAME_BLOCK + SIZES.tag) throw new ProtocolError("a sealed name has fixed field sizes");
-  if (equal(eSpki, nameKey.spki)) throw new ProtocolError("the sealing key is the name key itself");
-  const shared = await ecdh(nameKey.privateKey, await importEcdhSpki(eSpki));
-  const k = await nameKdf(shared, consultId, eSpki, nameKey.spki);
-  shared.fill(0);
-  return unpadName(await open(k, iv, ct, nameAad(consultId, inviteId)));
+  return unpadName(await openBox(nameBox(consultId, inviteId), nameKey, sealed, NAME_BLOCK + SIZES.tag));
 }
 
 export const encodeSealedName = (sealed: Uint8Array): string => toBase64Url(sealed);

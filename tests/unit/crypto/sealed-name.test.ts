@@ -22,6 +22,7 @@ import {
   toHex,
   unpadName,
 } from "@/lib/crypto";
+import { sealedName as sealedNameSchema } from "@/lib/shared/api";
 
 const hex = z.string().regex(/^([0-9a-f]{2})*$/);
 const jwk = z.object({ kty: z.literal("EC"), crv: z.literal("P-256"), d: z.string(), x: z.string(), y: z.string() });
@@ -49,6 +50,7 @@ describe("sealed names: the fixed vectors", () => {
     expect(toHex(sealed)).toBe(c.sealed);
     expect(encodeSealedName(sealed)).toBe(c.text);
     expect(c.text).toHaveLength(SEALED_NAME_CHARS);
+    expect(sealedNameSchema.safeParse(c.text).success, "the server's schema takes it").toBe(true);
     expect(await openName(decodeSealedName(c.text), await nameKey(), consultId, inviteId)).toBe(c.name);
   });
 
