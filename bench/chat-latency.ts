@@ -181,7 +181,7 @@ async function newSide(name: Side["name"], actor: HttpActor, identity?: SigningK
 }
 
 /** A doctor's consult with an admitted guest patient; both devices registered, no stream open yet. */
-async function openConsult(baseURL: string, doctor: HttpActor, doctorDevice: Side, n: number): Promise<ChatConsult> {
+async function openConsult(baseURL: string, doctor: HttpActor, doctorDevice: Side): Promise<ChatConsult> {
   const { id, url } = await doctor.json<{ id: string; url: string }>("/api/consults", {});
   const patient = new HttpActor(baseURL);
   await patient.signIn("invite", { token: new URL(url).pathname.split("/").pop() ?? "" });
@@ -322,7 +322,7 @@ export async function chatLatency(baseURL: string, opts: ChatOptions): Promise<C
   const doctorDevice = await newSide("doctor", doctor);
 
   // ---- one consult, sequential ----
-  const one = await openConsult(baseURL, doctor, doctorDevice, 0);
+  const one = await openConsult(baseURL, doctor, doctorDevice);
   await listen(one, one.doctor, one.patient, tracker);
   await listen(one, one.patient, one.doctor, tracker);
   for (let i = 0; i < 20; i++) await send(one, i % 2 ? one.patient : one.doctor, tracker, TEXTS[i % TEXTS.length] ?? ""); // warm-up
@@ -335,7 +335,7 @@ export async function chatLatency(baseURL: string, opts: ChatOptions): Promise<C
 
   // ---- many consults at once, open loop ----
   const many: ChatConsult[] = [];
-  for (let k = 0; k < opts.consults; k++) many.push(await openConsult(baseURL, doctor, doctorDevice, k + 1));
+  for (let k = 0; k < opts.consults; k++) many.push(await openConsult(baseURL, doctor, doctorDevice));
   for (const c of many) {
     await listen(c, c.doctor, c.patient, tracker);
     await listen(c, c.patient, c.doctor, tracker);

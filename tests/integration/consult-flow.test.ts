@@ -115,7 +115,7 @@ describeBackends("consult flow", (kind) => {
 
     it("concurrent redemptions of one token: exactly one succeeds", async () => {
       const { id, token } = await consult();
-      const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => redeemInvite(t.db, token, undefined)));
+      const results = await Promise.allSettled(Array.from({ length: 6 }, () => redeemInvite(t.db, token, undefined)));
       const ok = results.filter((r) => r.status === "fulfilled");
       const refused = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
       expect(ok).toHaveLength(1);
