@@ -17,3 +17,6 @@ export * from "./file-padding";
 export * from "./file-notice";
 export * from "./sealed-box";
 export * from "./sealed-name";
+export * from "./key-copies";
+export * from "./passphrase-backup";
+export * from "./records-sheet";

@@ -17,6 +17,13 @@ export const LABEL = {
   chunk: "parley/v1/chunk",
   safety: "parley/v1/safety",
   name: "parley/v1/name",
+  deviceKey: "parley/v1/device-key",
+  backup: "parley/v1/backup",
+  records: "parley/v1/records",
+  deviceKeyName: "parley/v1/device-key-name",
+  backupName: "parley/v1/backup-name",
+  recordsName: "parley/v1/records-name",
+  backupKey: "parley/v1/backup-key",
 } as const;
 
 export type Label = (typeof LABEL)[keyof typeof LABEL];
