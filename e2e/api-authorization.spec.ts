@@ -7,6 +7,7 @@
 // Adding a route: one entry in ROUTES (and, if it needs one, a target in World).
 // Besides the table: ids of one consult used through another, what a waiting patient sees,
 // invite links (single use, revoked, after the end), and an open stream cut off by revocation.
+import { randomBytes } from "node:crypto";
 import { expect, test } from "@playwright/test";
 import { z } from "zod";
 import {
@@ -23,6 +24,7 @@ import {
 } from "../lib/shared/api";
 import { accountAnswer, signedOutAnswer, staffAnswer, staffLinkAnswer, staffListAnswer } from "../lib/shared/staff";
 import { factorsView, passkeyOptionsAnswer, recoveryCodesAnswer, totpStartAnswer } from "../lib/shared/factors";
+import { keyBackupInfo, keyBackupUnlockAnswer, keyCopiesAnswer } from "../lib/shared/keys";
 import { totpCode } from "./support/authenticators";
 import { newIdentityKey, sealedMessageBody } from "./support/keys";
 import {
@@ -157,6 +159,9 @@ type RouteSpec = {
 };
 
 const ok = z.object({ ok: z.literal(true) });
+const b64 = (n: number) => randomBytes(n).toString("base64url");
+/** A well-formed passphrase backup: a real P-256 public key, the rest random bytes (the server cannot tell). */
+const backupBody = () => ({ publicKey: newIdentityKey(), params: { memoryKiB: 19456, iterations: 2, parallelism: 1 }, salt: b64(16), iv: b64(12), wrapped: b64(154) });
 
 /** Admin routes: everyone but a signed-in admin is refused, whatever their part in any consult. */
 const NOT_ADMIN = {
@@ -286,6 +291,34 @@ const ROUTES: RouteSpec[] = [
     refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, admittedPatient: 403, waitingPatient: 403, foreignPatient: 403 },
     allowed: { caller: "owner", status: 200, check: (a) => void factorsView.parse(JSON.parse(a.text)) },
   },
+  // The key backup (PROTOCOL §7.3): the person's own, staff only. By the time the allowed calls
+  // run, the half-signed-in doctor has given its second factor (the entry above): it sets a backup
+  // and is the one sign-in here that may unlock it.
+  {
+    name: "GET /api/account/key-backup",
+    call: () => ({ method: "GET", path: "/api/account/key-backup" }),
+    refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, admittedPatient: 403, waitingPatient: 403, foreignPatient: 403 },
+    allowed: { caller: "owner", status: 200, check: (a) => void keyBackupInfo.parse(JSON.parse(a.text)) },
+  },
+  {
+    name: "PUT /api/account/key-backup",
+    call: () => ({ method: "PUT", path: "/api/account/key-backup", data: backupBody() }),
+    refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, admittedPatient: 403, waitingPatient: 403, crossSiteOwner: 403 },
+    allowed: { caller: "halfSignedIn", status: 200, check: (a) => void ok.parse(JSON.parse(a.text)) },
+  },
+  {
+    name: "POST /api/account/key-backup/unlock",
+    call: () => ({ method: "POST", path: "/api/account/key-backup/unlock", data: {} }),
+    // a password alone (the owner's sign-in) does not open the backup
+    refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, owner: 403, otherDoctor: 403, admittedPatient: 403, waitingPatient: 403, crossSiteOwner: 403 },
+    allowed: { caller: "halfSignedIn", status: 200, check: (a) => void keyBackupUnlockAnswer.parse(JSON.parse(a.text)) },
+  },
+  {
+    name: "GET /api/account/key-copies",
+    call: () => ({ method: "GET", path: "/api/account/key-copies?recipient=device" }),
+    refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, admittedPatient: 403, waitingPatient: 403, foreignPatient: 403 },
+    allowed: { caller: "owner", status: 200, check: (a) => void keyCopiesAnswer.parse(JSON.parse(a.text)) },
+  },
   {
     name: "POST /api/account/passkeys/options",
     call: () => ({ method: "POST", path: "/api/account/passkeys/options", data: {} }),
@@ -403,6 +436,16 @@ const ROUTES: RouteSpec[] = [
       // the patient who joined with the revoked invite is out at once
       check: async (_a, x) => expect((await send(x.waiting, { method: "GET", path: `/api/consults/${x.consultId}` })).status).toBe(404),
     },
+  },
+  {
+    name: "POST /api/consults/:id/key-copies",
+    call: (x) => ({
+      method: "POST",
+      path: `/api/consults/${x.consultId}/key-copies`,
+      data: { fromDeviceId: x.doctorDeviceId, copies: [{ recipient: "device", recipientId: x.doctorDeviceId, kind: "consult", epoch: 0, keyId: b64(16), box: b64(183) }] },
+    }),
+    refused: { ...OUTSIDERS, ...NOT_OWNER, crossSiteOwner: 403 },
+    allowed: { caller: "owner", status: 201, check: (a) => expect(JSON.parse(a.text)).toEqual({ added: 1 }) },
   },
   {
     name: "GET /api/consults/:id/ice-servers",

@@ -7,8 +7,9 @@
 // Consult, Invite, Participant, Event and AuditEvent and a digest of the consult's state are
 // the same before and after.
 import { newIdentityKey, notAKey, p384IdentityKey, sealedMessageBody } from "./support/keys";
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { expect, test } from "@playwright/test";
+import { z } from "zod";
 import {
   admittedConsult,
   anonymous,
@@ -44,6 +45,8 @@ type World = {
   doctorPid: string;
   /** a live (unused) invite of the consult */
   inviteId: string;
+  /** a device registered for the doctor */
+  doctorDeviceId: string;
 };
 
 let w: World;
@@ -73,6 +76,8 @@ type BodyRoute = {
   as?: (x: World) => Actor;
   /** the :id a valid call uses (default: the consult's) */
   id?: (x: World) => string;
+  /** default POST */
+  method?: "POST" | "PUT";
 };
 
 const TOKEN = "A".repeat(43);
@@ -81,6 +86,11 @@ const asAnyone = (x: World) => x.anon;
 const asHalfSignedIn = (x: World) => x.half;
 const staffId = (x: World) => x.staffId;
 const unknownField = { label: "an unknown field", body: () => ({ surprise: true }) };
+const b64 = (n: number) => randomBytes(n).toString("base64url");
+/** A well-formed passphrase backup (PROTOCOL §7.3): a real P-256 public key, the rest random bytes. */
+const backupBody = () => ({ publicKey: newIdentityKey(), params: { memoryKiB: 19456, iterations: 2, parallelism: 1 }, salt: b64(16), iv: b64(12), wrapped: b64(154) });
+/** A well-formed sealed copy of a consult key for a device (PROTOCOL §7.1). */
+const keyCopy = (deviceId: string) => ({ recipient: "device", recipientId: deviceId, kind: "consult", epoch: 0, keyId: b64(16), box: b64(183) });
 
 const BODY_ROUTES: BodyRoute[] = [
   {
@@ -202,6 +212,38 @@ const BODY_ROUTES: BodyRoute[] = [
     valid: () => ({}),
     wrong: [unknownField],
   })),
+  {
+    name: "PUT /api/account/key-backup",
+    path: () => "/api/account/key-backup",
+    hasId: false,
+    method: "PUT",
+    valid: () => backupBody(),
+    wrong: [
+      { label: "no publicKey", body: () => ({ ...backupBody(), publicKey: undefined }) },
+      { label: "a publicKey of 91 bytes that are not a key", body: () => ({ ...backupBody(), publicKey: notAKey() }) },
+      { label: "Argon2id with 4 KiB of memory", body: () => ({ ...backupBody(), params: { memoryKiB: 4, iterations: 2, parallelism: 1 } }) },
+      { label: "a salt of 15 bytes", body: () => ({ ...backupBody(), salt: b64(15) }) },
+      { label: "a wrapped key that is text", body: () => ({ ...backupBody(), wrapped: "not base64url!".repeat(16) }) },
+      { label: "an unknown field", body: () => ({ ...backupBody(), passphrase: "nope" }) },
+    ],
+  },
+  { name: "POST /api/account/key-backup/unlock", path: () => "/api/account/key-backup/unlock", hasId: false, valid: () => ({}), wrong: [unknownField] },
+  {
+    name: "POST /api/consults/:id/key-copies",
+    path: (_x, id) => `/api/consults/${id}/key-copies`,
+    hasId: true,
+    valid: (x) => ({ fromDeviceId: x.doctorDeviceId, copies: [keyCopy(x.doctorDeviceId)] }),
+    wrong: [
+      { label: "no copies", body: (x: World) => ({ fromDeviceId: x.doctorDeviceId, copies: [] }) },
+      { label: "101 copies", body: (x: World) => ({ fromDeviceId: x.doctorDeviceId, copies: Array.from({ length: 101 }, () => keyCopy(x.doctorDeviceId)) }) },
+      { label: "a box one byte short", body: (x: World) => ({ fromDeviceId: x.doctorDeviceId, copies: [{ ...keyCopy(x.doctorDeviceId), box: b64(182) }] }) },
+      { label: "a key id of 15 bytes", body: (x: World) => ({ fromDeviceId: x.doctorDeviceId, copies: [{ ...keyCopy(x.doctorDeviceId), keyId: b64(15) }] }) },
+      { label: "a recipient that is not one", body: (x: World) => ({ fromDeviceId: x.doctorDeviceId, copies: [{ ...keyCopy(x.doctorDeviceId), recipient: "patient" }] }) },
+      { label: "a negative epoch", body: (x: World) => ({ fromDeviceId: x.doctorDeviceId, copies: [{ ...keyCopy(x.doctorDeviceId), epoch: -1 }] }) },
+      { label: "a copy for another person's device", body: (x: World) => ({ fromDeviceId: x.doctorDeviceId, copies: [keyCopy(randomUUID())] }) },
+      { label: "an unknown field", body: (x: World) => ({ fromDeviceId: x.doctorDeviceId, copies: [keyCopy(x.doctorDeviceId)], consultId: x.consultId }) },
+    ],
+  },
   {
     name: "POST /api/devices",
     path: () => "/api/devices",
@@ -390,7 +432,8 @@ const JSON_TYPE = { "content-type": "application/json" };
 function bodyCases(route: BodyRoute): Case[] {
   const at = (x: World, id = (route.id ?? ((y: World) => y.consultId))(x)) => route.path(x, id);
   const who = route.as ?? ((x: World) => x.doctor);
-  const raw = (text: string | Buffer, contentType: string) => (x: World) => send(who(x), { method: "POST", path: at(x), data: text, headers: { "content-type": contentType } });
+  const method = route.method ?? "POST";
+  const raw = (text: string | Buffer, contentType: string) => (x: World) => send(who(x), { method, path: at(x), data: text, headers: { "content-type": contentType } });
   const cases: Case[] = [
     { title: "malformed JSON (truncated)", run: raw('{"type": "test", "payload":', "application/json"), expected: MALFORMED },
     { title: "malformed JSON (single quotes)", run: raw("{'type': 'test'}", "application/json"), expected: MALFORMED },
@@ -401,32 +444,32 @@ function bodyCases(route: BodyRoute): Case[] {
     { title: "a JSON number", run: raw("1", "application/json"), expected: INVALID },
     ...route.wrong.map(({ label, body }): Case => ({
       title: label,
-      run: (x) => send(who(x), { method: "POST", path: at(x), data: JSON.stringify(body(x)), headers: JSON_TYPE }),
+      run: (x) => send(who(x), { method, path: at(x), data: JSON.stringify(body(x)), headers: JSON_TYPE }),
       expected: INVALID,
     })),
     {
       title: "an accepted body sent as text/plain",
-      run: (x) => send(who(x), { method: "POST", path: at(x), data: JSON.stringify(route.valid(x)), headers: { "content-type": "text/plain" } }),
+      run: (x) => send(who(x), { method, path: at(x), data: JSON.stringify(route.valid(x)), headers: { "content-type": "text/plain" } }),
       expected: UNSUPPORTED,
     },
     {
       title: "a form post (application/x-www-form-urlencoded)",
-      run: (x) => send(who(x), { method: "POST", path: at(x), data: "participantId=1&type=test", headers: { "content-type": "application/x-www-form-urlencoded" } }),
+      run: (x) => send(who(x), { method, path: at(x), data: "participantId=1&type=test", headers: { "content-type": "application/x-www-form-urlencoded" } }),
       expected: UNSUPPORTED,
     },
     {
       title: "an accepted body sent as application/octet-stream",
-      run: (x) => send(who(x), { method: "POST", path: at(x), data: Buffer.from(JSON.stringify(route.valid(x))), headers: { "content-type": "application/octet-stream" } }),
+      run: (x) => send(who(x), { method, path: at(x), data: Buffer.from(JSON.stringify(route.valid(x))), headers: { "content-type": "application/octet-stream" } }),
       expected: UNSUPPORTED,
     },
     {
       title: "a body over 64 KiB (content-length)",
-      run: (x) => send(who(x), { method: "POST", path: at(x), data: paddedJson(route.valid(x), MAX_BODY + 1), headers: { "content-type": "application/json" } }),
+      run: (x) => send(who(x), { method, path: at(x), data: paddedJson(route.valid(x), MAX_BODY + 1), headers: { "content-type": "application/json" } }),
       expected: TOO_LARGE,
     },
     {
       title: "a body over 64 KiB (chunked, no content-length)",
-      run: (x) => sendChunked(who(x), "POST", at(x), chunked(paddedJson(route.valid(x), MAX_BODY + 16 * 1024), 8 * 1024)),
+      run: (x) => sendChunked(who(x), method, at(x), chunked(paddedJson(route.valid(x), MAX_BODY + 16 * 1024), 8 * 1024)),
       expected: TOO_LARGE,
     },
   ];
@@ -434,12 +477,12 @@ function bodyCases(route: BodyRoute): Case[] {
     cases.push(
       {
         title: `${route.id ? "an" : "a consult"} id that is not a UUID`,
-        run: (x) => send(who(x), { method: "POST", path: at(x, NOT_A_UUID), data: route.valid(x) }),
+        run: (x) => send(who(x), { method, path: at(x, NOT_A_UUID), data: route.valid(x) }),
         expected: NOT_FOUND,
       },
       {
         title: `${route.id ? "an id that is a UUID of nobody" : "a consult id that is a UUID of no consult"}`,
-        run: (x) => send(who(x), { method: "POST", path: at(x, randomUUID()), data: route.valid(x) }),
+        run: (x) => send(who(x), { method, path: at(x, randomUUID()), data: route.valid(x) }),
         expected: NOT_FOUND,
       },
     );
@@ -515,6 +558,14 @@ const OTHER_CASES: { route: string; cases: Case[] }[] = [
     ],
   },
   {
+    route: "GET /api/account/key-copies",
+    cases: [
+      { title: "no recipient", run: (x) => send(x.doctor, { method: "GET", path: "/api/account/key-copies" }), expected: INVALID },
+      { title: "recipient=records", run: (x) => send(x.doctor, { method: "GET", path: "/api/account/key-copies?recipient=records" }), expected: INVALID },
+      { title: "after that is not a UUID", run: (x) => send(x.doctor, { method: "GET", path: `/api/account/key-copies?recipient=device&after=${NOT_A_UUID}` }), expected: INVALID },
+    ],
+  },
+  {
     route: "GET /api/consults/:id/events",
     cases: [
       { title: "after=abc", run: (x) => events(x, "?after=abc"), expected: INVALID },
@@ -539,6 +590,9 @@ test.beforeAll(async ({ playwright }, testInfo) => {
   const half = await halfSignedInDoctor(playwright, baseURL, await db.createStaff("doctor", "Dr. Input Half"));
   const consult = await admittedConsult(playwright, doctor, "Ines Input");
   const invite = await newInvite(doctor, consult.consultId);
+  const device = await send(doctor, { method: "POST", path: "/api/devices", data: { identityKey: newIdentityKey() } });
+  expect(device.status, device.text).toBe(201);
+  const doctorDeviceId = z.object({ deviceId: z.uuid() }).parse(JSON.parse(device.text)).deviceId;
   w = {
     db,
     doctor,
@@ -551,6 +605,7 @@ test.beforeAll(async ({ playwright }, testInfo) => {
     patientPid: consult.patientParticipantId,
     doctorPid: consult.doctorParticipantId,
     inviteId: invite.id,
+    doctorDeviceId,
   };
 });
 

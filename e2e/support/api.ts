@@ -318,7 +318,7 @@ export class EventStream {
  * streamed body that the server answers before reading it all, now and then waits for a
  * keep-alive timeout and fails with ECONNRESET instead of surfacing the answer.
  */
-export async function sendChunked(actor: Actor, method: "POST" | "DELETE", path: string, chunks: Uint8Array[], contentType = "application/json"): Promise<Answer> {
+export async function sendChunked(actor: Actor, method: "POST" | "PUT" | "DELETE", path: string, chunks: Uint8Array[], contentType = "application/json"): Promise<Answer> {
   const cookie = await cookieHeader(actor);
   const url = new URL(path, actor.baseURL);
   return new Promise<Answer>((resolve, reject) => {

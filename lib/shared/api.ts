@@ -41,7 +41,7 @@ export const registerDeviceAnswer = z.object({ deviceId: uuid, fingerprint: z.st
 
 export const verificationBody = z.object({ result: z.enum(["mismatch"]) }).strict();
 
-const b64url = (min: number, max: number) =>
+export const b64url = (min: number, max: number) =>
   z
     .string()
     .regex(/^[A-Za-z0-9_-]*$/, "base64url")
