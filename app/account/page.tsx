@@ -6,6 +6,7 @@ import { liveSessions } from "@/lib/server/auth/sessions";
 import { AppHeader } from "@/components/app-header";
 import { SessionsPanel } from "@/components/account/sessions-panel";
 import { FactorsPanel } from "@/components/account/factors-panel";
+import { KeyBackupPanel } from "@/components/account/key-backup-panel";
 import { factorsOf } from "@/lib/server/auth/factors";
 
 export const metadata: Metadata = { title: "Your account" };
@@ -28,6 +29,12 @@ export default async function AccountPage() {
           <h2 className="border-b border-slate-200 px-5 py-3 font-semibold">Second factors</h2>
           <FactorsPanel factors={factors} />
         </section>
+        {user.role === "doctor" && (
+          <section className="rounded-2xl border border-slate-200 bg-white">
+            <h2 className="border-b border-slate-200 px-5 py-3 font-semibold">Key backup</h2>
+            <KeyBackupPanel userId={user.id} />
+          </section>
+        )}
         <section className="rounded-2xl border border-slate-200 bg-white">
           <h2 className="border-b border-slate-200 px-5 py-3 font-semibold">Where you are signed in</h2>
           <SessionsPanel sessions={sessions} />

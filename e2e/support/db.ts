@@ -166,6 +166,12 @@ export class TestDb {
     return rows.map((r) => ({ ...r, seq: BigInt(r.seq) }));
   }
 
+  /** The audit actions a person took, oldest first. */
+  async auditActions(userId: string): Promise<string[]> {
+    const { rows } = await this.client.query<{ action: string }>(`SELECT "action" FROM "AuditEvent" WHERE "actorUserId" = $1::uuid ORDER BY "id"`, [userId]);
+    return rows.map((r) => r.action);
+  }
+
   /** Flips one bit of the stored ciphertext of a message (what a tampering server could do). */
   async flipMessageByte(messageId: string, index = 40): Promise<void> {
     const r = await this.client.query(`UPDATE "Message" SET "ciphertext" = set_byte("ciphertext", $2, get_byte("ciphertext", $2) # 1) WHERE "id" = $1::uuid`, [messageId, index]);

@@ -50,5 +50,6 @@ async function request<S extends z.ZodType>(method: string, url: string, body: u
 export const api = {
   post: <S extends z.ZodType>(url: string, body: unknown = {}, schema?: S, options?: RequestOptions) => request("POST", url, body, schema, options),
   get: <S extends z.ZodType>(url: string, schema?: S) => request("GET", url, undefined, schema),
+  put: <S extends z.ZodType>(url: string, body: unknown = {}, schema?: S) => request("PUT", url, body, schema),
   delete: <S extends z.ZodType>(url: string, schema?: S) => request("DELETE", url, undefined, schema),
 };

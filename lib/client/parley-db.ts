@@ -33,6 +33,10 @@ export type StoredConsultKey = {
   handover?: Handover;
   /** recipient device: received on trust, before the codes were compared */
   provisional?: boolean;
+  /** opened from a sealed copy (PROTOCOL §7): for reading only, never sealed under */
+  restored?: boolean;
+  /** owner device: the fingerprint (hex) of the backup key a copy of it was stored for */
+  backedUp?: string;
 };
 
 /**
@@ -61,6 +65,10 @@ export type StoredNameKey = {
   privateKey: CryptoKey;
   spki: Uint8Array<ArrayBuffer>;
   createdAt: number;
+  /** opened from a sealed copy: opens names, never goes in a new invite link (key `<consult>|restored`) */
+  restored?: boolean;
+  /** the fingerprint (hex) of the backup key a copy of it was stored for */
+  backedUp?: string;
 };
 
 /** One sending chain per user, consult and device: the next seq and the hash of the last P. */

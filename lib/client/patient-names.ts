@@ -44,13 +44,18 @@ export const NAME_MISSING: Record<NameMissing, string> = {
 
 /** Opens a patient's sealed name on the doctor's device; says why when it cannot. */
 export async function openPatientName(userId: string, consultId: string, p: { inviteId: string; sealedName: string }): Promise<OpenedName> {
-  const held = await (await parleyDb()).get("nameKeys", keyOf(userId, consultId));
-  if (!held) return { missing: "no-key" };
-  try {
-    return { name: await openName(decodeSealedName(p.sealedName), held, consultId, p.inviteId) };
-  } catch {
-    return { missing: "unreadable" };
+  const db = await parleyDb();
+  // This device's own key, then one restored from a backup (PROTOCOL §7), which opens names only.
+  const held = [await db.get("nameKeys", keyOf(userId, consultId)), await db.get("nameKeys", `${keyOf(userId, consultId)}|restored`)].filter((k) => k !== undefined);
+  if (held.length === 0) return { missing: "no-key" };
+  for (const k of held) {
+    try {
+      return { name: await openName(decodeSealedName(p.sealedName), k, consultId, p.inviteId) };
+    } catch {
+      // the other key, if any
+    }
   }
+  return { missing: "unreadable" };
 }
 
 /**

@@ -221,7 +221,8 @@ export class ChatSession {
   private async loadKeys(): Promise<void> {
     const held = await this.o.ports.store.consultKeysOf(this.o.userId, this.o.consultId);
     this.keys = new Map(held.map((k) => [toHex(k.keyId), k]));
-    this.current = held[0];
+    // Keys opened from a backup or another device's copy are for reading (PROTOCOL §7.1).
+    this.current = held.find((k) => !k.restored);
     this.render();
   }
 

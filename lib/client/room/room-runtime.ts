@@ -11,6 +11,7 @@ import type { ClientSettings } from "@/lib/shared/settings";
 import type { DeviceKeys } from "@/lib/rtc/handshake";
 import type { DeviceIdentity } from "../parley-db";
 import { callInProgress } from "../idle-logoff";
+import { backUpHeldKeys } from "../key-backup";
 import { Published } from "../store";
 import { ChatSession, type ChatInput, type ChatState } from "../chat/chat-session";
 import { browserChatPorts } from "../chat/chat-ports";
@@ -24,9 +25,17 @@ import { peopleOf, roomFacts } from "./room-facts";
 export type LocalMediaState = { stream?: MediaStream; settled: boolean };
 
 /** The runtime's I/O: the browser's by default, fakes in unit tests. */
-export type RuntimePorts = { room: RoomPorts; chat: ChatPorts; files: FilePorts; newCall?: CallFactory; clock?: Clock };
+export type RuntimePorts = {
+  room: RoomPorts;
+  chat: ChatPorts;
+  files: FilePorts;
+  newCall?: CallFactory;
+  clock?: Clock;
+  /** copies the keys this device made into the person's backup, when there is one (PROTOCOL §7.3) */
+  backUp?: (userId: string, deviceId: string) => Promise<unknown>;
+};
 
-export const browserRuntimePorts: RuntimePorts = { room: browserRoomPorts, chat: browserChatPorts, files: browserFilePorts };
+export const browserRuntimePorts: RuntimePorts = { room: browserRoomPorts, chat: browserChatPorts, files: browserFilePorts, backUp: backUpHeldKeys };
 
 /** What the chat panel can do (a session's, or nothing before there is one). */
 export type ChatActions = Pick<ChatSession, "send" | "sendFile" | "retry" | "noteTyping" | "exportTranscript" | "eraseFromDevice" | "deleteOnServer">;
@@ -65,6 +74,9 @@ export class RoomRuntime {
   private local: LocalMediaState = { settled: false };
   private unlink: (() => void)[] = [];
   private running = false;
+  /** the key epoch and invite-link fragment last seen: a new one means a new key to back up */
+  private seenKeys = "";
+  private backingUp: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly snapshot: RoomSnapshot,
@@ -101,6 +113,8 @@ export class RoomRuntime {
     this.unlink = [
       this.room.subscribe(() => this.link()),
       this.call.subscribe(() => this.chat?.update(this.chatInput())),
+      this.room.subscribe(() => this.backUpNewKeys()),
+      this.call.subscribe(() => this.backUpNewKeys()),
       this.room.chatEvents.listen((e) => this.chat?.receive(e)),
       this.room.fileEvents.listen((e) => files.receive(e)),
       files.subscribe(() => this.filesView.publish(files.state())),
@@ -132,6 +146,22 @@ export class RoomRuntime {
     this.keys = identity && deviceId ? { privateKey: identity.privateKey, spki: identity.spki, deviceId } : undefined;
     this.startChat();
     this.link();
+    this.backUpNewKeys(true);
+  }
+
+  /**
+   * A key this device just made (a consult key epoch, a name key for the invite link) joins the
+   * person's backup; and once per page, whatever an earlier page could not copy. One at a time.
+   */
+  private backUpNewKeys(always = false): void {
+    const deviceId = this.identity?.deviceId;
+    const backUp = this.ports.backUp;
+    if (!this.running || !deviceId || !backUp || this.snapshot.me.role !== "doctor") return;
+    const seen = `${this.call.state().snapshot.e2ee.consultKeyEpoch ?? ""}|${this.room.state().linkFragment ?? ""}`;
+    if (!always && seen === this.seenKeys) return;
+    this.seenKeys = seen;
+    const userId = this.snapshot.userId;
+    this.backingUp = this.backingUp.then(() => backUp(userId, deviceId)).catch(() => undefined);
   }
 
   /** The browser is back online: the chat's outbox goes now. */

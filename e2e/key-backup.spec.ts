@@ -1,0 +1,105 @@
+// Issue 21, item 2: the passphrase backup in real browsers (PROTOCOL §7.3). A doctor turns it on in
+// the browser that ran a consult; on another browser profile, signed in with a second factor, the
+// passphrase restores the keys and that browser reads the consult's chat and the patient's name.
+// A wrong passphrase is refused by the AEAD; the server never holds the passphrase.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { expect, test, type Page } from "@playwright/test";
+import { totpStartAnswer } from "../lib/shared/factors";
+import { admitPatient, expectConnected, signIn } from "./flows/consult";
+import { totpCode } from "./support/authenticators";
+import { dispose, send, signInStaff } from "./support/api";
+import { dumpContains, TestDb } from "./support/db";
+
+const dataRoot = process.env.PARLEY_TEST_RUN ?? ".test-stack";
+
+async function say(page: Page, text: string): Promise<void> {
+  await page.getByTestId("chat-input").fill(text);
+  await page.getByTestId("chat-send").click();
+}
+
+test("a backup set on one browser is restored on another with the passphrase and a second factor, which then reads the consult", async ({ browser, baseURL, playwright }) => {
+  test.setTimeout(180_000);
+  const db = await TestDb.connect();
+  const account = await db.createStaff("doctor", "Dr. Backed Up");
+  const patientName = `Rosalind Restore ${randomBytes(3).toString("hex")}`;
+  const passphrase = `orbit lantern ${randomBytes(6).toString("hex")} meadow`;
+  const call = await admitPatient(browser, baseURL, patientName, { doctor: account });
+  const laptop = await browser.newContext({ baseURL });
+  try {
+    await expectConnected(call.patient);
+    for (const page of [call.doctor, call.patient]) await page.getByTestId("verify-confirm").click();
+    for (const page of [call.doctor, call.patient]) await expect(page.getByTestId("e2ee-status")).toHaveAttribute("data-state", "verified");
+    const fromDoctor = `from the doctor ${randomBytes(6).toString("hex")}`;
+    const fromPatient = `from the patient ${randomBytes(6).toString("hex")}`;
+    await say(call.doctor, fromDoctor);
+    await say(call.patient, fromPatient);
+    await expect(call.doctor.getByTestId("chat-message").filter({ hasText: fromPatient })).toHaveCount(1);
+
+    // The doctor turns the backup on in the browser that holds the consult's keys.
+    const settings = await call.doctor.context().newPage();
+    await settings.goto("/account");
+    await expect(settings.getByTestId("key-backup")).toHaveAttribute("data-state", "off");
+    await settings.getByTestId("backup-passphrase").fill(passphrase);
+    await settings.getByTestId("backup-passphrase-again").fill(passphrase);
+    await settings.getByTestId("backup-set").click();
+    await expect(settings.getByTestId("key-backup-done")).toContainText("backed up", { timeout: 30_000 });
+    await expect(settings.getByTestId("key-backup")).toHaveAttribute("data-state", "on");
+    await call.doctor.getByTestId("end-consult").click();
+    await expect(call.doctor.getByTestId("connection-state")).toHaveAttribute("data-state", "ended");
+
+    // The doctor adds an authenticator app (restoring needs a second factor), then signs in on
+    // another browser profile with it.
+    const api = await signInStaff(playwright, baseURL ?? "", account.email, account.password);
+    let secret = "";
+    try {
+      secret = totpStartAnswer.parse(JSON.parse((await send(api, { method: "POST", path: "/api/account/totp", data: {} })).text)).secret;
+      expect((await send(api, { method: "POST", path: "/api/account/totp/confirm", data: { code: totpCode(secret) } })).status).toBe(200);
+    } finally {
+      await dispose(api);
+    }
+    const page = await laptop.newPage();
+    await signIn(page, account.email, account.password);
+    await expect(page).toHaveURL(/\/sign-in\/second-factor$/);
+    await page.locator('input[name="code"]').fill(totpCode(secret, Date.now() + 30_000));
+    await page.locator('button[type="submit"]').click();
+    await expect(page).toHaveURL(/\/dashboard$/);
+
+    // Before restoring, this browser opens nothing of the consult.
+    await page.goto(`/consults/${call.consultId}`);
+    await expect(page.getByTestId("chat-message")).toHaveCount(2);
+    await expect(page.getByTestId("chat-message").filter({ hasText: fromDoctor })).toHaveCount(0);
+
+    await page.goto("/account");
+    await expect(page.getByTestId("key-backup")).toHaveAttribute("data-state", "elsewhere");
+    await page.getByTestId("backup-restore-passphrase").fill(`${passphrase}x`);
+    await page.getByTestId("backup-restore").click();
+    await expect(page.getByText("That passphrase does not open your backup")).toBeVisible({ timeout: 30_000 });
+    await page.getByTestId("backup-restore-passphrase").fill(passphrase);
+    await page.getByTestId("backup-restore").click();
+    await expect(page.getByTestId("key-backup-done")).toContainText("records of 1 consult", { timeout: 30_000 });
+
+    // The restored browser reads the chat (both sides, marked as met on another device) and the
+    // patient's sealed name.
+    await page.goto(`/consults/${call.consultId}`);
+    for (const text of [fromDoctor, fromPatient]) {
+      const m = page.getByTestId("chat-message").filter({ hasText: text });
+      await expect(m).toHaveCount(1);
+      await expect(m).toContainText("sender not verified");
+    }
+    await page.goto("/dashboard");
+    await expect(page.getByTestId("consults-past")).toContainText(patientName);
+
+    // The server never had the passphrase: not in a table, nor in its log.
+    const dump = await db.dump();
+    expect(dump.some((r) => r.table === "KeyBackup" && r.row.userId === account.id)).toBe(true);
+    expect(dumpContains(dump, Buffer.from(passphrase, "utf8"))).toBeUndefined();
+    expect((await readFile(path.join(dataRoot, "app-pg", "server.log"), "utf8")).includes(passphrase)).toBe(false);
+    expect(await db.auditActions(account.id)).toEqual(expect.arrayContaining(["key_backup.set", "keys.copied", "key_backup.unlocked"]));
+  } finally {
+    await laptop.close();
+    await call.close();
+    await db.close();
+  }
+});
