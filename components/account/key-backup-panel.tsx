@@ -23,7 +23,11 @@ function stepText(s: BackupStep): string {
   }
 }
 
-const problem = (err: unknown) => (err instanceof RestoreRefused || err instanceof ClientApiError ? err.message : "Something went wrong on this device. Reload the page and try again.");
+function problem(err: unknown): string {
+  if (err instanceof RestoreRefused || err instanceof ClientApiError) return err.message;
+  console.warn("[parley] key backup:", err);
+  return "Something went wrong on this device. Reload the page and try again.";
+}
 
 /**
  * The passphrase backup of the keys that open this person's consult records (PROTOCOL §7.3): turn
