@@ -1,6 +1,7 @@
 // Issue 21, item 2: the passphrase backup in real browsers (PROTOCOL §7.3). A doctor turns it on in
 // the browser that ran a consult; on another browser profile, signed in with a second factor, the
-// passphrase restores the keys and that browser reads the consult's chat and the patient's name.
+// passphrase restores the keys and that browser reads the consult's chat, its document and the
+// patient's name.
 // A wrong passphrase is refused by the AEAD; the server never holds the passphrase.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -11,6 +12,7 @@ import { admitPatient, expectConnected, signIn } from "./flows/consult";
 import { totpCode } from "./support/authenticators";
 import { dispose, send, signInStaff } from "./support/api";
 import { dumpContains, TestDb } from "./support/db";
+import { downloadOf, fileItem, makeFiles, pdfBytes, sha256, type TestFile } from "./flows/files";
 
 const dataRoot = process.env.PARLEY_TEST_RUN ?? ".test-stack";
 
@@ -19,7 +21,7 @@ async function say(page: Page, text: string): Promise<void> {
   await page.getByTestId("chat-send").click();
 }
 
-test("a backup set on one browser is restored on another with the passphrase and a second factor, which then reads the consult", async ({ browser, baseURL, playwright }) => {
+test("a backup set on one browser is restored on another with the passphrase and a second factor, which then reads the consult's chat and document", async ({ browser, baseURL, playwright }) => {
   test.setTimeout(180_000);
   const db = await TestDb.connect();
   const account = await db.createStaff("doctor", "Dr. Backed Up");
@@ -36,6 +38,10 @@ test("a backup set on one browser is restored on another with the passphrase and
     await say(call.doctor, fromDoctor);
     await say(call.patient, fromPatient);
     await expect(call.doctor.getByTestId("chat-message").filter({ hasText: fromPatient })).toHaveCount(1);
+    // and a document, from the patient
+    const [lab] = (await makeFiles([{ name: `lab-result-${randomBytes(3).toString("hex")}.pdf`, bytes: pdfBytes("Potassium 4.1 mmol/L"), type: "application/pdf" }])) as [TestFile];
+    await call.patient.getByTestId("file-input").setInputFiles(lab.path);
+    await expect(fileItem(call.doctor, lab.name)).toHaveAttribute("data-state", "ready", { timeout: 60_000 });
 
     // The doctor turns the backup on in the browser that holds the consult's keys.
     const settings = await call.doctor.context().newPage();
@@ -68,8 +74,9 @@ test("a backup set on one browser is restored on another with the passphrase and
 
     // Before restoring, this browser opens nothing of the consult.
     await page.goto(`/consults/${call.consultId}`);
-    await expect(page.getByTestId("chat-message")).toHaveCount(2);
+    await expect(page.getByTestId("chat-message")).toHaveCount(3);
     await expect(page.getByTestId("chat-message").filter({ hasText: fromDoctor })).toHaveCount(0);
+    await expect(page.getByTestId("record-no-key")).toContainText("restore your key backup");
 
     await page.goto("/account");
     await expect(page.getByTestId("key-backup")).toHaveAttribute("data-state", "elsewhere");
@@ -88,6 +95,8 @@ test("a backup set on one browser is restored on another with the passphrase and
       await expect(m).toHaveCount(1);
       await expect(m).toContainText("sender not verified");
     }
+    await expect(page.getByTestId("record-no-key")).toHaveCount(0);
+    expect(sha256(await downloadOf(page, lab))).toBe(sha256(lab.bytes));
     await page.goto("/dashboard");
     await expect(page.getByTestId("consults-past")).toContainText(patientName);
 

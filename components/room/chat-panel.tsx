@@ -108,6 +108,12 @@ export function ChatPanel({ chat, nameOf, otherName, isDoctor }: Props) {
         </p>
       )}
       {chat.notice && <p className="bg-slate-50 px-4 py-2 text-sm text-slate-700">{chat.notice}</p>}
+      {chat.noKeyHere && (
+        <p className="bg-amber-50 px-4 py-2 text-sm text-amber-900" data-testid="record-no-key">
+          This browser holds no key for this consult&apos;s record, so it cannot read it.{" "}
+          {isDoctor ? "To read it here, restore your key backup (Account, Key backup), or open the consult in the browser you held it in." : "Only the devices that were in the consult can read it."}
+        </p>
+      )}
       {results && (
         <p className="px-4 pt-2 text-xs text-slate-500" data-testid="chat-search-count">
           {results.length === 1 ? "1 message" : `${results.length} messages`} found on this device

@@ -10,7 +10,7 @@ import type { ChainHeadMessage } from "@/lib/rtc/messages";
 import type { StoredConsultKey } from "../parley-db";
 import { PeerPins } from "./peer-pins";
 import { Published } from "../store";
-import { ChatLog } from "./chat-log";
+import { ChatLog, NO_KEY } from "./chat-log";
 import { transcript } from "./transcript";
 import { shownMessage, type ShownMessage } from "./message-body";
 import { openStored, showOutbox, type OpenerContext } from "./message-opener";
@@ -304,6 +304,8 @@ export class ChatSession {
     const current = this.current;
     const keyProvisional = !!(current?.provisional || current?.handover?.provisional);
     const { block, tofu } = sendBlock({ input, pinVerified: this.pins.verified, hasKey: !!current, keyProvisional });
-    this.view.publish({ ...this.view.get(), items: this.log.items(), block, notVerified: !block && tofu, brokenLinks: this.log.brokenLinks().length });
+    const items = this.log.items();
+    const noKeyHere = this.keys.size === 0 && items.some((i) => i.type === "message" && i.problem === NO_KEY);
+    this.view.publish({ ...this.view.get(), items, block, notVerified: !block && tofu, brokenLinks: this.log.brokenLinks().length, noKeyHere });
   }
 }

@@ -39,6 +39,8 @@ export type ChatState = {
   peerTyping: boolean;
   peerPresence?: PeerPresence;
   brokenLinks: number;
+  /** the record has messages, and this device holds no key for any of them (another device ran the consult) */
+  noKeyHere?: boolean;
 };
 
 export type ChatSessionOptions = {
