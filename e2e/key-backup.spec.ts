@@ -77,6 +77,9 @@ test("a backup set on one browser is restored on another with the passphrase and
     await expect(page.getByTestId("chat-message")).toHaveCount(3);
     await expect(page.getByTestId("chat-message").filter({ hasText: fromDoctor })).toHaveCount(0);
     await expect(page.getByTestId("record-no-key")).toContainText("restore your key backup");
+    await page.goto("/dashboard");
+    const row = page.locator(`a[href="/consults/${call.consultId}"]`);
+    await expect(row.getByTestId("record-missing")).toBeVisible();
 
     await page.goto("/account");
     await expect(page.getByTestId("key-backup")).toHaveAttribute("data-state", "elsewhere");
@@ -99,6 +102,7 @@ test("a backup set on one browser is restored on another with the passphrase and
     expect(sha256(await downloadOf(page, lab))).toBe(sha256(lab.bytes));
     await page.goto("/dashboard");
     await expect(page.getByTestId("consults-past")).toContainText(patientName);
+    await expect(row.getByTestId("record-missing")).toHaveCount(0);
 
     // The server never had the passphrase: not in a table, nor in its log.
     const dump = await db.dump();

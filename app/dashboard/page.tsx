@@ -7,6 +7,7 @@ import { listDoctorConsults } from "@/lib/server/consults";
 import { AppHeader } from "@/components/app-header";
 import { NewConsultButton } from "@/components/new-consult-button";
 import { PatientName } from "@/components/patient-name";
+import { RecordOnDevice } from "@/components/record-on-device";
 
 export const metadata: Metadata = { title: "Consults" };
 
@@ -37,6 +38,7 @@ function ConsultList({ userId, title, rows, empty }: { userId: string; title: st
                         ))}
                   </span>
                   <span className="block text-xs text-slate-500">{fmt.format(c.scheduledAt)} UTC</span>
+                  {c.status === "ended" && <RecordOnDevice userId={userId} consultId={c.id} />}
                 </span>
                 <span className="rounded-full bg-slate-100 px-2.5 py-0.5 text-xs text-slate-700">{c.status}</span>
               </Link>

@@ -174,3 +174,8 @@ export async function restoreFromBackup(userId: string, passphrase: string, prog
   } while (after);
   return { consults: consults.size, keys };
 }
+
+/** Whether this device holds any key of the consult's record (its own, or restored), for the past consults list. */
+export async function holdsRecordKey(userId: string, consultId: string): Promise<boolean> {
+  return (await (await parleyDb()).countFromIndex("consultKeys", "byConsult", `${userId}|${consultId}`)) > 0;
+}
