@@ -15,13 +15,14 @@ import { callSetup, type CallSetup } from "./call-setup";
 import { chatLatency, type ChatLatency } from "./chat-latency";
 import { chatBrowser, type ChatBrowser } from "./chat-browser";
 import { fileChunkSize, type ChunkSizeResult } from "./file-chunk-size";
+import { backupKdf, type BackupKdfResult } from "./backup-kdf";
 import { filesBench, filesOnStores, type FilesResult } from "./files";
 import { relayBench, type RelayResult } from "./call-relay";
 import { shapeLoopback } from "./lib/link";
 import { instancesBench, type InstancesResult } from "./instances";
 import { bareCall, type BareCall } from "./bare-call";
 
-const PARTS = ["signal", "chat", "chat-browser", "call", "chunk-size", "files", "relay", "instances"] as const;
+const PARTS = ["signal", "chat", "chat-browser", "call", "chunk-size", "backup-kdf", "files", "relay", "instances"] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -66,7 +67,7 @@ const { values } = parseArgs({
     /** instances: signals (sent apart by up to 2 s) and calls across two instances on one PostgreSQL, with LISTEN and poll only */
     "instances-n": { type: "string", default: "40" },
     "instances-calls": { type: "string", default: "6" },
-    /** comma-separated parts to run: signal, chat, chat-browser, call, chunk-size, files, relay, instances (default all) */
+    /** comma-separated parts to run: signal, chat, chat-browser, call, chunk-size, backup-kdf, files, relay, instances (default all) */
     only: { type: "string", default: PARTS.join(",") },
     "skip-postgres": { type: "boolean", default: false },
     "skip-embedded": { type: "boolean", default: false },
@@ -188,6 +189,8 @@ if (want("instances") && !values.url) {
 
 // Needs no server: the file chunk size is a property of the browser's WebCrypto.
 const chunkSizes: ChunkSizeResult | undefined = want("chunk-size") ? await fileChunkSize() : undefined;
+// Nor does unlocking the key backup: Argon2id in the browser.
+const kdf: BackupKdfResult | undefined = want("backup-kdf") ? await backupKdf() : undefined;
 
 const line = (cells: (string | number)[]) => console.log(cells.map((c, i) => `${c} `.padEnd(i === 0 ? 44 : 10)).join(""));
 if (rows.some((r) => r.signals)) {
@@ -275,6 +278,12 @@ if (instances) {
     line([`signal A → B, ${how}`, r.signals.n, r.signals.p50, r.signals.p95, r.signals.max]);
     line([`call set-up, both sides, ${how}`, r.call.both.n, r.call.both.p50, r.call.both.p95, r.call.both.max]);
   }
+}
+if (kdf) {
+  const { memoryKiB, iterations, parallelism } = kdf.params;
+  console.log(`\nKey backup: one Argon2id derivation in Chromium (hash-wasm; m = ${memoryKiB} KiB, t = ${iterations}, p = ${parallelism}; ms)`);
+  line(["case", "n", "p50", "p95", "max"]);
+  line(["set a passphrase, or restore", kdf.ms.n, kdf.ms.p50, kdf.ms.p95, kdf.ms.max]);
 }
 if (chunkSizes) {
   console.log("\nFile chunk size: Chromium AES-256-GCM + SHA-256 per chunk over 64 MiB (MiB/s, best of 2)");
@@ -400,6 +409,7 @@ const result = {
   options: { ...opts, chat: chatOpts, files: filesOpts, only: [...only] },
   rows,
   chunkSizes,
+  kdf,
   files,
   relay,
   instances,

@@ -15,7 +15,6 @@ import { argon2id } from "hash-wasm";
 import { wordlist } from "@scure/bip39/wordlists/english.js";
 import {
   BACKUP_KDF,
-  concat,
   dec,
   deriveBackupKek,
   encodeKdfParams,
@@ -26,7 +25,6 @@ import {
   sealConsultKeyCopy,
   sealNameKeyCopy,
   sheetWords,
-  subtle,
   toHex,
   wrapBackupKey,
   type Bytes,
@@ -34,23 +32,12 @@ import {
   type CopyRecipient,
   type KdfParams,
 } from "../lib/crypto";
+import { fixedEcdh, type FixedEcdhKey } from "./lib/fixed-ecdh";
 
 const OUT = fileURLToPath(new URL("../tests/vectors/parley-v1-devices-backup.json", import.meta.url));
 const force = process.argv.includes("--force");
 
-// PKCS#8 { version 0, { id-ecPublicKey, prime256v1 }, OCTET STRING { ECPrivateKey { 1, d } } }.
-const PKCS8_P256_PREFIX = fromHex("3041020100301306072a8648ce3d020106082a8648ce3d030107042730250201010420");
-
-async function fixedEcdh(seed: string) {
-  const d = new Uint8Array(createHash("sha256").update(seed, "utf8").digest());
-  const privateKey = await subtle().importKey("pkcs8", concat(PKCS8_P256_PREFIX, d), { name: "ECDH", namedCurve: "P-256" }, true, ["deriveBits"]);
-  const jwk = await subtle().exportKey("jwk", privateKey);
-  if (jwk.kty !== "EC" || jwk.crv !== "P-256" || !jwk.d || !jwk.x || !jwk.y) throw new Error("unexpected JWK export");
-  const publicKey = await subtle().importKey("jwk", { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y }, { name: "ECDH", namedCurve: "P-256" }, true, []);
-  const spki = new Uint8Array(await subtle().exportKey("spki", publicKey));
-  return { seed, d, jwk: { kty: "EC", crv: "P-256", d: jwk.d, x: jwk.x, y: jwk.y }, spki, pair: { privateKey, publicKey } };
-}
-type FixedKey = Awaited<ReturnType<typeof fixedEcdh>>;
+type FixedKey = FixedEcdhKey;
 
 // ---- independent checks (node:crypto, @node-rs/argon2, and BIP-39 written out) ----
 

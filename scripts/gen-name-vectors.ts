@@ -4,26 +4,14 @@
 //
 //   npx tsx scripts/gen-name-vectors.ts            writes tests/vectors/parley-v1-sealed-names.json once
 //   npx tsx scripts/gen-name-vectors.ts --force    overwrites it (a protocol change!)
-import { createDecipheriv, createECDH, createHash, hkdfSync } from "node:crypto";
+import { createDecipheriv, createECDH, hkdfSync } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { concat, dec, enc, encodeSealedName, fromHex, sealName, subtle, toHex, utf8, uuidBytes, type Bytes } from "../lib/crypto";
+import { dec, enc, encodeSealedName, fromHex, sealName, toHex, utf8, uuidBytes, type Bytes } from "../lib/crypto";
+import { fixedEcdh } from "./lib/fixed-ecdh";
 
 const OUT = fileURLToPath(new URL("../tests/vectors/parley-v1-sealed-names.json", import.meta.url));
 const force = process.argv.includes("--force");
-
-// PKCS#8 { version 0, { id-ecPublicKey, prime256v1 }, OCTET STRING { ECPrivateKey { 1, d } } }.
-const PKCS8_P256_PREFIX = fromHex("3041020100301306072a8648ce3d020106082a8648ce3d030107042730250201010420");
-
-async function fixedEcdh(seed: string) {
-  const d = new Uint8Array(createHash("sha256").update(seed, "utf8").digest());
-  const privateKey = await subtle().importKey("pkcs8", concat(PKCS8_P256_PREFIX, d), { name: "ECDH", namedCurve: "P-256" }, true, ["deriveBits"]);
-  const jwk = await subtle().exportKey("jwk", privateKey);
-  if (jwk.kty !== "EC" || jwk.crv !== "P-256" || !jwk.d || !jwk.x || !jwk.y) throw new Error("unexpected JWK export");
-  const publicKey = await subtle().importKey("jwk", { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y }, { name: "ECDH", namedCurve: "P-256" }, true, []);
-  const spki = new Uint8Array(await subtle().exportKey("spki", publicKey));
-  return { seed, d, jwk: { kty: "EC", crv: "P-256", d: jwk.d, x: jwk.x, y: jwk.y }, spki, pair: { privateKey, publicKey } };
-}
 
 /** Opens a sealed name with node:crypto alone: the check that lib/crypto computed what §6 says. */
 function nodeOpen(sealed: Uint8Array, nD: Uint8Array, nSpki: Uint8Array, consultId: string, inviteId: string): string {
