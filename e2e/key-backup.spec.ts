@@ -90,13 +90,14 @@ test("a backup set on one browser is restored on another with the passphrase and
     await page.getByTestId("backup-restore").click();
     await expect(page.getByTestId("key-backup-done")).toContainText("records of 1 consult", { timeout: 30_000 });
 
-    // The restored browser reads the chat (both sides, marked as met on another device) and the
-    // patient's sealed name.
+    // The restored browser reads the chat, both sides verified as the first browser had verified
+    // them (the consult's pins come with the backup, PROTOCOL §7.5), and the patient's sealed name.
     await page.goto(`/consults/${call.consultId}`);
     for (const text of [fromDoctor, fromPatient]) {
       const m = page.getByTestId("chat-message").filter({ hasText: text });
       await expect(m).toHaveCount(1);
-      await expect(m).toContainText("sender not verified");
+      await expect(m).not.toHaveAttribute("data-state", "unverifiable");
+      await expect(m).not.toContainText("sender not verified");
     }
     await expect(page.getByTestId("record-no-key")).toHaveCount(0);
     expect(sha256(await downloadOf(page, lab))).toBe(sha256(lab.bytes));

@@ -24,6 +24,7 @@ import {
   recordsKeyFromScalar,
   sealConsultKeyCopy,
   sealNameKeyCopy,
+  sealHistoryPins,
   sheetWords,
   toHex,
   wrapBackupKey,
@@ -133,6 +134,31 @@ for (const r of recipients) {
   copies.push({ what: "name key", recipient: r.to, label: `${consultLabel[kind]}-name`, salt: r.salt, box: toHex(nameBox) });
 }
 
+// ---- §7.5: a consult's pins, sealed to the backup key ----
+
+const pinsList = [
+  { spki: deviceKey.spki, verified: true, own: true },
+  { spki: nameKey.spki, verified: true, own: false },
+  { spki: recordsKey.spki, verified: false, own: false },
+];
+const pinsBox = await sealHistoryPins(userId, consultId, pinsList, backupKey.spki, fixed);
+const pinsPlain = nodeOpenBox(pinsBox, backupKey.d, backupKey.spki, "parley/v1/backup-pins", nodeUuid(userId), [nodeUuid(userId), nodeUuid(consultId)]);
+check(
+  pinsPlain.length === 738 &&
+    pinsPlain[0] === 1 &&
+    pinsPlain[1] === 3 &&
+    pinsPlain.subarray(2, 93).equals(Buffer.from(deviceKey.spki)) &&
+    pinsPlain[93] === 3 &&
+    pinsPlain[185] === 1 &&
+    pinsPlain[277] === 0,
+  "the pins box",
+);
+const pins = {
+  tests: "three pins (own device compared; a compared one; one not compared) sealed to B for userId and consultId",
+  pins: pinsList.map((p) => ({ spki: toHex(p.spki), verified: p.verified, own: p.own })),
+  box: toHex(pinsBox),
+};
+
 // ---- §7.3: the backup wrap, with small Argon2id parameters, and one with the real ones ----
 
 const passphrase = "correct horse battery staple";
@@ -196,6 +222,7 @@ if (existsSync(OUT) && !force) {
     copies,
     backup: { tests: "B wrapped for userId; kek is Argon2id(passphrase, salt, params)", passphrase, small, owasp },
     sheet: { tests: "R's recovery sheet", d: toHex(recordsKey.d), words, spki: toHex(recordsKey.spki), fingerprint },
+    pins,
   };
   writeFileSync(OUT, JSON.stringify(file, null, 2) + "\n");
   console.log(`wrote ${OUT}`);

@@ -12,14 +12,22 @@ import {
   importAeadKey,
   openConsultKeyCopy,
   openNameKeyCopy,
+  encodeHistoryPins,
+  openHistoryPins,
+  randomBytes,
   restoreBackup,
   sealConsultKeyCopy,
+  sealHistoryPins,
   sealNameKeyCopy,
+  sha256,
   toBase64Url,
   toHex,
   type BoxKey,
   type CopyRecipient,
+  type HistoryPin,
 } from "@/lib/crypto";
+import { historyPinKey } from "./chat/chat-store";
+import { seatPinKey } from "./trust";
 import { keyBackupInfo, keyBackupUnlockAnswer, keyCopiesAnswer, type KeyCopyBody } from "@/lib/shared/keys";
 import { api } from "./api";
 import { browserPins } from "./device-identity";
@@ -63,7 +71,7 @@ export async function setUpBackup(userId: string, deviceId: string, passphrase: 
  * it yet, and stores the copies. Nothing happens without a pinned backup key, or when the
  * server's backup key is another one (the person replaced it elsewhere: restore here first).
  */
-export async function backUpHeldKeys(userId: string, deviceId: string, progress: Progress = () => undefined): Promise<{ copied: number }> {
+export async function backUpHeldKeys(userId: string, deviceId: string, progress: Progress = () => undefined, consultNow?: string): Promise<{ copied: number }> {
   const pinned = await pinnedBackupKey(userId);
   if (!pinned) return { copied: 0 };
   const info = await api.get("/api/account/key-backup", keyBackupInfo);
@@ -96,6 +104,18 @@ export async function backUpHeldKeys(userId: string, deviceId: string, progress:
     g?.names.push(n);
     progress({ step: "sealing", done: ++done, total });
   }
+  // Each consult whose keys go now, and the one the room has open, also gets its pins when they changed.
+  const pinsDone: [string, Uint8Array][] = [];
+  for (const consultId of new Set([...byConsult.keys(), ...(consultNow ? [consultNow] : [])])) {
+    const pins = await pinsOf(userId, consultId);
+    if (pins.length === 0) continue;
+    const hash = await sha256(encodeHistoryPins(pins));
+    const last = await browserPins.get(pinsBackupKey(userId, consultId));
+    if (last && equal(last.spki, hash)) continue;
+    const box = await sealHistoryPins(userId, consultId, pins, pinned);
+    group(consultId)?.copies.push({ recipient: "backup", recipientId: userId, kind: "pins", epoch: 0, keyId: toBase64Url(randomBytes(16)), box: toBase64Url(box) });
+    pinsDone.push([consultId, hash]);
+  }
   let copied = 0;
   for (const [consultId, g] of byConsult) {
     for (let i = 0; i < g.copies.length; i += COPIES_PER_REQUEST) {
@@ -104,8 +124,29 @@ export async function backUpHeldKeys(userId: string, deviceId: string, progress:
     copied += g.copies.length;
     for (const k of g.keys) await db.put("consultKeys", { ...k, backedUp: fp });
     for (const n of g.names) await db.put("nameKeys", { ...n, backedUp: fp });
+    for (const [c, hash] of pinsDone) if (c === consultId) await browserPins.put(pinsBackupKey(userId, c), { spki: hash, verified: false });
   }
   return { copied };
+}
+
+/** Where this device notes the pins it last backed up for a consult (a SHA-256 in a pin record's place). */
+const pinsBackupKey = (userId: string, consultId: string) => `pins-backup|${userId}|${consultId}`;
+
+/**
+ * The pins a consult's record needs on another device (PROTOCOL §7.5): this device's own identity,
+ * and the keys it pinned for the consult's seats, each compared or not.
+ */
+async function pinsOf(userId: string, consultId: string): Promise<HistoryPin[]> {
+  const db = await parleyDb();
+  const own = await db.get("identities", userId);
+  const all = await db.getAll("pins");
+  const compared = (spki: Uint8Array) => all.some((p) => p.key.startsWith(`${userId}|`) && !p.key.includes("|seat|") && p.verified && equal(p.spki, spki));
+  const pins: HistoryPin[] = own ? [{ spki: own.spki, verified: true, own: true }] : [];
+  for (const role of ["patient", "doctor"] as const) {
+    const seat = all.find((p) => p.key === seatPinKey(userId, { consultId, role }));
+    if (seat && !pins.some((p) => equal(p.spki, seat.spki))) pins.push({ spki: seat.spki, verified: compared(seat.spki), own: false });
+  }
+  return pins;
 }
 
 /** Why a restore did not happen, in words for the person. */
@@ -143,6 +184,14 @@ export async function restoreFromBackup(userId: string, passphrase: string, prog
       progress({ step: "opening", done: keys });
       const consult = `${userId}|${c.consultId}`;
       try {
+        if (c.kind === "pins") {
+          for (const p of await openHistoryPins(userId, c.consultId, fromBase64Url(c.box), key)) {
+            const at = historyPinKey(userId, c.consultId, toHex(await fingerprint(p.spki)));
+            const known = await browserPins.get(at);
+            await browserPins.put(at, { spki: p.spki, verified: p.verified || p.own || !!known?.verified });
+          }
+          continue;
+        }
         if (c.kind === "consult") {
           const k = await openConsultKeyCopy(to, c.consultId, fromBase64Url(c.box), key, { epoch: c.epoch, keyId: fromBase64Url(c.keyId) });
           const held = await db.getAllFromIndex("consultKeys", "byConsult", consult);

@@ -20,3 +20,4 @@ export * from "./sealed-name";
 export * from "./key-copies";
 export * from "./passphrase-backup";
 export * from "./records-sheet";
+export * from "./history-pins";

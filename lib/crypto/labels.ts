@@ -23,6 +23,7 @@ export const LABEL = {
   deviceKeyName: "parley/v1/device-key-name",
   backupName: "parley/v1/backup-name",
   recordsName: "parley/v1/records-name",
+  backupPins: "parley/v1/backup-pins",
   backupKey: "parley/v1/backup-key",
 } as const;
 

@@ -10,8 +10,8 @@ import type { Db } from "./db";
 import { ApiError } from "./errors";
 import { audit } from "./audit";
 
-/** enc(SPKI(e) 91, iv 12, ct): a consult key's ct is 52 + 16 bytes, a name key's PKCS#8 138 + 16. */
-const BOX_BYTES = { consult: 12 + 91 + 12 + 52 + 16, name: 12 + 91 + 12 + 138 + 16 } as const;
+/** enc(SPKI(e) 91, iv 12, ct): a consult key's ct is 52 + 16 bytes, a name key's PKCS#8 138 + 16, pins 738 + 16. */
+const BOX_BYTES = { consult: 12 + 91 + 12 + 52 + 16, name: 12 + 91 + 12 + 138 + 16, pins: 12 + 91 + 12 + 738 + 16 } as const;
 export const COPIES_PAGE = 200;
 
 function decodeCopy(c: KeyCopyBody) {
@@ -19,7 +19,8 @@ function decodeCopy(c: KeyCopyBody) {
   const keyId = fromBase64Url(c.keyId);
   if (box.length !== BOX_BYTES[c.kind]) throw new ApiError("invalid_input", `a sealed ${c.kind} key is ${BOX_BYTES[c.kind]} bytes`);
   if (keyId.length !== 16) throw new ApiError("invalid_input", "keyId is 16 bytes");
-  if (c.kind === "name" && c.epoch !== 0) throw new ApiError("invalid_input", "a name key has epoch 0");
+  if (c.kind !== "consult" && c.epoch !== 0) throw new ApiError("invalid_input", `a ${c.kind} copy has epoch 0`);
+  if (c.kind === "pins" && c.recipient !== "backup") throw new ApiError("invalid_input", "pins go to the backup only");
   return { box, keyId };
 }
 
@@ -82,7 +83,7 @@ export async function listKeyCopies(db: Db, me: SessionUser, recipient: "device"
       consultId: r.consultId,
       recipient: r.recipient === "device" ? "device" : r.recipient === "backup" ? "backup" : "records",
       recipientId: r.recipientId,
-      kind: r.kind === "name" ? "name" : "consult",
+      kind: r.kind === "name" ? "name" : r.kind === "pins" ? "pins" : "consult",
       epoch: r.epoch,
       keyId: toBase64Url(r.keyId),
       box: toBase64Url(r.box),

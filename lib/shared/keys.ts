@@ -38,7 +38,8 @@ export const keyBackupInfo = z.object({ publicKey: spki, params: kdfParams, upda
 export const keyBackupUnlockAnswer = keyBackupBody;
 
 export const copyRecipient = z.enum(["device", "backup", "records"]);
-export const copyKind = z.enum(["consult", "name"]);
+/** a consult key, the consult's name key, or the pins its record needs on another device (backup only) */
+export const copyKind = z.enum(["consult", "name", "pins"]);
 
 /** One sealed copy of a consult key or name key (a sealed box, PROTOCOL §7.1). */
 export const keyCopy = z
@@ -54,8 +55,8 @@ export const keyCopy = z
       .max(2 ** 32 - 1),
     /** 16 bytes */
     keyId: b64url(22, 22),
-    /** enc(SPKI(e), iv, ct): 183 bytes for a consult key, 269 for a name key */
-    box: b64url(240, 400),
+    /** enc(SPKI(e), iv, ct): 183 bytes for a consult key, 269 for a name key, 869 for pins */
+    box: b64url(240, 1160),
   })
   .strict();
 export type KeyCopyBody = z.infer<typeof keyCopy>;

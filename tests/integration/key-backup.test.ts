@@ -93,11 +93,14 @@ describeBackends("key backup and key copies", (kind) => {
       const phone = (await registerDevice(t.db, me, spki())).deviceId;
       const toPhone = copy("device", phone);
       const toBackup = copy("backup", doctor.id);
-      expect(await addKeyCopies(t.db, access, laptop, [toPhone, toBackup])).toEqual({ added: 2 });
+      const pins: KeyCopyBody = { ...copy("backup", doctor.id), kind: "pins", box: b64(869) };
+      expect(await addKeyCopies(t.db, access, laptop, [toPhone, toBackup, pins])).toEqual({ added: 3 });
       expect(await addKeyCopies(t.db, access, laptop, [toPhone])).toEqual({ added: 0 });
       const devices = await listKeyCopies(t.db, me, "device");
       expect(devices.copies.filter((c) => c.consultId === id)).toEqual([expect.objectContaining({ ...toPhone, consultId: id })]);
-      expect((await listKeyCopies(t.db, me, "backup")).copies.filter((c) => c.consultId === id)).toEqual([expect.objectContaining({ ...toBackup, consultId: id })]);
+      expect((await listKeyCopies(t.db, me, "backup")).copies.filter((c) => c.consultId === id)).toEqual(
+        expect.arrayContaining([expect.objectContaining({ ...toBackup, consultId: id }), expect.objectContaining({ ...pins, consultId: id })]),
+      );
 
       const other = await createStaff(t.db);
       const otherMe = await signedIn(other, "password");
@@ -118,6 +121,7 @@ describeBackends("key backup and key copies", (kind) => {
       expect(await apiErrorCode(addKeyCopies(t.db, access, theirs, [copy("backup", doctor.id)]))).toBe("forbidden");
       expect(await apiErrorCode(addKeyCopies(t.db, access, laptop, [{ ...copy("backup", doctor.id), box: b64(184) }]))).toBe("invalid_input");
       expect(await apiErrorCode(addKeyCopies(t.db, access, laptop, [copy("records", crypto.randomUUID())]))).toBe("invalid_input");
+      expect(await apiErrorCode(addKeyCopies(t.db, access, laptop, [{ ...copy("device", laptop), kind: "pins", box: b64(869) }]))).toBe("invalid_input");
       expect(await t.db.keyCopy.count({ where: { consultId: id } })).toBe(0);
     });
 

@@ -6,7 +6,7 @@ import type { OutboxEntry, Pin, StoredConsultKey } from "../parley-db";
 import { systemClock, type Clock } from "../clock";
 import { chatActions } from "../consults";
 import { saveBlob } from "../files/save-file";
-import { consultKeysOf, eraseConsultFromDevice, outboxOf, pinOf, removeFromOutbox, sealIntoOutbox, setOutboxFailure, type SealInput } from "./chat-store";
+import { consultKeysOf, eraseConsultFromDevice, historyPinOf, outboxOf, pinOf, removeFromOutbox, sealIntoOutbox, setOutboxFailure, type SealInput } from "./chat-store";
 
 export type ChatApi = {
   list(consultId: string): Promise<{ messages: StoredMessage[] }>;
@@ -23,6 +23,8 @@ export type ChatStore = {
   removeFromOutbox(id: string): Promise<void>;
   setOutboxFailure(id: string, failed: string | undefined): Promise<void>;
   pinOf(myUserId: string, peerUserId: string): Promise<Pin | undefined>;
+  /** a pin another device of this person kept for the consult's record (a restored backup, PROTOCOL §7.5) */
+  historyPinOf(myUserId: string, consultId: string, spki: Uint8Array): Promise<Pin | undefined>;
   eraseConsultFromDevice(userId: string, consultId: string): Promise<void>;
 };
 
@@ -41,7 +43,7 @@ export const browserChatPage: ChatPage = {
 
 export const browserChatPorts: ChatPorts = {
   api: chatActions,
-  store: { consultKeysOf, outboxOf, sealIntoOutbox, removeFromOutbox, setOutboxFailure, pinOf, eraseConsultFromDevice },
+  store: { consultKeysOf, outboxOf, sealIntoOutbox, removeFromOutbox, setOutboxFailure, pinOf, historyPinOf, eraseConsultFromDevice },
   clock: systemClock,
   page: browserChatPage,
 };

@@ -269,6 +269,7 @@ export class ChatSession {
       log: this.log,
       keys: this.keys,
       pinOf: (peer) => this.pins.of(peer),
+      historyPinOf: (spki) => this.o.ports.store.historyPinOf(userId, consultId, spki),
     };
   }
 

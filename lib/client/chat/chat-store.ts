@@ -3,7 +3,7 @@
 // takes the next seq and the previous message's hash from the device's chain state and stores the
 // sealed bytes in the outbox in one transaction, under a Web Lock so two tabs never take one seq
 // (PROTOCOL §4). What the outbox holds is ciphertext; what leaves it is exactly those bytes.
-import { chainHash, sealMessage, toBase64Url, uuidBytes, ZERO_HASH, type MessageKind } from "@/lib/crypto";
+import { chainHash, fingerprint, sealMessage, toBase64Url, toHex, uuidBytes, ZERO_HASH, type MessageKind } from "@/lib/crypto";
 import type { PostMessageBody } from "@/lib/shared/api";
 import { parleyDb, type OutboxEntry, type Pin, type StoredConsultKey } from "../parley-db";
 
@@ -86,6 +86,14 @@ export async function setOutboxFailure(id: string, failed: string | undefined): 
 export async function consultKeysOf(userId: string, consultId: string): Promise<StoredConsultKey[]> {
   const all = await (await parleyDb()).getAllFromIndex("consultKeys", "byConsult", consultKey(userId, consultId));
   return all.sort((a, b) => b.epoch - a.epoch);
+}
+
+/** Where a restored record's pins are kept (`pins` store): per person, consult and key fingerprint. */
+export const historyPinKey = (myUserId: string, consultId: string, fingerprintHex: string) => `history|${myUserId}|${consultId}|${fingerprintHex}`;
+
+/** A pin that came with a restored record (PROTOCOL §7.5), for a sender's key, if any. */
+export async function historyPinOf(myUserId: string, consultId: string, spki: Uint8Array): Promise<Pin | undefined> {
+  return (await parleyDb()).get("pins", historyPinKey(myUserId, consultId, toHex(await fingerprint(spki))));
 }
 
 /** The key this device pinned for a counterpart person (PROTOCOL §1), if any. */

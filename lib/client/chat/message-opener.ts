@@ -19,6 +19,8 @@ export type OpenerContext = {
   keys: ReadonlyMap<string, StoredConsultKey>;
   /** the pin of a person (cached by the caller: opening must not hit IndexedDB for each message) */
   pinOf(userId: string): Promise<Pin | undefined>;
+  /** a pin that came with a restored record for a sender's key (PROTOCOL §7.5) */
+  historyPinOf(spki: Uint8Array): Promise<Pin | undefined>;
 };
 
 /** Adds a stored message to the log: opened and verified, or unverifiable with the reason. */
@@ -41,10 +43,11 @@ export async function openStored(ctx: OpenerContext, m: StoredMessage): Promise<
       spki = pin.spki;
       verified = pin.verified;
     } else if (!pin && key.restored) {
-      // A record read on another device (a restored backup, PROTOCOL §7): this device never met the
-      // sender, so the signature is checked against the key the server names, and never shown as verified.
+      // A record read on another device (a restored backup, PROTOCOL §7.5): this device never met
+      // the sender. The signature is checked against the key the server names, shown as verified
+      // only when the device that held the record had compared it (its pins came with the backup).
       spki = fromBase64Url(m.senderIdentityKey);
-      verified = false;
+      verified = !!(await ctx.historyPinOf(spki))?.verified;
     } else {
       log.addUnverifiable(meta, WRONG_KEY);
       return;

@@ -32,10 +32,15 @@ export type RuntimePorts = {
   newCall?: CallFactory;
   clock?: Clock;
   /** copies the keys this device made into the person's backup, when there is one (PROTOCOL §7.3) */
-  backUp?: (userId: string, deviceId: string) => Promise<unknown>;
+  backUp?: (userId: string, deviceId: string, consultId: string) => Promise<unknown>;
 };
 
-export const browserRuntimePorts: RuntimePorts = { room: browserRoomPorts, chat: browserChatPorts, files: browserFilePorts, backUp: backUpHeldKeys };
+export const browserRuntimePorts: RuntimePorts = {
+  room: browserRoomPorts,
+  chat: browserChatPorts,
+  files: browserFilePorts,
+  backUp: (userId, deviceId, consultId) => backUpHeldKeys(userId, deviceId, undefined, consultId),
+};
 
 /** What the chat panel can do (a session's, or nothing before there is one). */
 export type ChatActions = Pick<ChatSession, "send" | "sendFile" | "retry" | "noteTyping" | "exportTranscript" | "eraseFromDevice" | "deleteOnServer">;
@@ -160,8 +165,8 @@ export class RoomRuntime {
     const seen = `${this.call.state().snapshot.e2ee.consultKeyEpoch ?? ""}|${this.room.state().linkFragment ?? ""}`;
     if (!always && seen === this.seenKeys) return;
     this.seenKeys = seen;
-    const userId = this.snapshot.userId;
-    this.backingUp = this.backingUp.then(() => backUp(userId, deviceId)).catch(() => undefined);
+    const { userId, consult } = this.snapshot;
+    this.backingUp = this.backingUp.then(() => backUp(userId, deviceId, consult.id)).catch(() => undefined);
   }
 
   /** The browser is back online: the chat's outbox goes now. */

@@ -95,6 +95,10 @@ export class FakeChatStore implements ChatStore {
     return this.track(() => this.pins.get(`${myUserId}|${peerUserId}`));
   }
 
+  historyPinOf(_myUserId: string, _consultId: string, _spki: Uint8Array): Promise<Pin | undefined> {
+    return Promise.resolve(undefined);
+  }
+
   eraseConsultFromDevice(userId: string, consultId: string): Promise<void> {
     const consult = consultOf(userId, consultId);
     return this.track(() => {
