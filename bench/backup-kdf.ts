@@ -3,11 +3,9 @@
 // browser uses, in a page served from 127.0.0.1 by a throwaway server started here. One derivation
 // is what setting the passphrase and restoring each cost before the keys are sealed or opened.
 import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import { BACKUP_KDF } from "../lib/crypto/passphrase-backup";
-import { allowNamedFunctions, launchChromium } from "./lib/browser";
+import { benchPage } from "./lib/bench-page";
 import { summarize, type Summary } from "./lib/stats";
 
 export type BackupKdfResult = { params: { memoryKiB: number; iterations: number; parallelism: number }; ms: Summary };
@@ -15,22 +13,8 @@ export type BackupKdfResult = { params: { memoryKiB: number; iterations: number;
 const ARGON2_UMD = createRequire(import.meta.url).resolve("hash-wasm/dist/argon2.umd.min.js");
 
 export async function backupKdf(runs = 12): Promise<BackupKdfResult> {
-  const script = readFileSync(ARGON2_UMD);
-  const server = createServer((req, res) => {
-    if (req.url === "/argon2.js") {
-      res.setHeader("content-type", "text/javascript");
-      return res.end(script);
-    }
-    res.setHeader("content-type", "text/html");
-    res.end('<!doctype html><title>backup kdf</title><script src="/argon2.js"></script>');
-  }).listen(0, "127.0.0.1");
-  await new Promise((r) => server.once("listening", r));
-  const { browser } = await launchChromium();
+  const { page, close } = await benchPage("backup kdf", { "/argon2.js": readFileSync(ARGON2_UMD) });
   try {
-    const context = await browser.newContext();
-    await allowNamedFunctions(context);
-    const page = await context.newPage();
-    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
     const { memoryKiB, iterations, parallelism } = BACKUP_KDF;
     const samples = await page.evaluate(
       async ({ memoryKiB, iterations, parallelism, runs }) => {
@@ -56,7 +40,6 @@ export async function backupKdf(runs = 12): Promise<BackupKdfResult> {
     );
     return { params: { memoryKiB, iterations, parallelism }, ms: summarize(samples) };
   } finally {
-    await browser.close();
-    server.close();
+    await close();
   }
 }

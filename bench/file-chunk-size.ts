@@ -1,10 +1,8 @@
 // The file chunk size (PROTOCOL §5 allows 64 KiB–4 MiB), chosen by measurement: in Chromium, the
 // throughput of what a sender does per chunk — AES-256-GCM encrypt, then SHA-256 of the
 // ciphertext (for M) — over 64 MiB at each candidate size, best of two runs. The page is served
-// from 127.0.0.1 (WebCrypto needs a secure context) by a throwaway server started here.
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { allowNamedFunctions, launchChromium } from "./lib/browser";
+// from 127.0.0.1 (WebCrypto needs a secure context): lib/bench-page.ts.
+import { benchPage } from "./lib/bench-page";
 
 export const CHUNK_CANDIDATES = [64, 128, 256, 512, 1024, 2048, 4096].map((k) => k * 1024);
 
@@ -26,17 +24,8 @@ export type MemoryTouchResult = {
 export type ChunkSizeResult = { mibPerSecond: Record<string, number>; touch?: MemoryTouchResult };
 
 export async function fileChunkSize(): Promise<ChunkSizeResult> {
-  const server = createServer((_req, res) => {
-    res.setHeader("content-type", "text/html");
-    res.end("<!doctype html><title>chunk size</title>");
-  }).listen(0, "127.0.0.1");
-  await new Promise((r) => server.once("listening", r));
-  const { browser } = await launchChromium();
+  const { page, close } = await benchPage("chunk size");
   try {
-    const context = await browser.newContext();
-    await allowNamedFunctions(context);
-    const page = await context.newPage();
-    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
     const mibPerSecond = await page.evaluate(async (sizes) => {
       const out: Record<string, number> = {};
       const key = await crypto.subtle.importKey("raw", new Uint8Array(32), "AES-GCM", false, ["encrypt"]);
@@ -113,7 +102,6 @@ export async function fileChunkSize(): Promise<ChunkSizeResult> {
     });
     return { mibPerSecond, touch };
   } finally {
-    await browser.close();
-    server.close();
+    await close();
   }
 }

@@ -58,17 +58,13 @@ export function KeyBackupPanel({ userId }: { userId: string }) {
   const short = passphrase.length > 0 && passphrase.length < MIN_PASSPHRASE;
   const differs = again.length > 0 && again !== passphrase;
 
-  async function turnOn(e: React.FormEvent) {
-    e.preventDefault();
-    if (!deviceId || short || passphrase !== again) return;
+  /** One backup action: its progress shown as it goes, then what it did or what went wrong. */
+  async function run(first: string, action: (progress: (s: BackupStep) => void) => Promise<string>) {
     setError(undefined);
     setDone(undefined);
-    setBusy("Starting…");
+    setBusy(first);
     try {
-      const r = await setUpBackup(userId, deviceId, passphrase, (s) => setBusy(stepText(s)));
-      setDone(`Your keys are backed up (${r.copied} copied now). New keys join the backup as they are made.`);
-      setPassphrase("");
-      setAgain("");
+      setDone(await action((s) => setBusy(stepText(s))));
       setState(await backupState(userId));
     } catch (err) {
       setError(problem(err));
@@ -77,21 +73,24 @@ export function KeyBackupPanel({ userId }: { userId: string }) {
     }
   }
 
-  async function restore(e: React.FormEvent) {
+  function turnOn(e: React.FormEvent) {
     e.preventDefault();
-    setError(undefined);
-    setDone(undefined);
-    setBusy("Asking the server for your backup…");
-    try {
-      const r = await restoreFromBackup(userId, restorePhrase, (s) => setBusy(stepText(s)));
-      setDone(`Restored: this device now opens the records of ${r.consults} consult${r.consults === 1 ? "" : "s"} (read only).`);
+    if (!deviceId || short || passphrase !== again) return;
+    void run("Starting…", async (progress) => {
+      const r = await setUpBackup(userId, deviceId, passphrase, progress);
+      setPassphrase("");
+      setAgain("");
+      return `Your keys are backed up (${r.copied} copied now). New keys join the backup as they are made.`;
+    });
+  }
+
+  function restore(e: React.FormEvent) {
+    e.preventDefault();
+    void run("Asking the server for your backup…", async (progress) => {
+      const r = await restoreFromBackup(userId, restorePhrase, progress);
       setRestorePhrase("");
-      setState(await backupState(userId));
-    } catch (err) {
-      setError(problem(err));
-    } finally {
-      setBusy(undefined);
-    }
+      return `Restored: this device now opens the records of ${r.consults} consult${r.consults === 1 ? "" : "s"} (read only).`;
+    });
   }
 
   return (

@@ -65,8 +65,11 @@ export async function rotateConsultKey(userId: string, consultId: string): Promi
   return createOwnerKey(userId, consultId, (held[0]?.epoch ?? -1) + 1);
 }
 
-/** A key received from the verified owner: stored non-extractable, or refused by the rules. */
-export async function storeReceivedKey(userId: string, consultId: string, k: ConsultKey, provisional: boolean): Promise<"added" | "known"> {
+/**
+ * A key received from the verified owner, or (`restored`) opened from a sealed copy for reading
+ * (PROTOCOL §7.1): stored non-extractable, or refused by the rules.
+ */
+export async function storeReceivedKey(userId: string, consultId: string, k: ConsultKey, provisional: boolean, restored = false): Promise<"added" | "known"> {
   const existing = await stored(userId, consultId);
   const same = existing.find((e) => equal(e.keyId, k.keyId));
   const key = await importAeadKey(k.key);
@@ -86,6 +89,7 @@ export async function storeReceivedKey(userId: string, consultId: string, k: Con
       key,
       receivedAt: Date.now(),
       provisional,
+      ...(restored ? { restored } : {}),
     });
     return "added";
   } finally {

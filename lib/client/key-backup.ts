@@ -9,7 +9,6 @@ import {
   equal,
   fingerprint,
   fromBase64Url,
-  importAeadKey,
   openConsultKeyCopy,
   openNameKeyCopy,
   encodeHistoryPins,
@@ -31,6 +30,7 @@ import { seatPinKey } from "./trust";
 import { keyBackupInfo, keyBackupUnlockAnswer, keyCopiesAnswer, type KeyCopyBody } from "@/lib/shared/keys";
 import { api } from "./api";
 import { browserPins } from "./device-identity";
+import { storeReceivedKey } from "./consult-keys";
 import { parleyDb, type StoredConsultKey, type StoredNameKey } from "./parley-db";
 
 export type BackupStep = { step: "deriving" | "sealing" | "opening"; done?: number; total?: number };
@@ -74,47 +74,56 @@ export async function setUpBackup(userId: string, deviceId: string, passphrase: 
 export async function backUpHeldKeys(userId: string, deviceId: string, progress: Progress = () => undefined, consultNow?: string): Promise<{ copied: number }> {
   const pinned = await pinnedBackupKey(userId);
   if (!pinned) return { copied: 0 };
-  const info = await api.get("/api/account/key-backup", keyBackupInfo);
-  if (!info || !equal(fromBase64Url(info.publicKey), pinned)) return { copied: 0 };
+  // What is due is found on this device first: a room that opens with nothing new asks the server nothing.
   const fp = toHex(await fingerprint(pinned));
   const db = await parleyDb();
   const mine = (consult: string) => consult.startsWith(`${userId}|`);
   const keys = (await db.getAll("consultKeys")).filter((k) => mine(k.consult) && k.raw && !k.restored && k.backedUp !== fp);
   const names = (await db.getAll("nameKeys")).filter((k) => mine(k.consult) && !k.restored && k.backedUp !== fp);
-  const to: CopyRecipient = { kind: "backup", userId };
-  const byConsult = new Map<string, { copies: KeyCopyBody[]; keys: StoredConsultKey[]; names: StoredNameKey[] }>();
-  const group = (consultId: string) => byConsult.get(consultId) ?? byConsult.set(consultId, { copies: [], keys: [], names: [] }).get(consultId);
-  let done = 0;
-  const total = keys.length + names.length;
-  for (const k of keys) {
-    const consultId = k.consult.split("|")[1] ?? "";
-    const raw = k.raw;
-    if (!raw) continue;
-    const box = await sealConsultKeyCopy(to, consultId, { epoch: k.epoch, keyId: k.keyId, key: new Uint8Array(raw) }, pinned);
-    const g = group(consultId);
-    g?.copies.push({ recipient: "backup", recipientId: userId, kind: "consult", epoch: k.epoch, keyId: toBase64Url(k.keyId), box: toBase64Url(box) });
-    g?.keys.push(k);
-    progress({ step: "sealing", done: ++done, total });
-  }
-  for (const n of names) {
-    const consultId = n.consult.split("|")[1] ?? "";
-    const box = await sealNameKeyCopy(to, consultId, n.privateKey, pinned);
-    const g = group(consultId);
-    g?.copies.push({ recipient: "backup", recipientId: userId, kind: "name", epoch: 0, keyId: toBase64Url((await fingerprint(n.spki)).slice(0, 16)), box: toBase64Url(box) });
-    g?.names.push(n);
-    progress({ step: "sealing", done: ++done, total });
-  }
-  // Each consult whose keys go now, and the one the room has open, also gets its pins when they changed.
-  const pinsDone: [string, Uint8Array][] = [];
-  for (const consultId of new Set([...byConsult.keys(), ...(consultNow ? [consultNow] : [])])) {
+  const consultOf = (k: { consult: string }) => k.consult.split("|")[1] ?? "";
+  const pinsDue = new Map<string, { pins: HistoryPin[]; hash: Uint8Array }>();
+  for (const consultId of new Set([...keys.map(consultOf), ...names.map(consultOf), ...(consultNow ? [consultNow] : [])])) {
     const pins = await pinsOf(userId, consultId);
     if (pins.length === 0) continue;
     const hash = await sha256(encodeHistoryPins(pins));
     const last = await browserPins.get(pinsBackupKey(userId, consultId));
-    if (last && equal(last.spki, hash)) continue;
+    if (!last || !equal(last.spki, hash)) pinsDue.set(consultId, { pins, hash });
+  }
+  if (keys.length + names.length + pinsDue.size === 0) return { copied: 0 };
+  const info = await api.get("/api/account/key-backup", keyBackupInfo);
+  if (!info || !equal(fromBase64Url(info.publicKey), pinned)) return { copied: 0 };
+  const to: CopyRecipient = { kind: "backup", userId };
+  type Group = { copies: KeyCopyBody[]; keys: StoredConsultKey[]; names: StoredNameKey[]; pinsHash?: Uint8Array };
+  const byConsult = new Map<string, Group>();
+  const group = (consultId: string): Group => {
+    const g = byConsult.get(consultId) ?? { copies: [], keys: [], names: [] };
+    byConsult.set(consultId, g);
+    return g;
+  };
+  let done = 0;
+  const total = keys.length + names.length;
+  for (const k of keys) {
+    const raw = k.raw;
+    if (!raw) continue;
+    const box = await sealConsultKeyCopy(to, consultOf(k), { epoch: k.epoch, keyId: k.keyId, key: new Uint8Array(raw) }, pinned);
+    const g = group(consultOf(k));
+    g.copies.push({ recipient: "backup", recipientId: userId, kind: "consult", epoch: k.epoch, keyId: toBase64Url(k.keyId), box: toBase64Url(box) });
+    g.keys.push(k);
+    progress({ step: "sealing", done: ++done, total });
+  }
+  for (const n of names) {
+    const box = await sealNameKeyCopy(to, consultOf(n), n.privateKey, pinned);
+    const g = group(consultOf(n));
+    g.copies.push({ recipient: "backup", recipientId: userId, kind: "name", epoch: 0, keyId: toBase64Url((await fingerprint(n.spki)).slice(0, 16)), box: toBase64Url(box) });
+    g.names.push(n);
+    progress({ step: "sealing", done: ++done, total });
+  }
+  // Each consult whose keys go now, and the one the room has open, also gets its pins when they changed.
+  for (const [consultId, { pins, hash }] of pinsDue) {
     const box = await sealHistoryPins(userId, consultId, pins, pinned);
-    group(consultId)?.copies.push({ recipient: "backup", recipientId: userId, kind: "pins", epoch: 0, keyId: toBase64Url(randomBytes(16)), box: toBase64Url(box) });
-    pinsDone.push([consultId, hash]);
+    const g = group(consultId);
+    g.copies.push({ recipient: "backup", recipientId: userId, kind: "pins", epoch: 0, keyId: toBase64Url(randomBytes(16)), box: toBase64Url(box) });
+    g.pinsHash = hash;
   }
   let copied = 0;
   for (const [consultId, g] of byConsult) {
@@ -124,7 +133,7 @@ export async function backUpHeldKeys(userId: string, deviceId: string, progress:
     copied += g.copies.length;
     for (const k of g.keys) await db.put("consultKeys", { ...k, backedUp: fp });
     for (const n of g.names) await db.put("nameKeys", { ...n, backedUp: fp });
-    for (const [c, hash] of pinsDone) if (c === consultId) await browserPins.put(pinsBackupKey(userId, c), { spki: hash, verified: false });
+    if (g.pinsHash) await browserPins.put(pinsBackupKey(userId, consultId), { spki: g.pinsHash, verified: false });
   }
   return { copied };
 }
@@ -194,19 +203,8 @@ export async function restoreFromBackup(userId: string, passphrase: string, prog
         }
         if (c.kind === "consult") {
           const k = await openConsultKeyCopy(to, c.consultId, fromBase64Url(c.box), key, { epoch: c.epoch, keyId: fromBase64Url(c.keyId) });
-          const held = await db.getAllFromIndex("consultKeys", "byConsult", consult);
-          if (held.some((h) => equal(h.keyId, k.keyId) || h.epoch === k.epoch)) continue;
-          const stored: StoredConsultKey = {
-            id: `${consult}|${toHex(k.keyId)}`,
-            consult,
-            epoch: k.epoch,
-            keyId: new Uint8Array(k.keyId),
-            key: await importAeadKey(k.key),
-            receivedAt: Date.now(),
-            restored: true,
-          };
-          k.key.fill(0);
-          await db.put("consultKeys", stored);
+          // The same rules as a key received in a call: a known key is a no-op, a held epoch refuses another key.
+          if ((await storeReceivedKey(userId, c.consultId, k, false, true)) === "known") continue;
         } else {
           const n = await openNameKeyCopy(to, c.consultId, fromBase64Url(c.box), key);
           const own = await db.get("nameKeys", consult);

@@ -4,7 +4,7 @@ import "server-only";
 // It checks only where a copy may go (the doctor's own devices and backup) and the boxes' sizes; it
 // can open none of them. A device reads back the copies addressed to its person.
 import { fromBase64Url, toBase64Url } from "@/lib/crypto";
-import type { KeyCopyBody, StoredKeyCopy } from "@/lib/shared/keys";
+import { copyKind, copyRecipient, type KeyCopyBody, type StoredKeyCopy } from "@/lib/shared/keys";
 import type { ConsultAccess, SessionUser } from "./authz";
 import type { Db } from "./db";
 import { ApiError } from "./errors";
@@ -81,9 +81,9 @@ export async function listKeyCopies(db: Db, me: SessionUser, recipient: "device"
     copies: page.map((r) => ({
       id: r.id,
       consultId: r.consultId,
-      recipient: r.recipient === "device" ? "device" : r.recipient === "backup" ? "backup" : "records",
+      recipient: copyRecipient.parse(r.recipient),
       recipientId: r.recipientId,
-      kind: r.kind === "name" ? "name" : r.kind === "pins" ? "pins" : "consult",
+      kind: copyKind.parse(r.kind),
       epoch: r.epoch,
       keyId: toBase64Url(r.keyId),
       box: toBase64Url(r.box),
