@@ -24,9 +24,9 @@ export function RecordOnDevice({ userId, consultId }: { userId: string; consultI
     <span
       className="block text-xs text-amber-800"
       data-testid="record-missing"
-      title="Restore your key backup (Account), or open it in the browser you used for the consult; the clinic's records key comes later."
+      title="Link this browser from one that holds your keys (Account, Your devices), or restore your key backup (Account, Key backup); otherwise your clinic's admin can read it with the records key."
     >
-      Record not readable in this browser: restore your key backup to read it here
+      Record not readable in this browser: link this device or restore your key backup to read it here
     </span>
   );
 }

@@ -24,7 +24,9 @@ import {
 } from "../lib/shared/api";
 import { accountAnswer, signedOutAnswer, staffAnswer, staffLinkAnswer, staffListAnswer } from "../lib/shared/staff";
 import { factorsView, passkeyOptionsAnswer, recoveryCodesAnswer, totpStartAnswer } from "../lib/shared/factors";
-import { keyBackupInfo, keyBackupUnlockAnswer, keyCopiesAnswer } from "../lib/shared/keys";
+import { keyBackupInfo, keyBackupUnlockAnswer, keyCopiesAnswer, recordsKeyAnswer } from "../lib/shared/keys";
+import { recordAnswer, recordListAnswer } from "../lib/shared/records";
+import { deviceListAnswer, newLinkAnswer } from "../lib/shared/devices";
 import { totpCode } from "./support/authenticators";
 import { newIdentityKey, sealedMessageBody } from "./support/keys";
 import {
@@ -364,6 +366,96 @@ const ROUTES: RouteSpec[] = [
     refused: { ...NOT_ADMIN, crossSiteAdmin: 403 },
     allowed: { caller: "admin", status: 200, check: (a) => expect(staffLinkAnswer.parse(JSON.parse(a.text)).staff.state).toBe("pending") },
   },
+  // The clinic's records key (PROTOCOL §7.4): its public half for staff devices; making it and
+  // reading records with it for admins only.
+  {
+    name: "GET /api/records-key",
+    call: () => ({ method: "GET", path: "/api/records-key" }),
+    refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, admittedPatient: 403, waitingPatient: 403, foreignPatient: 403 },
+    allowed: { caller: "owner", status: 200, check: (a) => void recordsKeyAnswer.parse(JSON.parse(a.text)) },
+  },
+  {
+    name: "POST /api/admin/records-key",
+    call: () => ({ method: "POST", path: "/api/admin/records-key", data: { publicKey: randomBytes(91).toString("base64url") } }),
+    refused: { ...NOT_ADMIN, crossSiteAdmin: 403 },
+    // past authorization: 91 bytes that are not a key (a real one would stay the clinic's for the rest of the run)
+    allowed: { caller: "admin", status: 400, check: (a) => expect(expectApiError(a).message).toContain("not a P-256 public key") },
+  },
+  {
+    name: "GET /api/admin/records",
+    call: () => ({ method: "GET", path: "/api/admin/records" }),
+    refused: NOT_ADMIN,
+    allowed: { caller: "admin", status: 200, check: (a, x) => expect(recordListAnswer.parse(JSON.parse(a.text)).consults.map((c) => c.id)).toContain(x.consultId) },
+  },
+  {
+    name: "POST /api/admin/records/:id",
+    call: (x) => ({ method: "POST", path: `/api/admin/records/${x.consultId}`, data: {} }),
+    refused: { ...NOT_ADMIN, crossSiteAdmin: 403 },
+    allowed: { caller: "admin", status: 200, check: (a, x) => expect(recordAnswer.parse(JSON.parse(a.text)).consult.id).toBe(x.consultId) },
+  },
+  {
+    name: "POST /api/admin/records/:id/files/:fileId",
+    call: (x) => ({ method: "POST", path: `/api/admin/records/${x.consultId}/files/${crypto.randomUUID()}`, data: {} }),
+    refused: { ...NOT_ADMIN, crossSiteAdmin: 403 },
+    allowed: { caller: "admin", status: 404, check: (a) => expect(expectApiError(a).message).toBe("No such document in this consult") },
+  },
+  // A person's devices and linking (PROTOCOL §7.2): staff only, each their own. Past
+  // authorization, the owner's calls fail on the state (no such device or link, no box key).
+  {
+    name: "GET /api/devices",
+    call: () => ({ method: "GET", path: "/api/devices" }),
+    refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, admittedPatient: 403, waitingPatient: 403, foreignPatient: 403 },
+    allowed: { caller: "owner", status: 200, check: (a, x) => expect(deviceListAnswer.parse(JSON.parse(a.text)).devices.map((d) => d.id)).toContain(x.doctorDeviceId) },
+  },
+  {
+    name: "PUT /api/devices/:id/box-key",
+    call: (x) => ({ method: "PUT", path: `/api/devices/${x.doctorDeviceId}/box-key`, data: { boxKey: newIdentityKey(), sig: randomBytes(64).toString("base64url") } }),
+    refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, otherDoctor: 404, admittedPatient: 403, waitingPatient: 403, crossSiteOwner: 403 },
+    // past authorization: a signature that is not the device's
+    allowed: { caller: "owner", status: 400, check: (a) => expect(expectApiError(a).message).toBe("The box key's signature is not this device's") },
+  },
+  {
+    name: "DELETE /api/devices/:id",
+    call: () => ({ method: "DELETE", path: `/api/devices/${crypto.randomUUID()}` }),
+    refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, admittedPatient: 403, waitingPatient: 403, crossSiteOwner: 403 },
+    allowed: { caller: "owner", status: 404, check: (a) => expect(expectApiError(a).message).toBe("No such device of yours") },
+  },
+  {
+    name: "POST /api/devices/links",
+    call: (x) => ({ method: "POST", path: "/api/devices/links", data: { deviceId: x.doctorDeviceId } }),
+    refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, otherDoctor: 404, admittedPatient: 403, waitingPatient: 403, crossSiteOwner: 403 },
+    allowed: { caller: "owner", status: 201, check: (a) => expect(newLinkAnswer.parse(JSON.parse(a.text)).code).toMatch(/^[A-Z2-7]{10}$/) },
+  },
+  {
+    name: "POST /api/devices/links/join",
+    call: (x) => ({ method: "POST", path: "/api/devices/links/join", data: { code: "ABCDEFGHIJ", deviceId: x.doctorDeviceId } }),
+    // a password alone (the owner's sign-in) does not link a device
+    refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, owner: 403, admittedPatient: 403, waitingPatient: 403, crossSiteOwner: 403 },
+    // past authorization (a sign-in with a second factor): the owner's device is not the caller's
+    allowed: { caller: "halfSignedIn", status: 404 },
+  },
+  {
+    name: "GET /api/devices/links/:id",
+    call: (x) => ({ method: "GET", path: `/api/devices/links/${crypto.randomUUID()}?deviceId=${x.doctorDeviceId}` }),
+    refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, admittedPatient: 403, waitingPatient: 403, foreignPatient: 403 },
+    allowed: { caller: "owner", status: 404, check: (a) => expect(expectApiError(a).message).toBe("No such device link") },
+  },
+  {
+    name: "POST /api/devices/links/:id/messages",
+    call: (x) => ({
+      method: "POST",
+      path: `/api/devices/links/${crypto.randomUUID()}/messages`,
+      data: { deviceId: x.doctorDeviceId, message: { type: "commit", sid: "A".repeat(22), deviceId: x.doctorDeviceId, c: "A".repeat(43), reply: false } },
+    }),
+    refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, admittedPatient: 403, waitingPatient: 403, crossSiteOwner: 403 },
+    allowed: { caller: "owner", status: 404, check: (a) => expect(expectApiError(a).message).toBe("No such device link") },
+  },
+  {
+    name: "POST /api/devices/links/:id/finish",
+    call: (x) => ({ method: "POST", path: `/api/devices/links/${crypto.randomUUID()}/finish`, data: { deviceId: x.doctorDeviceId, outcome: "cancelled" } }),
+    refused: { anonymous: 401, disabledDoctor: 401, halfSignedIn: 401, admittedPatient: 403, waitingPatient: 403, crossSiteOwner: 403 },
+    allowed: { caller: "owner", status: 404, check: (a) => expect(expectApiError(a).message).toBe("No such device link") },
+  },
   {
     name: "POST /api/devices",
     call: () => ({ method: "POST", path: "/api/devices", data: { identityKey: newIdentityKey() } }),
@@ -636,6 +728,8 @@ test.beforeAll(async ({ playwright }, testInfo) => {
   const doctorPid = await participantId(doctor, consult.id);
   const device = await send(doctor, { method: "POST", path: "/api/devices", data: { identityKey: newIdentityKey() } });
   const doctorDeviceId = registerDeviceAnswer.parse(JSON.parse(device.text)).deviceId;
+  // a box key, so key copies may go to it and it may make a device link
+  await db.giveBoxKey(doctorDeviceId);
 
   const fileId = crypto.randomUUID();
   okJson(await send(patient, { method: "POST", path: `/api/consults/${consult.id}/files`, data: { fileId, size: 100, partSize: 5 * 1024 * 1024 } }), fileAnswer, 201);

@@ -89,6 +89,9 @@ const unknownField = { label: "an unknown field", body: () => ({ surprise: true 
 const b64 = (n: number) => randomBytes(n).toString("base64url");
 /** A well-formed passphrase backup (PROTOCOL §7.3): a real P-256 public key, the rest random bytes. */
 const backupBody = () => ({ publicKey: newIdentityKey(), params: { memoryKiB: 19456, iterations: 2, parallelism: 1 }, salt: b64(16), iv: b64(12), wrapped: b64(154) });
+/** A handshake session id (16 bytes) and a well-formed commit on a device link (PROTOCOL §7.2). */
+const SID = "A".repeat(22);
+const linkCommit = (deviceId: string) => ({ type: "commit", sid: SID, deviceId, c: b64(32), reply: false });
 /** A well-formed sealed copy of a consult key for a device (PROTOCOL §7.1). */
 const keyCopy = (deviceId: string) => ({ recipient: "device", recipientId: deviceId, kind: "consult", epoch: 0, keyId: b64(16), box: b64(183) });
 
@@ -242,6 +245,96 @@ const BODY_ROUTES: BodyRoute[] = [
       { label: "a negative epoch", body: (x: World) => ({ fromDeviceId: x.doctorDeviceId, copies: [{ ...keyCopy(x.doctorDeviceId), epoch: -1 }] }) },
       { label: "a copy for another person's device", body: (x: World) => ({ fromDeviceId: x.doctorDeviceId, copies: [keyCopy(randomUUID())] }) },
       { label: "an unknown field", body: (x: World) => ({ fromDeviceId: x.doctorDeviceId, copies: [keyCopy(x.doctorDeviceId)], consultId: x.consultId }) },
+    ],
+  },
+  // The records key (PROTOCOL §7.4)
+  {
+    name: "POST /api/admin/records-key",
+    path: () => "/api/admin/records-key",
+    hasId: false,
+    as: asAdmin,
+    valid: () => ({ publicKey: newIdentityKey() }),
+    wrong: [
+      { label: "no publicKey", body: () => ({}) },
+      { label: "a publicKey of 91 bytes that are not a key", body: () => ({ publicKey: notAKey() }) },
+      { label: "a P-384 key", body: () => ({ publicKey: p384IdentityKey() }) },
+      { label: "an unknown field", body: () => ({ publicKey: newIdentityKey(), privateKey: b64(32) }) },
+    ],
+  },
+  { name: "POST /api/admin/records/:id", path: (_x, id) => `/api/admin/records/${id}`, hasId: true, as: asAdmin, valid: () => ({}), wrong: [unknownField] },
+  {
+    name: "POST /api/admin/records/:id/files/:fileId",
+    path: (x, id) => `/api/admin/records/${x.consultId}/files/${id}`,
+    hasId: true,
+    as: asAdmin,
+    id: () => randomUUID(),
+    valid: () => ({}),
+    wrong: [unknownField],
+  },
+  // Devices and linking (PROTOCOL §7.2)
+  {
+    name: "PUT /api/devices/:id/box-key",
+    path: (_x, id) => `/api/devices/${id}/box-key`,
+    hasId: true,
+    id: (x) => x.doctorDeviceId,
+    method: "PUT",
+    valid: () => ({ boxKey: newIdentityKey(), sig: b64(64) }),
+    wrong: [
+      { label: "no boxKey", body: () => ({ sig: b64(64) }) },
+      { label: "a signature of 63 bytes", body: () => ({ boxKey: newIdentityKey(), sig: b64(63) }) },
+      { label: "a signature that is not this device's", body: () => ({ boxKey: newIdentityKey(), sig: b64(64) }) },
+      { label: "a boxKey of 91 bytes that are not a key", body: () => ({ boxKey: notAKey(), sig: b64(64) }) },
+      unknownField,
+    ],
+  },
+  {
+    name: "POST /api/devices/links",
+    path: () => "/api/devices/links",
+    hasId: false,
+    valid: (x) => ({ deviceId: x.doctorDeviceId }),
+    wrong: [
+      { label: "no deviceId", body: () => ({}) },
+      { label: "a deviceId that is not a UUID", body: () => ({ deviceId: NOT_A_UUID }) },
+      { label: "an unknown field", body: (x: World) => ({ deviceId: x.doctorDeviceId, userId: randomUUID() }) },
+    ],
+  },
+  {
+    name: "POST /api/devices/links/join",
+    path: () => "/api/devices/links/join",
+    hasId: false,
+    valid: (x) => ({ code: "ABCDEFGHIJ", deviceId: x.doctorDeviceId }),
+    wrong: [
+      { label: "a code of 9 characters", body: (x: World) => ({ code: "ABCDEFGHI", deviceId: x.doctorDeviceId }) },
+      { label: "a code with a 1 (not base32)", body: (x: World) => ({ code: "ABCDEFGHI1", deviceId: x.doctorDeviceId }) },
+      { label: "a code as a number", body: (x: World) => ({ code: 1234567890, deviceId: x.doctorDeviceId }) },
+      { label: "no deviceId", body: () => ({ code: "ABCDEFGHIJ" }) },
+      { label: "an unknown field", body: (x: World) => ({ code: "ABCDEFGHIJ", deviceId: x.doctorDeviceId, linkId: randomUUID() }) },
+    ],
+  },
+  {
+    name: "POST /api/devices/links/:id/messages",
+    path: (_x, id) => `/api/devices/links/${id}/messages`,
+    hasId: true,
+    id: () => randomUUID(),
+    valid: (x) => ({ deviceId: x.doctorDeviceId, message: linkCommit(x.doctorDeviceId) }),
+    wrong: [
+      { label: "no message", body: (x: World) => ({ deviceId: x.doctorDeviceId }) },
+      { label: "a consult key message (no place on a link)", body: (x: World) => ({ deviceId: x.doctorDeviceId, message: { type: "key", sid: SID, to: SID, iv: b64(12), ct: b64(68) } }) },
+      { label: "a grant of 40 bytes", body: (x: World) => ({ deviceId: x.doctorDeviceId, message: { type: "grant", sid: SID, to: SID, iv: b64(12), ct: b64(40) } }) },
+      { label: "a commit with an unknown field", body: (x: World) => ({ deviceId: x.doctorDeviceId, message: { ...linkCommit(x.doctorDeviceId), extra: 1 } }) },
+      { label: "an unknown field", body: (x: World) => ({ deviceId: x.doctorDeviceId, message: linkCommit(x.doctorDeviceId), seq: 1 }) },
+    ],
+  },
+  {
+    name: "POST /api/devices/links/:id/finish",
+    path: (_x, id) => `/api/devices/links/${id}/finish`,
+    hasId: true,
+    id: () => randomUUID(),
+    valid: (x) => ({ deviceId: x.doctorDeviceId, outcome: "cancelled" }),
+    wrong: [
+      { label: "an outcome that is not one", body: (x: World) => ({ deviceId: x.doctorDeviceId, outcome: "maybe" }) },
+      { label: "no deviceId", body: () => ({ outcome: "cancelled" }) },
+      { label: "an unknown field", body: (x: World) => ({ deviceId: x.doctorDeviceId, outcome: "linked", toDeviceId: randomUUID() }) },
     ],
   },
   {
@@ -555,6 +648,22 @@ const OTHER_CASES: { route: string; cases: Case[] }[] = [
         run: (x) => send(x.doctor, { method: "DELETE", path: `/api/consults/${randomUUID()}/invites/${x.inviteId}` }),
         expected: NOT_FOUND,
       },
+    ],
+  },
+  {
+    route: "GET /api/devices/links/:id",
+    cases: [
+      { title: "no deviceId", run: (x) => send(x.doctor, { method: "GET", path: `/api/devices/links/${randomUUID()}` }), expected: INVALID },
+      { title: "after=-1", run: (x) => send(x.doctor, { method: "GET", path: `/api/devices/links/${randomUUID()}?deviceId=${x.doctorDeviceId}&after=-1` }), expected: INVALID },
+      { title: "a link id that is not a UUID", run: (x) => send(x.doctor, { method: "GET", path: `/api/devices/links/${NOT_A_UUID}?deviceId=${x.doctorDeviceId}` }), expected: NOT_FOUND },
+      { title: "a UUID of no link", run: (x) => send(x.doctor, { method: "GET", path: `/api/devices/links/${randomUUID()}?deviceId=${x.doctorDeviceId}` }), expected: NOT_FOUND },
+    ],
+  },
+  {
+    route: "DELETE /api/devices/:id",
+    cases: [
+      { title: "an id that is not a UUID", run: (x) => send(x.doctor, { method: "DELETE", path: `/api/devices/${NOT_A_UUID}` }), expected: NOT_FOUND },
+      { title: "a UUID of no device", run: (x) => send(x.doctor, { method: "DELETE", path: `/api/devices/${randomUUID()}` }), expected: NOT_FOUND },
     ],
   },
   {

@@ -9,6 +9,7 @@ import { readFile } from "node:fs/promises";
 import { expect, test, type Page } from "@playwright/test";
 import { admitPatient, expectConnected, type TwoParty } from "./flows/consult";
 import { dumpContains, TestDb } from "./support/db";
+import { consultKeyBytes } from "./support/device-keys";
 
 test.describe.configure({ mode: "serial" });
 
@@ -27,23 +28,6 @@ async function send(page: Page, text: string): Promise<void> {
   await page.getByTestId("chat-input").fill(text);
   await page.getByTestId("chat-send").click();
   await expect(page.getByTestId("chat-input")).toHaveValue("");
-}
-
-/** The raw bytes of every consult key the doctor's device holds (the owner keeps them extractable). */
-async function consultKeyBytes(page: Page): Promise<Buffer[]> {
-  const keys = await page.evaluate(
-    () =>
-      new Promise<number[][]>((resolve, reject) => {
-        const req = indexedDB.open("parley");
-        req.onerror = () => reject(new Error("no IndexedDB"));
-        req.onsuccess = () => {
-          const all = req.result.transaction("consultKeys").objectStore("consultKeys").getAll();
-          all.onsuccess = () => resolve((all.result as { raw?: Uint8Array }[]).flatMap((k) => (k.raw ? [Array.from(k.raw)] : [])));
-          all.onerror = () => reject(new Error("no keys"));
-        };
-      }),
-  );
-  return keys.map((k) => Buffer.from(k));
 }
 
 let db: TestDb;

@@ -6,20 +6,13 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { expect, test, type Page } from "@playwright/test";
-import { totpStartAnswer } from "../lib/shared/factors";
-import { admitPatient, expectConnected, signIn } from "./flows/consult";
-import { totpCode } from "./support/authenticators";
-import { dispose, send, signInStaff } from "./support/api";
+import { expect, test } from "@playwright/test";
+import { admitPatient } from "./flows/consult";
+import { addAuthenticator, signInWithCode } from "./flows/second-factor";
+import { expectRecordInRoom, writeRecord } from "./flows/record";
 import { dumpContains, TestDb } from "./support/db";
-import { downloadOf, fileItem, makeFiles, pdfBytes, sha256, type TestFile } from "./flows/files";
 
 const dataRoot = process.env.PARLEY_TEST_RUN ?? ".test-stack";
-
-async function say(page: Page, text: string): Promise<void> {
-  await page.getByTestId("chat-input").fill(text);
-  await page.getByTestId("chat-send").click();
-}
 
 test("a backup set on one browser is restored on another with the passphrase and a second factor, which then reads the consult's chat and document", async ({ browser, baseURL, playwright }) => {
   test.setTimeout(180_000);
@@ -28,20 +21,9 @@ test("a backup set on one browser is restored on another with the passphrase and
   const patientName = `Rosalind Restore ${randomBytes(3).toString("hex")}`;
   const passphrase = `orbit lantern ${randomBytes(6).toString("hex")} meadow`;
   const call = await admitPatient(browser, baseURL, patientName, { doctor: account });
-  const laptop = await browser.newContext({ baseURL });
+  let laptop: Awaited<ReturnType<typeof signInWithCode>> | undefined;
   try {
-    await expectConnected(call.patient);
-    for (const page of [call.doctor, call.patient]) await page.getByTestId("verify-confirm").click();
-    for (const page of [call.doctor, call.patient]) await expect(page.getByTestId("e2ee-status")).toHaveAttribute("data-state", "verified");
-    const fromDoctor = `from the doctor ${randomBytes(6).toString("hex")}`;
-    const fromPatient = `from the patient ${randomBytes(6).toString("hex")}`;
-    await say(call.doctor, fromDoctor);
-    await say(call.patient, fromPatient);
-    await expect(call.doctor.getByTestId("chat-message").filter({ hasText: fromPatient })).toHaveCount(1);
-    // and a document, from the patient
-    const [lab] = (await makeFiles([{ name: `lab-result-${randomBytes(3).toString("hex")}.pdf`, bytes: pdfBytes("Potassium 4.1 mmol/L"), type: "application/pdf" }])) as [TestFile];
-    await call.patient.getByTestId("file-input").setInputFiles(lab.path);
-    await expect(fileItem(call.doctor, lab.name)).toHaveAttribute("data-state", "ready", { timeout: 60_000 });
+    const { fromDoctor, fromPatient, document: lab } = await writeRecord(call, "lab-result", "Potassium 4.1 mmol/L");
 
     // The doctor turns the backup on in the browser that holds the consult's keys.
     const settings = await call.doctor.context().newPage();
@@ -57,20 +39,9 @@ test("a backup set on one browser is restored on another with the passphrase and
 
     // The doctor adds an authenticator app (restoring needs a second factor), then signs in on
     // another browser profile with it.
-    const api = await signInStaff(playwright, baseURL ?? "", account.email, account.password);
-    let secret = "";
-    try {
-      secret = totpStartAnswer.parse(JSON.parse((await send(api, { method: "POST", path: "/api/account/totp", data: {} })).text)).secret;
-      expect((await send(api, { method: "POST", path: "/api/account/totp/confirm", data: { code: totpCode(secret) } })).status).toBe(200);
-    } finally {
-      await dispose(api);
-    }
-    const page = await laptop.newPage();
-    await signIn(page, account.email, account.password);
-    await expect(page).toHaveURL(/\/sign-in\/second-factor$/);
-    await page.locator('input[name="code"]').fill(totpCode(secret, Date.now() + 30_000));
-    await page.locator('button[type="submit"]').click();
-    await expect(page).toHaveURL(/\/dashboard$/);
+    const secret = await addAuthenticator(playwright, baseURL ?? "", account);
+    laptop = await signInWithCode(browser, baseURL, account, secret);
+    const page = laptop.page;
 
     // Before restoring, this browser opens nothing of the consult.
     await page.goto(`/consults/${call.consultId}`);
@@ -92,15 +63,8 @@ test("a backup set on one browser is restored on another with the passphrase and
 
     // The restored browser reads the chat, both sides verified as the first browser had verified
     // them (the consult's pins come with the backup, PROTOCOL §7.5), and the patient's sealed name.
-    await page.goto(`/consults/${call.consultId}`);
-    for (const text of [fromDoctor, fromPatient]) {
-      const m = page.getByTestId("chat-message").filter({ hasText: text });
-      await expect(m).toHaveCount(1);
-      await expect(m).not.toHaveAttribute("data-state", "unverifiable");
-      await expect(m).not.toContainText("sender not verified");
-    }
+    await expectRecordInRoom(page, call.consultId, { fromDoctor, fromPatient, document: lab });
     await expect(page.getByTestId("record-no-key")).toHaveCount(0);
-    expect(sha256(await downloadOf(page, lab))).toBe(sha256(lab.bytes));
     await page.goto("/dashboard");
     await expect(page.getByTestId("consults-past")).toContainText(patientName);
     await expect(row.getByTestId("record-missing")).toHaveCount(0);
@@ -112,7 +76,7 @@ test("a backup set on one browser is restored on another with the passphrase and
     expect((await readFile(path.join(dataRoot, "app-pg", "server.log"), "utf8")).includes(passphrase)).toBe(false);
     expect(await db.auditActions(account.id)).toEqual(expect.arrayContaining(["key_backup.set", "keys.copied", "key_backup.unlocked"]));
   } finally {
-    await laptop.close();
+    await laptop?.context.close();
     await call.close();
     await db.close();
   }

@@ -1,14 +1,20 @@
 // Writes the fixed vectors of PROTOCOL §7 (devices and backup): a consult key and a name key sealed to
-// a device, a backup key and a records key (§7.1), a backup key wrapped under a passphrase (§7.3) and
-// a recovery sheet (§7.4). Every output is computed through lib/crypto's own code and checked here
-// against independent implementations: node:crypto (ECDH, HKDF, AES-GCM), @node-rs/argon2 (Argon2id)
-// and a BIP-39 encoder written out below. tests/unit/crypto/{key-copies,passphrase-backup,records-sheet}.test.ts
+// a device, a backup key and a records key (§7.1), a device's signed box key, a link's hello context
+// and its grant (§7.2), a backup key wrapped under a passphrase (§7.3), a recovery sheet (§7.4) and a
+// consult's pins sealed to each recipient (§7.5). Every output is computed through lib/crypto's own
+// code and checked here against independent implementations: node:crypto (ECDH, ECDSA, HKDF, AES-GCM,
+// SHA-256), @node-rs/argon2 (Argon2id) and a BIP-39 encoder written out below.
+// tests/unit/crypto/{key-copies,device-link,passphrase-backup,records-sheet,history-pins}.test.ts
 // recompute every output.
+//
+// Everything is deterministic except the box key's signature (ECDSA is randomized): it was made once
+// by node:crypto and is tested to VERIFY, not to be reproduced; --force keeps the file's signature
+// as long as it still verifies.
 //
 //   npx tsx scripts/gen-backup-vectors.ts            writes tests/vectors/parley-v1-devices-backup.json once
 //   npx tsx scripts/gen-backup-vectors.ts --force    overwrites it (a protocol change!)
-import { createDecipheriv, createECDH, createHash, createPrivateKey, hkdfSync } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { createDecipheriv, createECDH, createHash, createPrivateKey, createPublicKey, hkdfSync, sign, verify } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { hashRaw, type Algorithm } from "@node-rs/argon2";
 import { argon2id } from "hash-wasm";
@@ -20,13 +26,19 @@ import {
   encodeKdfParams,
   exportBoxKey,
   fromHex,
+  importAeadKey,
+  linkHelloContext,
   recordsFingerprint,
   recordsKeyFromScalar,
   sealConsultKeyCopy,
   sealNameKeyCopy,
   sealHistoryPins,
+  sealLinkGrant,
   sheetWords,
+  signBoxKey,
+  subtle,
   toHex,
+  verifyBoxKey,
   wrapBackupKey,
   type Bytes,
   type ConsultKey,
@@ -141,7 +153,7 @@ const pinsList = [
   { spki: nameKey.spki, verified: true, own: false },
   { spki: recordsKey.spki, verified: false, own: false },
 ];
-const pinsBox = await sealHistoryPins(userId, consultId, pinsList, backupKey.spki, fixed);
+const pinsBox = await sealHistoryPins({ kind: "backup", userId }, consultId, pinsList, backupKey.spki, fixed);
 const pinsPlain = nodeOpenBox(pinsBox, backupKey.d, backupKey.spki, "parley/v1/backup-pins", nodeUuid(userId), [nodeUuid(userId), nodeUuid(consultId)]);
 check(
   pinsPlain.length === 738 &&
@@ -153,10 +165,85 @@ check(
     pinsPlain[277] === 0,
   "the pins box",
 );
+// The same pins to a linked device and to the records key.
+const pinsTo = async (to: CopyRecipient, key: FixedKey, label: string, salt: string, aad: Buffer[]) => {
+  const box = await sealHistoryPins(to, consultId, pinsList, key.spki, fixed);
+  check(nodeOpenBox(box, key.d, key.spki, label, nodeUuid(salt), aad).equals(pinsPlain), `the pins box to ${to.kind}`);
+  return { tests: `the same pins sealed to the ${to.kind === "device" ? "device's box key" : "records key R"}`, recipient: to, label, salt, box: toHex(box) };
+};
 const pins = {
   tests: "three pins (own device compared; a compared one; one not compared) sealed to B for userId and consultId",
   pins: pinsList.map((p) => ({ spki: toHex(p.spki), verified: p.verified, own: p.own })),
   box: toHex(pinsBox),
+  device: await pinsTo({ kind: "device", userId, deviceId }, deviceKey, "parley/v1/device-pins", userId, [nodeUuid(userId), nodeUuid(consultId), nodeUuid(deviceId)]),
+  records: await pinsTo({ kind: "records" }, recordsKey, "parley/v1/records-pins", consultId, [nodeUuid(consultId)]),
+};
+
+// ---- §7.2: the device's box key signed by its identity, the link's hello context, the grant ----
+
+const identityKey = await fixedEcdh("parley/v1 test vector: device identity key");
+const linkId = "3f2a1b0c-9d8e-4f70-8a1b-2c3d4e5f6a7b";
+const fromDeviceId = "7c9e6679-7425-40de-944b-e07fc1f90a01";
+const boxKeySigned = nodeEnc(text("parley/v1/box-key"), nodeUuid(userId), nodeUuid(deviceId), deviceKey.spki);
+const nodeIdentity = createPrivateKey({ key: identityKey.jwk, format: "jwk" });
+check(createPublicKey(nodeIdentity).export({ type: "spki", format: "der" }).equals(identityKey.spki), "the identity's SPKI");
+const nodeVerifies = (signature: Uint8Array) => verify("sha256", boxKeySigned, { key: createPublicKey(nodeIdentity), dsaEncoding: "ieee-p1363" }, signature);
+const earlier = existsSync(OUT) ? (JSON.parse(readFileSync(OUT, "utf8")) as { link?: { boxKey?: { signature?: string } } }).link?.boxKey?.signature : undefined;
+const boxKeySignature = earlier && nodeVerifies(fromHex(earlier)) ? fromHex(earlier) : new Uint8Array(sign("sha256", boxKeySigned, { key: nodeIdentity, dsaEncoding: "ieee-p1363" }));
+check(boxKeySigned.length === 156 && boxKeySignature.length === 64, "the box key's signed bytes");
+check(await verifyBoxKey(identityKey.spki, boxKeySignature, userId, deviceId, deviceKey.spki), "WebCrypto verifies node's box key signature");
+for (const [what, ok] of [
+  ["another user", await verifyBoxKey(identityKey.spki, boxKeySignature, other.userId, deviceId, deviceKey.spki)],
+  ["another device", await verifyBoxKey(identityKey.spki, boxKeySignature, userId, other.deviceId, deviceKey.spki)],
+  ["another box key", await verifyBoxKey(identityKey.spki, boxKeySignature, userId, deviceId, backupKey.spki)],
+  ["another identity", await verifyBoxKey(backupKey.spki, boxKeySignature, userId, deviceId, deviceKey.spki)],
+] as const) {
+  check(!ok, `the box key's signature refused for ${what}`);
+}
+const ecdsaAlg = { name: "ECDSA", namedCurve: "P-256" } as const;
+const identityPrivate = await subtle().importKey("jwk", identityKey.jwk, ecdsaAlg, false, ["sign"]);
+check(nodeVerifies(await signBoxKey(identityPrivate, userId, deviceId, deviceKey.spki)), "node:crypto verifies signBoxKey's signature");
+
+const helloContext = await linkHelloContext(linkId);
+check(
+  createHash("sha256")
+    .update(nodeEnc(text("parley/v1/link-context"), nodeUuid(linkId)))
+    .digest()
+    .subarray(0, 16)
+    .equals(helloContext),
+  "the link's hello context",
+);
+
+const pairwiseRaw = fromHex("909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeaf");
+const pairwise = await importAeadKey(pairwiseRaw);
+const linkCtx = { linkId, fromDeviceId, toDeviceId: deviceId };
+const grantAad = nodeEnc(text("parley/v1/link"), nodeUuid(linkId), nodeUuid(fromDeviceId), nodeUuid(deviceId));
+const grantOf = async (backupSpki: Uint8Array | undefined, iv: Uint8Array, tests: string) => {
+  const sealed = await sealLinkGrant(pairwise, linkCtx, backupSpki ? { backupSpki } : {}, iv);
+  const plain = nodeGcmOpen(pairwiseRaw, sealed.iv, sealed.ciphertext, grantAad);
+  check(plain.equals(Buffer.concat([Buffer.from([1, backupSpki ? 1 : 0]), backupSpki ? Buffer.from(backupSpki) : Buffer.alloc(91)])), `the grant (${tests})`);
+  return { tests, backupSpki: backupSpki ? toHex(backupSpki) : null, iv: toHex(sealed.iv), plaintext: toHex(plain), ciphertext: toHex(sealed.ciphertext) };
+};
+const link = {
+  tests: "linking the device of input.deviceId (B) to the person's device A over link linkId",
+  linkId,
+  fromDeviceId,
+  toDeviceId: deviceId,
+  boxKey: {
+    tests: "B's box key (keys.device) signed by B's identity (keys.identity, as ECDSA) for input.userId and input.deviceId; signature made ONCE by node:crypto (ECDSA is randomized), must verify",
+    identitySpki: toHex(identityKey.spki),
+    boxSpki: toHex(deviceKey.spki),
+    signed: toHex(boxKeySigned),
+    signature: toHex(boxKeySignature),
+  },
+  helloContext: { tests: "the consult id field of the link's hellos: SHA-256(enc(label, linkId))[0..16]", context: toHex(helloContext) },
+  grant: {
+    tests: "A's grant to B under the pairwise key, with and without the backup key B (keys.backup)",
+    pairwise: toHex(pairwiseRaw),
+    aad: toHex(grantAad),
+    withBackup: await grantOf(backupKey.spki, fromHex("a0a1a2a3a4a5a6a7a8a9aaab"), "with the backup key"),
+    withoutBackup: await grantOf(undefined, fromHex("a0a1a2a3a4a5a6a7a8a9aaac"), "without a backup key"),
+  },
 };
 
 // ---- §7.3: the backup wrap, with small Argon2id parameters, and one with the real ones ----
@@ -200,7 +287,8 @@ if (existsSync(OUT) && !force) {
 } else {
   const keyOut = (k: FixedKey, tests: string) => ({ tests, seed: k.seed, d: toHex(k.d), jwk: k.jwk, spki: toHex(k.spki) });
   const file = {
-    source: "scripts/gen-backup-vectors.ts (lib/crypto/{key-copies,passphrase-backup,records-sheet}.ts, cross-checked with node:crypto, @node-rs/argon2 and BIP-39 written out)",
+    source:
+      "scripts/gen-backup-vectors.ts (lib/crypto/{key-copies,device-link,passphrase-backup,records-sheet,history-pins}.ts, cross-checked with node:crypto, @node-rs/argon2 and BIP-39 written out)",
     protocol: "parley/v1",
     section: "7 (devices and backup)",
     keys: {
@@ -209,6 +297,7 @@ if (existsSync(OUT) && !force) {
       records: keyOut(recordsKey, "R, the clinic's records key (ECDH P-256); its d is the sheet's"),
       nameKey: keyOut(nameKey, "N, the consult's name key, the plaintext of the name key copies"),
       ephemeral: keyOut(ephemeral, "e, the sealer's one-off key (fixed here only; one for every box)"),
+      identity: keyOut(identityKey, "the linked device's identity key (ECDSA P-256: this d and SPKI, imported for ECDSA), signing its box key"),
     },
     input: {
       userId,
@@ -223,6 +312,7 @@ if (existsSync(OUT) && !force) {
     backup: { tests: "B wrapped for userId; kek is Argon2id(passphrase, salt, params)", passphrase, small, owasp },
     sheet: { tests: "R's recovery sheet", d: toHex(recordsKey.d), words, spki: toHex(recordsKey.spki), fingerprint },
     pins,
+    link,
   };
   writeFileSync(OUT, JSON.stringify(file, null, 2) + "\n");
   console.log(`wrote ${OUT}`);

@@ -1,10 +1,11 @@
 import type { Metadata } from "next";
 import { pageUser } from "@/lib/server/pages";
 import { getDb } from "@/lib/server/db";
-import { clientSettings } from "@/lib/server/env";
+import { clientSettings, getServerEnv } from "@/lib/server/env";
 import { adminOverview } from "@/lib/server/admin";
 import { AppHeader } from "@/components/app-header";
 import { StaffPanel } from "@/components/admin/staff-panel";
+import { RecordsKeyPanel } from "@/components/admin/records-key-panel";
 
 export const metadata: Metadata = { title: "Clinic admin" };
 
@@ -18,6 +19,10 @@ export default async function AdminPage() {
       <AppHeader name={user.name} home="/admin" idleMs={clientSettings().idleTimeoutMs} />
       <main className="mx-auto max-w-5xl space-y-6 px-4 py-8">
         <h1 className="text-2xl font-semibold">Clinic admin</h1>
+        <section className="rounded-2xl border border-slate-200 bg-white">
+          <h2 className="border-b border-slate-200 px-5 py-3 font-semibold">Records key</h2>
+          <RecordsKeyPanel enabled={getServerEnv().recordsKey} />
+        </section>
         <section className="overflow-x-auto rounded-2xl border border-slate-200 bg-white">
           <h2 className="border-b border-slate-200 px-5 py-3 font-semibold">Staff</h2>
           <StaffPanel staff={staff} me={user.id} />

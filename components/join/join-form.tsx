@@ -19,7 +19,7 @@ const JOIN_ERRORS: Record<string, string> = {
   network: "Could not reach the clinic's server. Check your connection and try again.",
 };
 
-export function JoinForm({ token, consultId, inviteId, doctorName }: { token: string; consultId: string; inviteId: string; doctorName: string }) {
+export function JoinForm({ token, consultId, inviteId, doctorName, clinicKeepsRecord }: { token: string; consultId: string; inviteId: string; doctorName: string; clinicKeepsRecord: boolean }) {
   const router = useRouter();
   const preview = useMediaPreview();
   const [name, setName] = useState("");
@@ -87,8 +87,15 @@ export function JoinForm({ token, consultId, inviteId, doctorName }: { token: st
               ? "This link is missing its last part, so your name stays on this device: tell your doctor your name in the call."
               : sealing === "no-crypto"
                 ? "This page is not secure (it needs HTTPS), so your name cannot be encrypted and stays on this device: tell your doctor your name in the call."
-                : "Only your doctor's device can read your name: it is encrypted before it leaves this page."}
+                : clinicKeepsRecord
+                  ? "Only your doctor, and your clinic's encrypted record, can read your name: it is encrypted before it leaves this page."
+                  : "Only your doctor's device can read your name: it is encrypted before it leaves this page."}
           </p>
+          {clinicKeepsRecord && (
+            <p className="text-xs text-slate-500" data-testid="records-notice">
+              Your clinic keeps an encrypted record of this consult (chat and documents) that only it can open, with a key the server does not have.
+            </p>
+          )}
           {error && <Alert>{error}</Alert>}
           <Button data-testid="join" type="submit" disabled={busy || name.trim() === ""} className="w-full py-3 text-base">
             {busy ? "Joining…" : "Join the waiting room"}

@@ -111,7 +111,9 @@ export function ChatPanel({ chat, nameOf, otherName, isDoctor }: Props) {
       {chat.noKeyHere && (
         <p className="bg-amber-50 px-4 py-2 text-sm text-amber-900" data-testid="record-no-key">
           This browser holds no key for this consult&apos;s record, so it cannot read it.{" "}
-          {isDoctor ? "To read it here, restore your key backup (Account, Key backup), or open the consult in the browser you held it in." : "Only the devices that were in the consult can read it."}
+          {isDoctor
+            ? "To read it here, link this browser from one that holds your keys (Account, Your devices), or restore your key backup (Account, Key backup). If neither is possible, your clinic's admin can read it with the clinic's records key."
+            : "Only the devices that were in the consult can read it."}
         </p>
       )}
       {results && (

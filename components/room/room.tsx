@@ -13,6 +13,7 @@ import { useScreenShare } from "@/lib/client/screen-share";
 import { useConnectionCheck, type CheckResult } from "@/lib/client/connection-check";
 import { DevicesPanel } from "./devices-panel";
 import { useDeviceIdentity, useFingerprint, useSafetyNumber } from "@/lib/client/device-identity";
+import { useRecordsNotice, type RecordsNotice } from "@/lib/client/records";
 import { Button } from "../ui/button";
 import { Alert } from "../ui/alert";
 import { InvitePanel } from "./invite-panel";
@@ -78,6 +79,7 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
   const screen = useScreenShare(runtime.call.shareScreen);
   const [speakerId, setSpeakerId] = useState(() => (typeof window === "undefined" ? undefined : savedDeviceChoice().speakerId));
   const deviceFingerprint = useFingerprint(ready);
+  const records = useRecordsNotice(snapshot.userId, snapshot.recordsKey);
   const waiting = state.participants.filter((p) => p.role === "patient" && p.state === "waiting");
   const people = useMemo(() => peopleOf(state, snapshot), [state, snapshot]);
   const nameOf = (userId: string) => people.find((p) => p.userId === userId)?.name ?? "Someone";
@@ -274,6 +276,8 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
         </div>
       </div>
 
+      {isDoctor && records && records.state !== "none" && <RecordsCopy notice={records} />}
+
       {present && <DeviceKey fingerprint={deviceFingerprint} />}
 
       {ended && (
@@ -289,6 +293,22 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
         </Alert>
       )}
     </main>
+  );
+}
+
+/** The clinic holds an encrypted copy of the record (PROTOCOL §7.4), under the records key this device met first. */
+function RecordsCopy({ notice }: { notice: Exclude<RecordsNotice, { state: "none" }> }) {
+  if (notice.state === "changed") {
+    return (
+      <Alert tone="warning" testId="records-key-changed">
+        The clinic&apos;s records key is not the one this device met before (now {notice.fingerprint}), so this device does not encrypt copies to it. Check the fingerprint with your clinic admin.
+      </Alert>
+    );
+  }
+  return (
+    <p className="text-center text-xs text-slate-500" data-testid="records-copy-notice">
+      Your clinic holds an encrypted copy of this consult&apos;s record, which only its records key opens (fingerprint <span className="font-mono">{notice.fingerprint}</span>).
+    </p>
   );
 }
 

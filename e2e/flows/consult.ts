@@ -32,9 +32,10 @@ export async function newPatientContext(browser: Browser, baseURL: string | unde
 }
 
 /** Patient opens the invite, checks devices, gives a name and joins the waiting room. */
-export async function patientJoins(page: Page, inviteUrl: string, name: string): Promise<void> {
+export async function patientJoins(page: Page, inviteUrl: string, name: string, onJoinPage?: (page: Page) => Promise<void>): Promise<void> {
   await page.goto(inviteUrl);
   await expect(page.getByTestId("device-check")).toHaveAttribute("data-state", "ready");
+  await onJoinPage?.(page);
   await page.getByTestId("guest-name").fill(name);
   await page.getByTestId("join").click();
   await expect(page.getByTestId("waiting-room")).toBeVisible();
@@ -69,6 +70,8 @@ export async function admitPatient(
     /** the patient's context only, before its first page opens */
     preparePatient?: (context: BrowserContext) => Promise<void>;
     beforeAdmit?: (patient: Page, consultId: string) => Promise<void>;
+    /** on the join page, before the patient joins (what it tells them) */
+    beforeJoin?: (patient: Page) => Promise<void>;
     /** another doctor than the demo one (each browser profile is a device; an account may have 20) */
     doctor?: { email: string; password: string };
     /** options for the patient's browser context (a phone's viewport, touch) */
@@ -81,8 +84,14 @@ export async function admitPatient(
   await opts.preparePatient?.(patientContext);
   const doctor = await doctorContext.newPage();
   const patient = await patientContext.newPage();
+  // A page that throws shows Next's "This page couldn't load": say why in the test's output.
+  for (const [who, page] of [
+    ["doctor", doctor],
+    ["patient", patient],
+  ] as const)
+    page.on("pageerror", (e) => console.error(`[${who} page error] ${e.stack ?? e.message}`));
   const { consultId, inviteUrl } = await doctorOpensConsult(doctor, opts.doctor);
-  await patientJoins(patient, inviteUrl, name);
+  await patientJoins(patient, inviteUrl, name, opts.beforeJoin);
   await opts.beforeAdmit?.(patient, consultId);
   await doctor.getByTestId("waiting-list").getByRole("listitem").filter({ hasText: name }).getByTestId("admit").click();
   return {

@@ -166,6 +166,19 @@ export class TestDb {
     return rows.map((r) => ({ ...r, seq: BigInt(r.seq) }));
   }
 
+  /**
+   * Gives a device a box key (random bytes in its place): what the key-copy routes check before
+   * they take a copy for it. For authorization tests, which do not run the browser's signing.
+   */
+  async giveBoxKey(deviceId: string): Promise<void> {
+    await this.client.query(`UPDATE "Device" SET "boxKey" = $2, "boxKeySig" = $3 WHERE id = $1::uuid`, [deviceId, randomBytes(91), randomBytes(64)]);
+  }
+
+  /** Retires every records key (a spec that makes one leaves the clinic as it found it). */
+  async retireRecordsKeys(): Promise<void> {
+    await this.client.query(`UPDATE "RecordsKey" SET "retiredAt" = now() WHERE "retiredAt" IS NULL`);
+  }
+
   /** The audit actions a person took, oldest first. */
   async auditActions(userId: string): Promise<string[]> {
     const { rows } = await this.client.query<{ action: string }>(`SELECT "action" FROM "AuditEvent" WHERE "actorUserId" = $1::uuid ORDER BY "id"`, [userId]);

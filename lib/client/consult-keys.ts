@@ -44,7 +44,8 @@ async function createOwnerKey(userId: string, consultId: string, epoch: number, 
 export async function ownerKeyFor(userId: string, consultId: string, peerIdentity: Uint8Array, onTrust: boolean): Promise<ConsultKey & { provisional: boolean }> {
   const peer = toHex(await fingerprint(peerIdentity));
   const all = await stored(userId, consultId);
-  const held = all.find((k) => k.raw);
+  // Only a key this device made: one opened from a copy is for reading (PROTOCOL §7.1).
+  const held = all.find((k) => k.raw && !k.restored);
   // A key made before hand-overs were recorded counts as handed to nobody yet.
   if (held?.raw && !needsNewEpoch(held.handover ?? { givenTo: [], provisional: false }, peer, onTrust)) {
     const handover = handedTo(held.handover, peer, onTrust);
@@ -67,9 +68,10 @@ export async function rotateConsultKey(userId: string, consultId: string): Promi
 
 /**
  * A key received from the verified owner, or (`restored`) opened from a sealed copy for reading
- * (PROTOCOL §7.1): stored non-extractable, or refused by the rules.
+ * (PROTOCOL §7.1): stored non-extractable (a restored one with its bytes, to seal on to the
+ * person's other devices), or refused by the rules.
  */
-export async function storeReceivedKey(userId: string, consultId: string, k: ConsultKey, provisional: boolean, restored = false): Promise<"added" | "known"> {
+export async function storeReceivedKey(userId: string, consultId: string, k: ConsultKey, provisional: boolean, restored = false, copiedTo?: string[]): Promise<"added" | "known"> {
   const existing = await stored(userId, consultId);
   const same = existing.find((e) => equal(e.keyId, k.keyId));
   const key = await importAeadKey(k.key);
@@ -89,7 +91,9 @@ export async function storeReceivedKey(userId: string, consultId: string, k: Con
       key,
       receivedAt: Date.now(),
       provisional,
-      ...(restored ? { restored } : {}),
+      // A restored key keeps its bytes so this device can pass it on to a device it links; it never seals under it.
+      ...(restored ? { restored, raw: new Uint8Array(k.key) } : {}),
+      ...(copiedTo ? { copiedTo } : {}),
     });
     return "added";
   } finally {

@@ -47,7 +47,18 @@ export async function registerIdentity(identity: DeviceIdentity): Promise<Device
 
 export type IdentityState = { status: "unavailable" } | { status: "loading" } | { status: "ready"; identity: DeviceIdentity } | { status: "error"; message: string };
 
-export async function ensureDeviceIdentity(userId: string): Promise<IdentityState> {
+/** Setting up the identity once per page, however many components ask at the same time. */
+const settingUp = new Map<string, Promise<IdentityState>>();
+
+export function ensureDeviceIdentity(userId: string): Promise<IdentityState> {
+  const pending = settingUp.get(userId);
+  if (pending) return pending;
+  const p = setUpIdentity(userId).finally(() => settingUp.delete(userId));
+  settingUp.set(userId, p);
+  return p;
+}
+
+async function setUpIdentity(userId: string): Promise<IdentityState> {
   if (!cryptoAvailable()) return { status: "unavailable" };
   try {
     const identity = await loadOrCreateIdentity(userId);

@@ -14,6 +14,10 @@ export type DeviceIdentity = {
   /** the server's id for this device, once registered */
   deviceId?: string;
   createdAt: number;
+  /** staff devices: the ECDH box key key copies are sealed to (PROTOCOL §7.2), its private half non-extractable */
+  boxKey?: { privateKey: CryptoKey; spki: Uint8Array<ArrayBuffer> };
+  /** the server has the box key, signed by the identity */
+  boxKeyRegistered?: boolean;
 };
 
 /** What this device knows of a counterpart (PROTOCOL §1): the key it pinned, and whether it was compared. */
@@ -37,6 +41,8 @@ export type StoredConsultKey = {
   restored?: boolean;
   /** owner device: the fingerprint (hex) of the backup key a copy of it was stored for */
   backedUp?: string;
+  /** the fingerprints (hex) of the other public keys (linked devices' box keys) a copy of it was stored for */
+  copiedTo?: string[];
 };
 
 /**
@@ -69,6 +75,8 @@ export type StoredNameKey = {
   restored?: boolean;
   /** the fingerprint (hex) of the backup key a copy of it was stored for */
   backedUp?: string;
+  /** the fingerprints (hex) of the other public keys (linked devices' box keys) a copy of it was stored for */
+  copiedTo?: string[];
 };
 
 /** One sending chain per user, consult and device: the next seq and the hash of the last P. */

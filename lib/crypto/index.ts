@@ -21,3 +21,4 @@ export * from "./key-copies";
 export * from "./passphrase-backup";
 export * from "./records-sheet";
 export * from "./history-pins";
+export * from "./device-link";

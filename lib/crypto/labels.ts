@@ -24,7 +24,12 @@ export const LABEL = {
   backupName: "parley/v1/backup-name",
   recordsName: "parley/v1/records-name",
   backupPins: "parley/v1/backup-pins",
+  devicePins: "parley/v1/device-pins",
+  recordsPins: "parley/v1/records-pins",
   backupKey: "parley/v1/backup-key",
+  boxKey: "parley/v1/box-key",
+  linkContext: "parley/v1/link-context",
+  link: "parley/v1/link",
 } as const;
 
 export type Label = (typeof LABEL)[keyof typeof LABEL];

@@ -17,6 +17,7 @@ import {
   fromBase64Url,
   generateEphemeral,
   label,
+  linkHelloContext,
   open,
   pairwiseKey,
   parseDtlsFingerprint,
@@ -72,7 +73,8 @@ export class Handshake {
 
   private constructor(
     readonly sid: string,
-    readonly certificate: RTCCertificate,
+    /** the DTLS certificate of the call's peer connection; none on a device link */
+    private readonly mediaCertificate: RTCCertificate | undefined,
     private readonly keys: DeviceKeys,
     private readonly consultId: Bytes,
     ephemeral: EphemeralKeyPair,
@@ -85,22 +87,33 @@ export class Handshake {
   }
 
   static async create(keys: DeviceKeys, consultId: string, newCertificate: CertificateFactory = browserCertificate): Promise<Handshake> {
-    const sidBytes = randomBytes(16);
-    const ephemeral = await generateEphemeral();
+    const ephemeral = generateEphemeral();
     const certificate = await newCertificate();
     const fp = certificate.getFingerprints().find((f) => f.algorithm?.toLowerCase() === "sha-256");
     if (!fp?.value) throw new ProtocolError("the browser gave the DTLS certificate no SHA-256 fingerprint");
-    const cid = uuidBytes(consultId);
-    const hello = encodeHello({
-      consultId: cid,
-      deviceId: uuidBytes(keys.deviceId),
-      sid: sidBytes,
-      identity: new Uint8Array(keys.spki),
-      ephemeral: ephemeral.publicRaw,
-      dtls: parseDtlsFingerprint(fp.value),
-    });
+    return Handshake.build(keys, uuidBytes(consultId), parseDtlsFingerprint(fp.value), certificate, await ephemeral);
+  }
+
+  /**
+   * The same handshake between two devices of one person on a device link (PROTOCOL §7.2): the
+   * link's context in the consult id's place, so a link's hello is never a consult's, and no media
+   * (a DTLS fingerprint of 32 zero bytes, no certificate).
+   */
+  static async forLink(keys: DeviceKeys, linkId: string): Promise<Handshake> {
+    return Handshake.build(keys, await linkHelloContext(linkId), new Uint8Array(32), undefined, await generateEphemeral());
+  }
+
+  private static async build(keys: DeviceKeys, context: Bytes, dtls: Bytes, certificate: RTCCertificate | undefined, ephemeral: EphemeralKeyPair): Promise<Handshake> {
+    const sidBytes = randomBytes(16);
+    const hello = encodeHello({ consultId: context, deviceId: uuidBytes(keys.deviceId), sid: sidBytes, identity: new Uint8Array(keys.spki), ephemeral: ephemeral.publicRaw, dtls });
     const sig = await signHello(keys.privateKey, hello);
-    return new Handshake(toBase64Url(sidBytes), certificate, keys, cid, ephemeral, hello, sig, await commitment(hello));
+    return new Handshake(toBase64Url(sidBytes), certificate, keys, context, ephemeral, hello, sig, await commitment(hello));
+  }
+
+  /** The DTLS certificate the call's peer connection must use (its fingerprint is in our hello). */
+  get certificate(): RTCCertificate {
+    if (!this.mediaCertificate) throw new ProtocolError("a device link's handshake carries no media");
+    return this.mediaCertificate;
   }
 
   get peer(): VerifiedPeer | undefined {

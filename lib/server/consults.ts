@@ -5,6 +5,7 @@ import "server-only";
 import type { Db } from "./db";
 import type { ConsultAccess, SessionUser } from "./authz";
 import { ApiError } from "./errors";
+import { currentRecordsKey } from "./records-key";
 import { audit } from "./audit";
 import { withEvents, headSeq } from "./events/log";
 import { checkRate } from "./rate-limits";
@@ -107,7 +108,13 @@ export async function roomSnapshot(db: Db, access: ConsultAccess, origin: string
     participants: views,
     lastSeq: Number(consult.eventSeq),
     invite: access.isOwner && open && !patientAdmitted ? await currentInvite(db, access, origin, now) : null,
+    recordsKey: access.isOwner ? await recordsKeyOf(db) : null,
   };
+}
+
+async function recordsKeyOf(db: Db): Promise<RoomSnapshot["recordsKey"]> {
+  const k = await currentRecordsKey(db);
+  return k ? { id: k.id, publicKey: k.publicKey, fingerprint: k.fingerprint } : null;
 }
 
 /**

@@ -66,6 +66,7 @@ export const rawEnvSchema = z.object({
   AUTH_SECRET: z.preprocess(empty, z.string().min(32, "use at least 32 characters").optional()),
   SEED_DEMO: z.preprocess(empty, boolString.optional()),
   TRUST_ON_FIRST_USE: z.preprocess(empty, boolString.default(false)),
+  RECORDS_KEY: z.preprocess(empty, z.enum(["on", "off"]).default("on")),
   TRUSTED_PROXIES: z.preprocess(empty, z.coerce.number().int().min(0).max(10).default(0)),
   DEMO_PASSWORD: z.preprocess(empty, z.string().min(8).default("parley-demo")),
   STAFF_MFA: z.preprocess(empty, staffMfa.optional()),
@@ -109,6 +110,8 @@ export type ServerEnv = {
   iceTransportPolicy: "all" | "relay";
   /** the clinic lets chat and documents start before the call code is compared (PROTOCOL §3) */
   trustOnFirstUse: boolean;
+  /** the clinic keeps a records key (PROTOCOL §7.4): an admin makes one, every consult key is sealed to it */
+  recordsKey: boolean;
   /** proxies in front of the server that append to X-Forwarded-For (lib/server/net/client-address.ts) */
   trustedProxies: number;
   authSecret: string;
@@ -244,6 +247,7 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
     stunUrls: e.STUN_URLS,
     iceTransportPolicy: e.ICE_TRANSPORT_POLICY,
     trustOnFirstUse: e.TRUST_ON_FIRST_USE,
+    recordsKey: e.RECORDS_KEY === "on",
     trustedProxies: e.TRUSTED_PROXIES,
     authSecret,
     seedDemo: e.SEED_DEMO ?? (embedded && loopback),

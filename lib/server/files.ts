@@ -74,7 +74,7 @@ function storeRefusal(err: unknown): ApiError | undefined {
   return undefined;
 }
 
-async function fileOf(db: Db, access: ConsultAccess, fileId: string): Promise<FileRow> {
+async function fileOf(db: Db, access: { consult: { id: string } }, fileId: string): Promise<FileRow> {
   const f = await db.file.findFirst({ where: { id: fileId, consultId: access.consult.id } });
   if (!f) throw new ApiError("not_found", "No such document in this consult");
   return f;
@@ -189,12 +189,12 @@ export async function deleteConsultFiles(db: Db, store: BlobStore, consultId: st
   return count;
 }
 
-export async function listFiles(db: Db, access: ConsultAccess): Promise<FileView[]> {
+export async function listFiles(db: Db, access: { consult: { id: string } }): Promise<FileView[]> {
   const rows = await db.file.findMany({ where: { consultId: access.consult.id }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
   return rows.map(fileViewOf);
 }
 
-export async function downloadUrl(db: Db, store: BlobStore, access: ConsultAccess, fileId: string): Promise<{ file: FileView; url: string; expiresAt: string }> {
+export async function downloadUrl(db: Db, store: BlobStore, access: { consult: { id: string } }, fileId: string): Promise<{ file: FileView; url: string; expiresAt: string }> {
   const f = await fileOf(db, access, fileId);
   if (f.status !== "ready") throw new ApiError("conflict", f.status === "uploading" ? "This document is still uploading" : `This document is ${f.status}`);
   return { file: fileViewOf(f), url: await store.presignGet(f.storageKey, GET_URL_TTL_S), expiresAt: new Date(Date.now() + GET_URL_TTL_S * 1000).toISOString() };

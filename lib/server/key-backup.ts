@@ -10,6 +10,7 @@ import type { SessionUser } from "./authz";
 import type { Db } from "./db";
 import { ApiError } from "./errors";
 import { audit } from "./audit";
+import { hasSecondFactor } from "./auth/second-factor";
 
 /** Unlocks (hand-outs of the wrapped key) a person may make per window. */
 export const UNLOCK_LIMIT = { max: 5, windowMs: 60 * 60_000 };
@@ -48,13 +49,6 @@ export async function setBackup(db: Db, me: SessionUser, body: KeyBackupBody, ip
     await tx.keyBackup.upsert({ where: { userId: me.id }, create: { userId: me.id, ...data }, update: data });
     await audit({ action: before ? "key_backup.replaced" : "key_backup.set", actorUserId: me.id, subjectUserId: me.id, ip }, tx);
   });
-}
-
-/** A sign-in that proved a second factor: a passkey, or a password with a code or a recovery code. */
-async function hasSecondFactor(db: Db, me: SessionUser): Promise<boolean> {
-  if (!me.sessionId) return false;
-  const s = await db.session.findUnique({ where: { id: me.sessionId }, select: { method: true } });
-  return !!s && (s.method === "passkey" || s.method.startsWith("password+"));
 }
 
 /**

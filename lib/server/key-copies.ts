@@ -9,6 +9,7 @@ import type { ConsultAccess, SessionUser } from "./authz";
 import type { Db } from "./db";
 import { ApiError } from "./errors";
 import { audit } from "./audit";
+import { currentRecordsKey } from "./records-key";
 
 /** enc(SPKI(e) 91, iv 12, ct): a consult key's ct is 52 + 16 bytes, a name key's PKCS#8 138 + 16, pins 738 + 16. */
 const BOX_BYTES = { consult: 12 + 91 + 12 + 52 + 16, name: 12 + 91 + 12 + 138 + 16, pins: 12 + 91 + 12 + 738 + 16 } as const;
@@ -20,7 +21,6 @@ function decodeCopy(c: KeyCopyBody) {
   if (box.length !== BOX_BYTES[c.kind]) throw new ApiError("invalid_input", `a sealed ${c.kind} key is ${BOX_BYTES[c.kind]} bytes`);
   if (keyId.length !== 16) throw new ApiError("invalid_input", "keyId is 16 bytes");
   if (c.kind !== "consult" && c.epoch !== 0) throw new ApiError("invalid_input", `a ${c.kind} copy has epoch 0`);
-  if (c.kind === "pins" && c.recipient !== "backup") throw new ApiError("invalid_input", "pins go to the backup only");
   return { box, keyId };
 }
 
@@ -33,15 +33,19 @@ export async function addKeyCopies(db: Db, access: ConsultAccess, fromDeviceId: 
   const me = access.user;
   const decoded = copies.map((c) => ({ ...c, ...decodeCopy(c) }));
   return db.$transaction(async (tx) => {
-    const devices = await tx.device.findMany({ where: { userId: me.id, revokedAt: null }, select: { id: true } });
+    const devices = await tx.device.findMany({ where: { userId: me.id, revokedAt: null }, select: { id: true, boxKey: true } });
     const mine = new Set(devices.map((d) => d.id));
     if (!mine.has(fromDeviceId)) throw new ApiError("forbidden", "fromDeviceId is not one of your active devices");
+    const boxed = new Set(devices.filter((d) => d.boxKey).map((d) => d.id));
     const hasBackup = (await tx.keyBackup.count({ where: { userId: me.id } })) > 0;
+    const records = decoded.some((c) => c.recipient === "records") ? await currentRecordsKey(tx) : null;
     for (const c of decoded) {
       if (c.recipient === "device" && !mine.has(c.recipientId)) throw new ApiError("invalid_input", "A copy may go only to one of your active devices");
+      if (c.recipient === "device" && !boxed.has(c.recipientId)) throw new ApiError("conflict", "That device has no box key yet");
       if (c.recipient === "backup" && c.recipientId !== me.id) throw new ApiError("invalid_input", "A backup copy goes to your own backup only");
       if (c.recipient === "backup" && !hasBackup) throw new ApiError("conflict", "You have no key backup: set a passphrase first");
-      if (c.recipient === "records") throw new ApiError("invalid_input", "This clinic has no records key");
+      if (c.recipient === "records" && c.recipientId !== records?.id)
+        throw new ApiError("invalid_input", records ? "A records copy goes to the clinic's current records key" : "This clinic has no records key");
     }
     const { count } = await tx.keyCopy.createMany({
       data: decoded.map((c) => ({

@@ -123,7 +123,7 @@ export async function postMessage(db: Db, access: ConsultAccess, body: Body): Pr
 }
 
 /** The consult's messages in the order the server received them (receivers order by seq). */
-export async function listMessages(db: Db, access: ConsultAccess, limit = 1000): Promise<StoredMessage[]> {
+export async function listMessages(db: Db, access: { consult: { id: string } }, limit = 1000): Promise<StoredMessage[]> {
   const rows = await db.message.findMany({ where: { consultId: access.consult.id }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: limit });
   const ids = [...new Set(rows.map((r) => r.senderDeviceId))];
   const devices = await db.device.findMany({ where: { id: { in: ids } }, select: { id: true, userId: true, identityKey: true } });

@@ -222,6 +222,11 @@ export const roomSnapshot = z.object({
   lastSeq: z.number().int(),
   /** owner only, while no patient has been admitted: the latest invite that was not withdrawn */
   invite: inviteAnswer.nullable(),
+  /**
+   * The clinic's records key (PROTOCOL §7.4), for the doctor's device: it seals each consult key to
+   * it and says the clinic holds a copy. Null for patients and when the clinic has none.
+   */
+  recordsKey: z.object({ id: uuid, publicKey: z.string(), fingerprint: z.string() }).nullable(),
 });
 export type RoomSnapshot = z.infer<typeof roomSnapshot>;
 

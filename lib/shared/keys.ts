@@ -38,7 +38,7 @@ export const keyBackupInfo = z.object({ publicKey: spki, params: kdfParams, upda
 export const keyBackupUnlockAnswer = keyBackupBody;
 
 export const copyRecipient = z.enum(["device", "backup", "records"]);
-/** a consult key, the consult's name key, or the pins its record needs on another device (backup only) */
+/** a consult key, the consult's name key, or the pins its record needs on another device (a device or the backup) */
 export const copyKind = z.enum(["consult", "name", "pins"]);
 
 /** One sealed copy of a consult key or name key (a sealed box, PROTOCOL §7.1). */
@@ -78,3 +78,9 @@ export const keyCopiesQuery = z.object({
 export const storedKeyCopy = keyCopy.extend({ id: uuid, consultId: uuid });
 export const keyCopiesAnswer = z.object({ copies: z.array(storedKeyCopy), next: uuid.nullable() });
 export type StoredKeyCopy = z.infer<typeof storedKeyCopy>;
+
+/** The clinic's records key as devices and admins see it (PROTOCOL §7.4): the public half only. */
+export const recordsKeyInfo = z.object({ id: uuid, publicKey: spki, fingerprint: z.string(), createdAt: z.string() });
+export type RecordsKeyInfo = z.infer<typeof recordsKeyInfo>;
+export const recordsKeyAnswer = recordsKeyInfo.nullable();
+export const recordsKeyBody = z.object({ publicKey: spki }).strict();

@@ -2,14 +2,16 @@
 // lib/server/key-backup.ts, lib/server/key-copies.ts), on both databases: a person sets and
 // replaces their backup (audited); the wrapped key goes out only to a sign-in with a second factor,
 // at most five times an hour (each is a guess at the passphrase); copies go only to the doctor's
-// own devices and backup, are stored once, and read back only by their person.
+// own devices and backup, are stored once, and read back only by their person; a device receives
+// copies only once it has a box key its identity signed (PROTOCOL §7.2).
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 
 import type { SessionUser } from "@/lib/server/authz";
 import { createSession } from "@/lib/server/auth/sessions";
 import { createConsult } from "@/lib/server/consults";
-import { registerDevice } from "@/lib/server/devices";
+import { fromBase64Url, signBoxKey, toBase64Url } from "@/lib/crypto";
+import { registerDevice, setBoxKey } from "@/lib/server/devices";
 import { backupInfo, setBackup, unlockBackup, UNLOCK_LIMIT } from "@/lib/server/key-backup";
 import { addKeyCopies, listKeyCopies } from "@/lib/server/key-copies";
 import type { KeyBackupBody, KeyCopyBody } from "@/lib/shared/keys";
@@ -32,6 +34,21 @@ describeBackends("key backup and key copies", (kind) => {
     const sessionId = await createSession(t.db, { userId: who.id, method: method === "password+totp" ? "password" : method });
     if (method === "password+totp") await t.db.session.update({ where: { id: sessionId }, data: { method } });
     return { id: who.id, name: who.name, email: who.email, role: who.role, sessionId, stage: "full" };
+  }
+
+  /**
+   * A device of `me` as a browser makes it: an ECDSA P-256 identity (registered), and, unless
+   * `boxKey` is false, an ECDH P-256 box key that identity signed, registered with setBoxKey.
+   */
+  async function device(me: SessionUser, { boxKey = true } = {}): Promise<string> {
+    const identity = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
+    const { deviceId } = await registerDevice(t.db, me, toBase64Url(new Uint8Array(await crypto.subtle.exportKey("spki", identity.publicKey))));
+    if (boxKey) {
+      const box = await crypto.subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, false, ["deriveBits"]);
+      const boxSpki = new Uint8Array(await crypto.subtle.exportKey("spki", box.publicKey));
+      await setBoxKey(t.db, me, deviceId, toBase64Url(boxSpki), toBase64Url(await signBoxKey(identity.privateKey, me.id, deviceId, boxSpki)));
+    }
+    return deviceId;
   }
 
   beforeAll(async () => {
@@ -89,8 +106,8 @@ describeBackends("key backup and key copies", (kind) => {
       const me = await signedIn(doctor, "password");
       const { id } = await createConsult(t.db, doctor, ORIGIN);
       const access = await accessOf(t.db, doctor.id, id);
-      const laptop = (await registerDevice(t.db, me, spki())).deviceId;
-      const phone = (await registerDevice(t.db, me, spki())).deviceId;
+      const laptop = await device(me, { boxKey: false });
+      const phone = await device(me);
       const toPhone = copy("device", phone);
       const toBackup = copy("backup", doctor.id);
       const pins: KeyCopyBody = { ...copy("backup", doctor.id), kind: "pins", box: b64(869) };
@@ -115,13 +132,14 @@ describeBackends("key backup and key copies", (kind) => {
       const access = await accessOf(t.db, doctor.id, id);
       const laptop = (await registerDevice(t.db, me, spki())).deviceId;
       const other = await createStaff(t.db);
-      const theirs = (await registerDevice(t.db, await signedIn(other, "password"), spki())).deviceId;
+      const theirs = await device(await signedIn(other, "password")); // with a box key: refused for being theirs
       expect(await apiErrorCode(addKeyCopies(t.db, access, laptop, [copy("backup", doctor.id), copy("device", theirs)]))).toBe("invalid_input");
       expect(await apiErrorCode(addKeyCopies(t.db, access, laptop, [copy("backup", other.id)]))).toBe("invalid_input");
       expect(await apiErrorCode(addKeyCopies(t.db, access, theirs, [copy("backup", doctor.id)]))).toBe("forbidden");
       expect(await apiErrorCode(addKeyCopies(t.db, access, laptop, [{ ...copy("backup", doctor.id), box: b64(184) }]))).toBe("invalid_input");
       expect(await apiErrorCode(addKeyCopies(t.db, access, laptop, [copy("records", crypto.randomUUID())]))).toBe("invalid_input");
-      expect(await apiErrorCode(addKeyCopies(t.db, access, laptop, [{ ...copy("device", laptop), kind: "pins", box: b64(869) }]))).toBe("invalid_input");
+      // no records key in this clinic: a records copy of any kind is refused (records-key.test.ts has the rest)
+      await expect(addKeyCopies(t.db, access, laptop, [{ ...copy("records", crypto.randomUUID()), kind: "pins", box: b64(869) }])).rejects.toMatchObject({ code: "invalid_input" });
       expect(await t.db.keyCopy.count({ where: { consultId: id } })).toBe(0);
     });
 
@@ -129,8 +147,27 @@ describeBackends("key backup and key copies", (kind) => {
       const who = await createStaff(t.db);
       const me = await signedIn(who, "password");
       const { id } = await createConsult(t.db, who, ORIGIN);
-      const device = (await registerDevice(t.db, me, spki())).deviceId;
-      expect(await apiErrorCode(addKeyCopies(t.db, await accessOf(t.db, who.id, id), device, [copy("backup", who.id)]))).toBe("conflict");
+      const phone = (await registerDevice(t.db, me, spki())).deviceId;
+      expect(await apiErrorCode(addKeyCopies(t.db, await accessOf(t.db, who.id, id), phone, [copy("backup", who.id)]))).toBe("conflict");
+    });
+
+    it("a device copy needs the device's box key; pins go to a device that has one", async () => {
+      const who = await createStaff(t.db);
+      const me = await signedIn(who, "password");
+      const { id } = await createConsult(t.db, who, ORIGIN);
+      const access = await accessOf(t.db, who.id, id);
+      const laptop = await device(me);
+      const phone = await device(me, { boxKey: false });
+      // No box key yet: nothing is sealed to it, not even with a copy that may go.
+      expect(await apiErrorCode(addKeyCopies(t.db, access, laptop, [copy("device", laptop), copy("device", phone)]))).toBe("conflict");
+      expect(await apiErrorCode(addKeyCopies(t.db, access, laptop, [{ ...copy("device", phone), kind: "pins", box: b64(869) }]))).toBe("conflict");
+      expect(await t.db.keyCopy.count({ where: { consultId: id } })).toBe(0);
+
+      const pins: KeyCopyBody = { ...copy("device", laptop), kind: "pins", box: b64(869) };
+      expect(await addKeyCopies(t.db, access, phone, [pins])).toEqual({ added: 1 });
+      const stored = (await listKeyCopies(t.db, me, "device")).copies.filter((c) => c.consultId === id);
+      expect(stored).toEqual([expect.objectContaining({ ...pins, consultId: id })]);
+      expect(fromBase64Url(stored[0]!.box)).toHaveLength(869);
     });
   });
 });

@@ -17,6 +17,7 @@ function snapshot(me: ParticipantView = doctor, participants: ParticipantView[] 
     participants,
     lastSeq: 1,
     invite: null,
+    recordsKey: null,
   };
 }
 

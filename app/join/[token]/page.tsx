@@ -5,6 +5,7 @@ import { getDb } from "@/lib/server/db";
 import { INVITE_STATUS_TEXT, lookupInvite } from "@/lib/server/invites";
 import { currentUser, loadConsultAccess } from "@/lib/server/authz";
 import { JoinForm } from "@/components/join/join-form";
+import { currentRecordsKey } from "@/lib/server/records-key";
 import { Brand } from "@/components/ui/brand";
 import { Alert } from "@/components/ui/alert";
 
@@ -25,7 +26,7 @@ export default async function JoinPage({ params }: { params: Promise<{ token: st
     <main className="mx-auto max-w-4xl px-4 py-8">
       <Brand className="mb-6" />
       {status === "valid" && invite && parsed.success ? (
-        <JoinForm token={parsed.data.token} consultId={invite.consultId} inviteId={invite.id} doctorName={invite.consult.doctor.name} />
+        <JoinForm token={parsed.data.token} consultId={invite.consultId} inviteId={invite.id} doctorName={invite.consult.doctor.name} clinicKeepsRecord={!!(await currentRecordsKey(db))} />
       ) : (
         <Alert testId="invite-problem">{INVITE_STATUS_TEXT[status === "valid" ? "unknown" : status]}</Alert>
       )}

@@ -33,7 +33,7 @@ class HttpStatus extends Error {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The stored ciphertext as one stream; a broken connection is picked up again with Range. */
-function ciphertextOf(consultId: string, fileId: string, signal: AbortSignal, onBytes: (n: number) => void): ReadableStream<Uint8Array> {
+function ciphertextOf(consultId: string, fileId: string, signal: AbortSignal, onBytes: (n: number) => void, urlOf: UrlOf): ReadableStream<Uint8Array> {
   let received = 0;
   let failures = 0;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
@@ -43,7 +43,7 @@ function ciphertextOf(consultId: string, fileId: string, signal: AbortSignal, on
       for (;;) {
         try {
           if (!reader) {
-            url ??= (await fileActions.downloadUrl(consultId, fileId)).url;
+            url ??= (await urlOf(consultId, fileId)).url;
             const res = await fetch(url, { signal, cache: "no-store", headers: received > 0 ? { range: `bytes=${received}-` } : {} });
             if (res.status !== (received > 0 ? 206 : 200) || !res.body) throw new HttpStatus(res.status);
             reader = res.body.getReader();
@@ -76,8 +76,13 @@ function ciphertextOf(consultId: string, fileId: string, signal: AbortSignal, on
   });
 }
 
+/** Where a document's presigned download link comes from (a participant's route, or an admin's reading a record). */
+export type UrlOf = (consultId: string, fileId: string) => Promise<{ url: string }>;
+
 export type DownloadOptions = {
   consultId: string;
+  /** default: the participant's route */
+  urlOf?: UrlOf;
   notice: FileNotice;
   sink: WritableStream<Uint8Array>;
   signal: AbortSignal;
@@ -91,7 +96,7 @@ export async function downloadFile(o: DownloadOptions): Promise<void> {
   const fileId = bytesToUuid(notice.fileId);
   const decrypt = decryptDocumentStream({ key: notice.key, fileId: notice.fileId, consultId: uuidBytes(o.consultId), chunkSize: notice.chunkSize }, notice);
   try {
-    await ciphertextOf(o.consultId, fileId, o.signal, (received) => o.onProgress({ received, total }))
+    await ciphertextOf(o.consultId, fileId, o.signal, (received) => o.onProgress({ received, total }), o.urlOf ?? fileActions.downloadUrl)
       .pipeThrough(decrypt)
       .pipeTo(o.sink, { signal: o.signal });
   } catch (err) {

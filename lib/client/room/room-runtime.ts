@@ -11,7 +11,7 @@ import type { ClientSettings } from "@/lib/shared/settings";
 import type { DeviceKeys } from "@/lib/rtc/handshake";
 import type { DeviceIdentity } from "../parley-db";
 import { callInProgress } from "../idle-logoff";
-import { backUpHeldKeys } from "../key-backup";
+import { copyHeldKeys } from "../key-copies";
 import { Published } from "../store";
 import { ChatSession, type ChatInput, type ChatState } from "../chat/chat-session";
 import { browserChatPorts } from "../chat/chat-ports";
@@ -39,7 +39,7 @@ export const browserRuntimePorts: RuntimePorts = {
   room: browserRoomPorts,
   chat: browserChatPorts,
   files: browserFilePorts,
-  backUp: (userId, deviceId, consultId) => backUpHeldKeys(userId, deviceId, undefined, consultId),
+  backUp: (userId, deviceId, consultId) => copyHeldKeys(userId, deviceId, { consultNow: consultId }),
 };
 
 /** What the chat panel can do (a session's, or nothing before there is one). */

@@ -19,7 +19,15 @@ const invite = (state: "live" | "used") => ({ id: crypto.randomUUID(), url: "htt
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 function snapshot(me: ParticipantView, lastSeq: number, participants: ParticipantView[] = [doctor, patient]): RoomSnapshot {
-  return { userId: me.userId, consult: { id: consultId, status: "open", scheduledAt: new Date(0).toISOString(), doctorName: doctor.displayName }, me, participants, lastSeq, invite: null };
+  return {
+    userId: me.userId,
+    consult: { id: consultId, status: "open", scheduledAt: new Date(0).toISOString(), doctorName: doctor.displayName },
+    me,
+    participants,
+    lastSeq,
+    invite: null,
+    recordsKey: null,
+  };
 }
 
 const event = (seq: number, kind: StreamEvent["kind"], type: string, payload: StreamEvent["payload"] = {}, from: string | null = null): StreamEvent => ({
