@@ -5,41 +5,30 @@
 // consult's key: a message written after the removal never opens there. Codes that differ share
 // nothing.
 import { randomBytes } from "node:crypto";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { admitPatient, expectConnected, signIn } from "./flows/consult";
-import { addAuthenticator, signInWithCode } from "./flows/second-factor";
+import { addAuthenticator, signInWithFactor } from "./flows/second-factor";
+import { addDevice, compareAndConfirm } from "./flows/devices";
 import { expectRecordInRoom, say, writeRecord } from "./flows/record";
 import { TestDb } from "./support/db";
-
-/** Both pages show the same call code; the person confirms it on both. Returns the code. */
-async function compareAndConfirm(a: Page, b: Page): Promise<string> {
-  for (const p of [a, b]) await expect(p.getByTestId("link-call-code")).toHaveText(/^\d{4} \d{4} \d{4}$/, { timeout: 30_000 });
-  const code = (await a.getByTestId("link-call-code").textContent()) ?? "";
-  await expect(b.getByTestId("link-call-code")).toHaveText(code);
-  for (const p of [a, b]) await p.getByTestId("link-codes-match").click();
-  return code;
-}
 
 test("a linked browser reads the consult's chat and document; once removed, it cannot read what is written after", async ({ browser, baseURL, playwright }) => {
   test.setTimeout(240_000);
   const db = await TestDb.connect();
   const account = await db.createStaff("doctor", "Dr. Two Devices");
   const call = await admitPatient(browser, baseURL, `Linus Link ${randomBytes(3).toString("hex")}`, { doctor: account });
-  let phone: Awaited<ReturnType<typeof signInWithCode>> | undefined;
+  let phone: Awaited<ReturnType<typeof signInWithFactor>> | undefined;
   try {
     const record = await writeRecord(call, "x-ray", "No fracture seen");
 
     // The second browser: signed in with a second factor.
-    const secret = await addAuthenticator(playwright, baseURL ?? "", account);
-    phone = await signInWithCode(browser, baseURL, account, secret);
+    const { secret } = await addAuthenticator(playwright, baseURL ?? "", account);
+    phone = await signInWithFactor(browser, baseURL, account, { secret });
 
     // "Add a device" in the doctor's browser: a code, and a QR code of a link carrying it and this device's anchor.
     const settings = await call.doctor.context().newPage();
     await settings.goto("/account");
-    await settings.getByTestId("link-add").click();
-    await expect(settings.getByTestId("link-code")).toHaveText(/^[A-Z2-7]{10}$/);
-    const code = (await settings.getByTestId("link-code").textContent()) ?? "";
-    const url = (await settings.getByTestId("link-qr").getAttribute("data-url")) ?? "";
+    const { code, url } = await addDevice(settings);
     expect(url).toMatch(new RegExp(`/devices/link#c=${code}&f=[A-Za-z0-9_-]{22}$`));
 
     // The phone "scans" it: the code is filled in from the link; the fragment never reaches the server.
@@ -103,15 +92,13 @@ test("when a person says the codes differ, nothing is shared and the failed link
   const holder = { context: holderContext, page: await holderContext.newPage() };
   await signIn(holder.page, account.email, account.password);
   await expect(holder.page).toHaveURL(/\/dashboard$/);
-  const secret = await addAuthenticator(playwright, baseURL ?? "", account);
-  const other = await signInWithCode(browser, baseURL, account, secret);
+  const { secret } = await addAuthenticator(playwright, baseURL ?? "", account);
+  const other = await signInWithFactor(browser, baseURL, account, { secret });
   try {
     await holder.page.goto("/account");
     await other.page.goto("/account");
     for (const p of [holder.page, other.page]) await expect(p.locator('[data-testid="device-row"][data-this="true"]')).toHaveCount(1);
-    await holder.page.getByTestId("link-add").click();
-    await expect(holder.page.getByTestId("link-code")).toHaveText(/^[A-Z2-7]{10}$/);
-    const code = (await holder.page.getByTestId("link-code").textContent()) ?? "";
+    const { code } = await addDevice(holder.page);
     // typed by hand, in lower case with a space: still the code
     await other.page.getByTestId("link-code-input").fill(`${code.slice(0, 5).toLowerCase()} ${code.slice(5)}`);
     await other.page.getByTestId("link-join").click();

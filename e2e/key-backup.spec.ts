@@ -8,7 +8,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { expect, test } from "@playwright/test";
 import { admitPatient } from "./flows/consult";
-import { addAuthenticator, signInWithCode } from "./flows/second-factor";
+import { addAuthenticator, signInWithFactor } from "./flows/second-factor";
 import { expectRecordInRoom, writeRecord } from "./flows/record";
 import { dumpContains, TestDb } from "./support/db";
 
@@ -21,7 +21,7 @@ test("a backup set on one browser is restored on another with the passphrase and
   const patientName = `Rosalind Restore ${randomBytes(3).toString("hex")}`;
   const passphrase = `orbit lantern ${randomBytes(6).toString("hex")} meadow`;
   const call = await admitPatient(browser, baseURL, patientName, { doctor: account });
-  let laptop: Awaited<ReturnType<typeof signInWithCode>> | undefined;
+  let laptop: Awaited<ReturnType<typeof signInWithFactor>> | undefined;
   try {
     const { fromDoctor, fromPatient, document: lab } = await writeRecord(call, "lab-result", "Potassium 4.1 mmol/L");
 
@@ -39,8 +39,8 @@ test("a backup set on one browser is restored on another with the passphrase and
 
     // The doctor adds an authenticator app (restoring needs a second factor), then signs in on
     // another browser profile with it.
-    const secret = await addAuthenticator(playwright, baseURL ?? "", account);
-    laptop = await signInWithCode(browser, baseURL, account, secret);
+    const { secret } = await addAuthenticator(playwright, baseURL ?? "", account);
+    laptop = await signInWithFactor(browser, baseURL, account, { secret });
     const page = laptop.page;
 
     // Before restoring, this browser opens nothing of the consult.
