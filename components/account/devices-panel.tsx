@@ -117,7 +117,7 @@ export function DevicesPanel({ userId, openConsultIds, initialCode, anchor }: { 
     void session.run().finally(() => void refresh());
   }
 
-  const onChange = (role: "holder" | "joiner") => (view: LinkView, result: LinkResult) => setFlow((f) => (f ? { ...f, view, result: { ...result }, role } : f));
+  const onChange = (view: LinkView, result: LinkResult) => setFlow((f) => (f ? { ...f, view, result: { ...result } } : f));
 
   async function start() {
     if (!me) return;
@@ -125,7 +125,7 @@ export function DevicesPanel({ userId, openConsultIds, initialCode, anchor }: { 
     setDone(undefined);
     setBusy("Making a link…");
     try {
-      const made = await addDevice(me, window.location.origin, onChange("holder"));
+      const made = await addDevice(me, window.location.origin, onChange);
       setOffer({ code: made.code, url: made.url, qr: await qrImage(made.url) });
       follow("holder", made.session);
     } catch (err) {
@@ -143,7 +143,7 @@ export function DevicesPanel({ userId, openConsultIds, initialCode, anchor }: { 
     setOffer(undefined);
     setBusy("Joining the link…");
     try {
-      const joined = await joinDevice(me, code, onChange("joiner"), anchor);
+      const joined = await joinDevice(me, code, onChange, anchor);
       follow("joiner", joined.session);
     } catch (err) {
       setError(problem(err));

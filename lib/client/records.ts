@@ -94,6 +94,9 @@ export type OpenedRecord = {
 
 export class SheetRefused extends Error {}
 
+/** The reader's "device" and "user" in the chat log: none of the consult's. */
+const NOBODY = "00000000-0000-0000-0000-000000000000";
+
 /** The records key's private half from the typed words, refused unless it is the clinic's. */
 export async function unlockSheet(words: string): Promise<BoxKey> {
   const clinic = await clinicRecordsKey();
@@ -136,19 +139,11 @@ export async function openRecord(consultId: string, key: BoxKey): Promise<Opened
   }
   // The reader is no device of the consult: every sender is checked against the key the server
   // names, and shown verified only where the doctor's device had compared it (the pins).
-  const log = new ChatLog("00000000-0000-0000-0000-000000000000");
-  const reader = {
-    userId: "00000000-0000-0000-0000-000000000000",
-    privateKey: key.privateKey,
-    publicKey: key.privateKey,
-    spki: new Uint8Array(key.spki),
-    createdAt: 0,
-    deviceId: "00000000-0000-0000-0000-000000000000",
-  };
+  const log = new ChatLog(NOBODY);
   const ctx = {
     consultId,
-    userId: reader.userId,
-    identity: reader,
+    userId: NOBODY,
+    identity: { deviceId: NOBODY, spki: new Uint8Array(key.spki) },
     log,
     keys,
     pinOf: () => Promise.resolve(undefined),

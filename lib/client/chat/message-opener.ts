@@ -13,7 +13,8 @@ const WRONG_KEY = "This message could not be verified: it is signed for a key th
 export type OpenerContext = {
   consultId: string;
   userId: string;
-  identity: DeviceIdentity & { deviceId: string };
+  /** this device: what it sent needs no pin */
+  identity: Pick<DeviceIdentity, "spki"> & { deviceId: string };
   log: ChatLog;
   /** the consult keys this device holds, by hex key id */
   keys: ReadonlyMap<string, StoredConsultKey>;

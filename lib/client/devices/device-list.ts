@@ -4,21 +4,18 @@
 // epoch in each open consult it holds keys of, sealed only to the devices that remain, so a
 // message written from now on never opens on the removed one.
 import QRCode from "qrcode";
-import { fromBase64Url, toHex } from "@/lib/crypto";
+import { fromBase64Url } from "@/lib/crypto";
 import { deviceListAnswer, type DeviceInfo } from "@/lib/shared/devices";
 import { api } from "../api";
 import { currentConsultKey, rotateConsultKey } from "../consult-keys";
-import { browserPins } from "../device-identity";
+import { browserPins, shortFingerprint } from "../device-identity";
 import { copyHeldKeys, linkedDevicePinKey, ownDevicePinKey } from "../key-copies";
 
 export type DeviceRow = DeviceInfo & { shortFingerprint: string; linkedHere: boolean };
 
-/** 4 groups of 4 hex digits of the identity's fingerprint, as the room shows this device's. */
-const short = (fpB64: string) => (toHex(fromBase64Url(fpB64).subarray(0, 8)).match(/..../g) ?? []).join(" ");
-
 export async function listDevices(userId: string): Promise<DeviceRow[]> {
   const { devices } = await api.get("/api/devices", deviceListAnswer);
-  return Promise.all(devices.map(async (d) => ({ ...d, shortFingerprint: short(d.fingerprint), linkedHere: !!(await browserPins.get(linkedDevicePinKey(userId, d.id))) })));
+  return Promise.all(devices.map(async (d) => ({ ...d, shortFingerprint: shortFingerprint(fromBase64Url(d.fingerprint)), linkedHere: !!(await browserPins.get(linkedDevicePinKey(userId, d.id))) })));
 }
 
 /**

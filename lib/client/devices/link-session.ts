@@ -150,7 +150,6 @@ export class LinkSession {
 
   private async onRead(r: LinkRead): Promise<void> {
     if (r.state === "cancelled" || r.state === "failed") {
-      if (this.view.phase === "sending-keys" && this.o.role === "joiner" && r.state === "failed") return this.fail("The other device stopped the link.");
       return this.fail(r.state === "failed" ? "The other device said the codes differed. Nothing was shared." : "The link ended or expired. Start again with Add a device.");
     }
     const other = this.o.role === "holder" ? r.toDeviceId : r.fromDeviceId;
