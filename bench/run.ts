@@ -21,8 +21,9 @@ import { relayBench, type RelayResult } from "./call-relay";
 import { shapeLoopback } from "./lib/link";
 import { instancesBench, type InstancesResult } from "./instances";
 import { bareCall, type BareCall } from "./bare-call";
+import { auditQuery, type AuditQueryResult } from "./audit-query";
 
-const PARTS = ["signal", "chat", "chat-browser", "call", "chunk-size", "backup-kdf", "files", "relay", "instances"] as const;
+const PARTS = ["signal", "chat", "chat-browser", "call", "chunk-size", "backup-kdf", "files", "relay", "instances", "audit"] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -67,7 +68,9 @@ const { values } = parseArgs({
     /** instances: signals (sent apart by up to 2 s) and calls across two instances on one PostgreSQL, with LISTEN and poll only */
     "instances-n": { type: "string", default: "40" },
     "instances-calls": { type: "string", default: "6" },
-    /** comma-separated parts to run: signal, chat, chat-browser, call, chunk-size, backup-kdf, files, relay, instances (default all) */
+    /** audit: rows in the audit trail the viewer's queries run over */
+    "audit-rows": { type: "string", default: "100000" },
+    /** comma-separated parts to run: signal, chat, chat-browser, call, chunk-size, backup-kdf, files, relay, instances, audit (default all) */
     only: { type: "string", default: PARTS.join(",") },
     "skip-postgres": { type: "boolean", default: false },
     "skip-embedded": { type: "boolean", default: false },
@@ -187,6 +190,21 @@ if (want("instances") && !values.url) {
   }
 }
 
+// The audit viewer's queries: their own databases (embedded, then a PostgreSQL cluster).
+const audits: AuditQueryResult[] = [];
+if (want("audit") && !values.url) {
+  const auditRows = Number(values["audit-rows"]);
+  if (!values["skip-embedded"]) audits.push(auditQuery("embedded (PGlite)", "", auditRows));
+  const cluster = values["skip-postgres"] ? undefined : startPostgres(55497);
+  if (cluster) {
+    try {
+      audits.push(auditQuery("PostgreSQL", cluster.url, auditRows));
+    } finally {
+      cluster.stop();
+    }
+  }
+}
+
 // Needs no server: the file chunk size is a property of the browser's WebCrypto.
 const chunkSizes: ChunkSizeResult | undefined = want("chunk-size") ? await fileChunkSize() : undefined;
 // Nor does unlocking the key backup: Argon2id in the browser.
@@ -277,6 +295,16 @@ if (instances) {
     const how = r.listen ? "LISTEN" : "poll only (EVENTS_LISTEN=false)";
     line([`signal A → B, ${how}`, r.signals.n, r.signals.p50, r.signals.p95, r.signals.max]);
     line([`call set-up, both sides, ${how}`, r.call.both.n, r.call.both.p50, r.call.both.p95, r.call.both.max]);
+  }
+}
+if (audits.length) {
+  console.log(`\nAudit viewer: one page (100 rows, newest first) of the filtered trail, lib/server/audit/read.ts (ms; target p95 ≤ 100)`);
+  line(["case", "rows", "p50", "p95", "p99", "max"]);
+  for (const a of audits) {
+    console.log(`${a.database}: ${a.rows} rows written through the trigger in ${(a.fillMs / 1000).toFixed(1)} s`);
+    for (const r of a.results) line([`  ${r.name}`, r.rows, r.ms.p50, r.ms.p95, r.ms.p99, r.ms.max]);
+    line([`  export one consult (all its rows)`, a.exportRows, Math.round(a.exportMs), "", "", ""]);
+    line([`  check the whole chain`, a.verify.checked, a.verify.ms.p50, "", "", a.verify.ms.max]);
   }
 }
 if (kdf) {
@@ -413,6 +441,7 @@ const result = {
   files,
   relay,
   instances,
+  audits,
 };
 writeFileSync("bench/results/latest.json", JSON.stringify(result, null, 2) + "\n");
 console.log("\nJSON: bench/results/latest.json");

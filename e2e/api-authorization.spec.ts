@@ -27,6 +27,8 @@ import { factorsView, passkeyOptionsAnswer, recoveryCodesAnswer, totpStartAnswer
 import { keyBackupInfo, keyBackupUnlockAnswer, keyCopiesAnswer, recordsKeyAnswer } from "../lib/shared/keys";
 import { recordAnswer, recordListAnswer } from "../lib/shared/records";
 import { deviceListAnswer, newLinkAnswer } from "../lib/shared/devices";
+import { chainReport } from "../lib/shared/audit";
+import { holdAnswer } from "../lib/shared/consult-list";
 import { totpCode } from "./support/authenticators";
 import { newIdentityKey, sealedMessageBody } from "./support/keys";
 import {
@@ -232,9 +234,28 @@ const ROUTES: RouteSpec[] = [
       status: 200,
       contentType: /^text\/csv\b/,
       check: (a) => {
-        expect(a.text.split("\r\n")[0]).toBe("id,at_utc,action,actor_id,actor_name,actor_role,subject_id,consult_id,ip,detail");
+        expect(a.text.split("\r\n")[0]).toBe("id,at_utc,action,actor_id,actor_name,actor_role,subject_id,subject_name,consult_id,ip,user_agent,detail,prev_hash,hash");
       },
     },
+  },
+  {
+    name: "POST /api/admin/consults/:id/hold",
+    call: (x) => ({ method: "POST", path: `/api/admin/consults/${x.consultId}/hold`, data: { reason: "Authorization test" } }),
+    refused: { ...NOT_ADMIN, crossSiteAdmin: 403 },
+    allowed: { caller: "admin", status: 201, check: (a) => void holdAnswer.parse(JSON.parse(a.text)) },
+  },
+  {
+    // runs after the hold above: releases it
+    name: "DELETE /api/admin/consults/:id/hold",
+    call: (x) => ({ method: "DELETE", path: `/api/admin/consults/${x.consultId}/hold` }),
+    refused: { ...NOT_ADMIN, crossSiteAdmin: 403 },
+    allowed: { caller: "admin", status: 200 },
+  },
+  {
+    name: "POST /api/admin/audit/verify",
+    call: () => ({ method: "POST", path: "/api/admin/audit/verify", data: {} }),
+    refused: { ...NOT_ADMIN, crossSiteAdmin: 403 },
+    allowed: { caller: "admin", status: 200, check: (a) => expect(chainReport.parse(JSON.parse(a.text)).firstBroken).toBeUndefined() },
   },
   // For load balancers: anyone may ask, and the answers name no secret.
   { name: "GET /api/health", call: () => ({ method: "GET", path: "/api/health" }), refused: {}, allowed: { caller: "anonymous", status: 200 } },
@@ -249,7 +270,11 @@ const ROUTES: RouteSpec[] = [
     name: "GET /api/cron/cleanup",
     call: () => ({ method: "GET", path: "/api/cron/cleanup" }),
     refused: { anonymous: 401, owner: 401, admin: 401, admittedPatient: 401, crossSiteAdmin: 401 },
-    allowed: { caller: "scheduler", status: 200, check: (a) => expect(Object.keys(JSON.parse(a.text) as object).sort()).toEqual(["challenges", "rates", "signals", "throttles", "uploads"]) },
+    allowed: {
+      caller: "scheduler",
+      status: 200,
+      check: (a) => expect(Object.keys(JSON.parse(a.text) as object).sort()).toEqual(["challenges", "rates", "retention", "signals", "throttles", "uploads"]),
+    },
   },
   // One-time links: the token is the right to call; anyone holding it may, once.
   {
@@ -613,6 +638,12 @@ const ROUTES: RouteSpec[] = [
     name: "POST /api/consults/:id/verification",
     call: (x) => ({ method: "POST", path: `/api/consults/${x.consultId}/verification`, data: { result: "mismatch" } }),
     refused: { ...OUTSIDERS, waitingPatient: 403, crossSiteOwner: 403 },
+    allowed: { caller: "owner", status: 200, check: (a) => void ok.parse(JSON.parse(a.text)) },
+  },
+  {
+    name: "POST /api/consults/:id/transcript",
+    call: (x) => ({ method: "POST", path: `/api/consults/${x.consultId}/transcript`, data: { messages: 3 } }),
+    refused: { ...OUTSIDERS, ...NOT_OWNER, crossSiteOwner: 403 },
     allowed: { caller: "owner", status: 200, check: (a) => void ok.parse(JSON.parse(a.text)) },
   },
   {

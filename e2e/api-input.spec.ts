@@ -261,6 +261,20 @@ const BODY_ROUTES: BodyRoute[] = [
       { label: "an unknown field", body: () => ({ publicKey: newIdentityKey(), privateKey: b64(32) }) },
     ],
   },
+  {
+    name: "POST /api/admin/consults/:id/hold",
+    path: (_x, id) => `/api/admin/consults/${id}/hold`,
+    hasId: true,
+    as: asAdmin,
+    valid: () => ({ reason: "Input test" }),
+    wrong: [
+      { label: "no reason", body: () => ({}) },
+      { label: "a reason of two characters", body: () => ({ reason: "ab" }) },
+      { label: "a reason of 501 characters", body: () => ({ reason: "x".repeat(501) }) },
+      { label: "an unknown field", body: () => ({ reason: "Input test", until: "2030-01-01" }) },
+    ],
+  },
+  { name: "POST /api/admin/audit/verify", path: () => "/api/admin/audit/verify", hasId: false, as: asAdmin, valid: () => ({}), wrong: [unknownField] },
   { name: "POST /api/admin/records/:id", path: (_x, id) => `/api/admin/records/${id}`, hasId: true, as: asAdmin, valid: () => ({}), wrong: [unknownField] },
   {
     name: "POST /api/admin/records/:id/files/:fileId",
@@ -481,7 +495,20 @@ const BODY_ROUTES: BodyRoute[] = [
     wrong: [
       { label: "result missing", body: () => ({}) },
       { label: "result is not a known outcome", body: () => ({ result: "match" }) },
+      { label: "result is not a string", body: () => ({ result: ["verified"] }) },
       { label: "an unknown field", body: () => ({ result: "mismatch", code: "1234 5678 9012" }) },
+    ],
+  },
+  {
+    name: "POST /api/consults/:id/transcript",
+    path: (_x, id) => `/api/consults/${id}/transcript`,
+    hasId: true,
+    valid: () => ({ messages: 3 }),
+    wrong: [
+      { label: "messages missing", body: () => ({}) },
+      { label: "a negative count", body: () => ({ messages: -1 }) },
+      { label: "a count that is not whole", body: () => ({ messages: 1.5 }) },
+      { label: "the transcript itself", body: () => ({ messages: 3, text: "Patient: my results…" }) },
     ],
   },
   {
@@ -672,6 +699,16 @@ const OTHER_CASES: { route: string; cases: Case[] }[] = [
       { title: "no recipient", run: (x) => send(x.doctor, { method: "GET", path: "/api/account/key-copies" }), expected: INVALID },
       { title: "recipient=records", run: (x) => send(x.doctor, { method: "GET", path: "/api/account/key-copies?recipient=records" }), expected: INVALID },
       { title: "after that is not a UUID", run: (x) => send(x.doctor, { method: "GET", path: `/api/account/key-copies?recipient=device&after=${NOT_A_UUID}` }), expected: INVALID },
+    ],
+  },
+  {
+    route: "GET /api/admin/audit",
+    cases: [
+      { title: "a consult that is not a UUID", run: (x) => send(x.admin, { method: "GET", path: `/api/admin/audit?consult=${NOT_A_UUID}` }), expected: INVALID },
+      { title: "from=yesterday", run: (x) => send(x.admin, { method: "GET", path: "/api/admin/audit?from=yesterday" }), expected: INVALID },
+      { title: "an action with a quote", run: (x) => send(x.admin, { method: "GET", path: `/api/admin/audit?action=${encodeURIComponent("file' OR 1=1")}` }), expected: INVALID },
+      { title: "format=xlsx", run: (x) => send(x.admin, { method: "GET", path: "/api/admin/audit?format=xlsx" }), expected: INVALID },
+      { title: "an unknown parameter", run: (x) => send(x.admin, { method: "GET", path: "/api/admin/audit?limit=5" }), expected: INVALID },
     ],
   },
   {

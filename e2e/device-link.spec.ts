@@ -75,6 +75,8 @@ test("a linked browser reads the consult's chat and document; once removed, it c
     await expect(phone.page.getByTestId("chat-message")).toHaveCount(4);
     await expect(phone.page.getByTestId("chat-message").filter({ hasText: afterRemoval })).toHaveCount(0);
     expect(await db.auditActions(account.id)).toEqual(expect.arrayContaining(["device.link_started", "device.link_joined", "device.linked", "keys.copied", "device.removed"]));
+    // What the browsers reported (issue 22): the verified call, the history read, the end.
+    expect(await db.auditActions(account.id)).toEqual(expect.arrayContaining(["e2ee.verified", "messages.read", "consult.ended"]));
   } finally {
     await phone?.context.close();
     await call.close();

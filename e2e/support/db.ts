@@ -185,6 +185,17 @@ export class TestDb {
     return rows.map((r) => r.action);
   }
 
+  async userIdOf(email: string): Promise<string | undefined> {
+    const { rows } = await this.client.query<{ id: string }>(`SELECT "id" FROM "User" WHERE "email" = $1`, [email]);
+    return rows[0]?.id;
+  }
+
+  /** The ids of a consult's audit rows, oldest first. */
+  async auditIdsOfConsult(consultId: string): Promise<string[]> {
+    const { rows } = await this.client.query<{ id: string }>(`SELECT "id"::text AS "id" FROM "AuditEvent" WHERE "consultId" = $1::uuid ORDER BY "AuditEvent"."id"`, [consultId]);
+    return rows.map((r) => r.id);
+  }
+
   /** Flips one bit of the stored ciphertext of a message (what a tampering server could do). */
   async flipMessageByte(messageId: string, index = 40): Promise<void> {
     const r = await this.client.query(`UPDATE "Message" SET "ciphertext" = set_byte("ciphertext", $2, get_byte("ciphertext", $2) # 1) WHERE "id" = $1::uuid`, [messageId, index]);

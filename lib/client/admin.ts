@@ -1,5 +1,7 @@
 // The admin page's calls: staff accounts (lib/server/staff/accounts.ts behind /api/admin/staff).
 import { api } from "./api";
+import { chainReport } from "@/lib/shared/audit";
+import { holdAnswer } from "@/lib/shared/consult-list";
 import { signedOutAnswer, staffAnswer, staffLinkAnswer, type StaffRole } from "@/lib/shared/staff";
 
 const at = (id: string, action: string) => `/api/admin/staff/${encodeURIComponent(id)}/${action}`;
@@ -11,4 +13,13 @@ export const adminApi = {
   reset: (id: string) => api.post(at(id, "reset"), {}, staffLinkAnswer),
   role: (id: string, role: StaffRole) => api.post(at(id, "role"), { role }, staffAnswer),
   signOut: (id: string) => api.post(at(id, "sign-out"), {}, signedOutAnswer),
+};
+
+/** Checks the audit trail's chain on the server (POST /api/admin/audit/verify). */
+export const verifyAuditChain = () => api.post("/api/admin/audit/verify", {}, chainReport);
+
+/** A consult's legal hold (POST/DELETE /api/admin/consults/:id/hold). */
+export const legalHoldApi = {
+  place: (consultId: string, reason: string) => api.post(`/api/admin/consults/${encodeURIComponent(consultId)}/hold`, { reason }, holdAnswer),
+  release: (consultId: string) => api.delete(`/api/admin/consults/${encodeURIComponent(consultId)}/hold`),
 };

@@ -11,6 +11,7 @@ import {
   messagesAnswer,
   roomSnapshot,
   storedMessage,
+  type E2eeReport,
   type MessageReceipt,
   type PostMessageBody,
   type PresenceUpdate,
@@ -26,7 +27,8 @@ export const consultActions = {
   end: (id: string) => api.post(`${base(id)}/end`),
   leave: (id: string) => api.post(`${base(id)}/leave`),
   rejoin: (id: string) => api.post(`${base(id)}/rejoin`),
-  reportMismatch: (id: string) => api.post(`${base(id)}/verification`, { result: "mismatch" }),
+  /** tells the audit trail what happened to the consult's encryption (the server cannot see it) */
+  reportE2ee: (id: string, result: E2eeReport) => api.post(`${base(id)}/verification`, { result }),
   newInvite: (id: string) => api.post(`${base(id)}/invites`, {}, inviteAnswer),
   revokeInvite: (id: string, inviteId: string) => api.delete(`${base(id)}/invites/${inviteId}`),
   signal: (id: string, body: { to?: string; type: string; payload: Record<string, unknown> }) => api.post(`${base(id)}/signals`, body),
@@ -40,6 +42,7 @@ export const chatActions = {
   receipt: (id: string, receipt: MessageReceipt) => api.post(`${base(id)}/messages/receipts`, receipt),
   presence: (id: string, update: PresenceUpdate) => api.post(`${base(id)}/presence`, update),
   deleteAll: (id: string) => api.delete(`${base(id)}/messages`, z.object({ deleted: z.number() })),
+  transcriptExported: (id: string, messages: number) => api.post(`${base(id)}/transcript`, { messages }),
 };
 
 /** The consult's documents on the server: ids, states and presigned URLs (lib/client/files). */

@@ -6,6 +6,7 @@ import type { CallMessage, ChainHeadMessage } from "./messages";
 import type { CertificateFactory, DeviceKeys, Handshake } from "./handshake";
 import type { PeerFactory } from "./peer-link";
 import type { CallMarks } from "./call-timeline";
+import type { E2eeReport } from "@/lib/shared/api";
 
 export type CallState = "waiting" | "connecting" | "connected" | "reconnecting" | "failed" | "ended";
 
@@ -104,8 +105,8 @@ export type CallOptions = {
   /** posts a message to the other participant (a signal on the event log) */
   send(msg: CallMessage): Promise<void>;
   onChange(snapshot: CallSnapshot): void;
-  /** the codes differed: tell the server's audit log */
-  onMismatch?(): void;
+  /** tells the server's audit trail what happened to the encryption (lib/rtc/verification.ts) */
+  onReport?(report: E2eeReport): void;
   /** the clinic allows trust on first use (PROTOCOL §3; lib/rtc/verification.ts) */
   trustOnFirstUse?: boolean;
   /** the peer's chat chain head, received over the DTLS-checked data channel */

@@ -17,6 +17,7 @@ import { KeyExchange } from "./key-exchange";
 import { Handshake, type CertificateFactory, type DeviceKeys, type VerifiedPeer } from "./handshake";
 import type { CallMarks } from "./call-timeline";
 import { INITIAL_E2EE, type ConsultKeys, type E2ee, type Trust } from "./call-state";
+import type { E2eeReport } from "@/lib/shared/api";
 
 type Commit = Extract<CallMessage, { type: "commit" }>;
 type KeyMessage = Extract<CallMessage, { type: "key" }>;
@@ -41,8 +42,8 @@ export type VerificationOptions = {
   /** sends over the data channel, when it is open */
   sendChannel(msg: ChainHeadMessage): void;
   onChange(e2ee: E2ee): void;
-  /** the codes differed: tell the server's audit log */
-  onMismatch?(): void;
+  /** tells the server's audit trail what happened (the codes differed, were confirmed, a key change accepted, the key sent on trust) */
+  onReport?(report: E2eeReport): void;
   /** the peer's chat chain head, received over the DTLS-checked data channel */
   onChainHead?(head: ChainHeadMessage): void;
 };
@@ -234,7 +235,7 @@ export class Verification {
     const hs = this.hs;
     hs?.wipe();
     if (hs) this.opts.post({ type: "bye", sid: hs.sid });
-    this.opts.onMismatch?.();
+    this.opts.onReport?.("mismatch");
     this.set({ status: "mismatch" });
     this.keyExchange.rotateAfterMismatch();
   }
@@ -245,6 +246,7 @@ export class Verification {
     if (this.e.status !== "key-changed" || !id) return;
     await this.opts.trust.acceptChange(id);
     this.set({ status: "unverified" });
+    this.opts.onReport?.("key_change_acknowledged");
   }
 
   /** This device's chat chain head changed (chain-heads.ts). */
@@ -282,9 +284,11 @@ export class Verification {
     if (this.trustedOnFirstUse() && !this.tofuKeyDone) {
       this.tofuKeyDone = true;
       await this.keyExchange.exchange(true);
+      if (this.opts.consultKeys?.role === "owner") this.opts.onReport?.("keys_sent_on_trust");
     }
     if (e.status !== "unverified" || !e.confirmedByMe || !e.confirmedByPeer || !e.dtlsChecked) return;
     this.set({ status: "verified" });
+    this.opts.onReport?.("verified");
     if (e.peerIdentity) await this.opts.trust.rememberVerified(e.peerIdentity);
     await this.keyExchange.exchange(false);
   }

@@ -27,7 +27,7 @@ export async function boot(): Promise<void> {
   }
   // With PostgreSQL, `npm run admin` opens the database itself.
   if (env.embedded) listenAdminSocket(env.dataDir);
-  const cleanup = env.serverless ? undefined : startCleanupSchedule(async () => runCleanup(await getDb(), getBlobStore()));
+  const cleanup = env.serverless ? undefined : startCleanupSchedule(async () => runCleanup(await getDb(), getBlobStore(), new Date(), env.retentionDays));
   onShutdown(() =>
     drainThenClose(async () => {
       await cleanup?.stop();

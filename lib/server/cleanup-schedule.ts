@@ -20,8 +20,9 @@ export function startCleanupSchedule(run: () => Promise<CleanupReport>, everyMs 
     running = run()
       .then(
         (report) => {
-          const removed = Object.values(report).some((n) => n > 0);
-          getLog()[removed ? "info" : "debug"]({ ...report }, "scheduled clean-up");
+          const { retention, ...rest } = report;
+          const removed = Object.values(rest).some((n) => n > 0) || retention.messages + retention.documents + retention.storeFailures > 0;
+          getLog()[retention.storeFailures ? "warn" : removed ? "info" : "debug"]({ ...rest, retention }, "scheduled clean-up");
         },
         (err: unknown) => getLog().warn({ err: errField(err) }, "scheduled clean-up failed"),
       )

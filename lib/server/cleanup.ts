@@ -1,6 +1,7 @@
 import "server-only";
 // What the server deletes because nobody needs it any more: call signals, presence and read
-// receipts past their use (never messages, documents or the audit log), uploads abandoned half-way
+// receipts after an hour, the chat and documents of consults past RETENTION_DAYS (retention.ts;
+// never under a legal hold, never the audit trail), uploads abandoned half-way
 // (their parts in the store too), unanswered passkey challenges, sign-in counts long forgotten and
 // abuse-limit counts of windows that have ended. A long-running server runs it every few minutes
 // (cleanup-schedule.ts, started by boot.ts); on a serverless platform nothing runs between
@@ -11,10 +12,11 @@ import { deleteOldSignals } from "./events/log";
 import { sweepAbandonedUploads } from "./files";
 import { RATE_FORGET_AFTER_MS } from "./rate-limits";
 import type { BlobStore } from "./storage/types";
+import { runRetention, type RetentionReport } from "./retention";
 
-export type CleanupReport = { signals: number; uploads: number; challenges: number; throttles: number; rates: number };
+export type CleanupReport = { signals: number; uploads: number; challenges: number; throttles: number; rates: number; retention: RetentionReport };
 
-export async function runCleanup(db: Db, store: BlobStore, now = new Date()): Promise<CleanupReport> {
+export async function runCleanup(db: Db, store: BlobStore, now = new Date(), retentionDays?: number): Promise<CleanupReport> {
   const [signals, uploads, challenges, throttles, rates] = await Promise.all([
     deleteOldSignals(db, now),
     sweepAbandonedUploads(db, store, { now }),
@@ -22,5 +24,7 @@ export async function runCleanup(db: Db, store: BlobStore, now = new Date()): Pr
     db.signInThrottle.deleteMany({ where: { lastFailureAt: { lt: new Date(now.getTime() - FORGET_AFTER_MS) } } }).then((r) => r.count),
     db.participantRate.deleteMany({ where: { windowStart: { lt: new Date(now.getTime() - RATE_FORGET_AFTER_MS) } } }).then((r) => r.count),
   ]);
-  return { signals, uploads, challenges, throttles, rates };
+  // After the sweep of abandoned uploads, so the two do not race for the same ended consult's parts.
+  const retention = await runRetention(db, store, retentionDays, now);
+  return { signals, uploads, challenges, throttles, rates, retention };
 }

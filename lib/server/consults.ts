@@ -15,7 +15,7 @@ import { sweepAbandonedUploads } from "./files";
 import type { BlobStore } from "./storage/types";
 import type { ParticipantView, RoomSnapshot, inviteAnswer } from "@/lib/shared/api";
 import type { z } from "zod";
-import type { signalBody } from "@/lib/shared/api";
+import type { E2eeReport, signalBody } from "@/lib/shared/api";
 
 type InviteView = z.infer<typeof inviteAnswer>;
 
@@ -195,6 +195,7 @@ export async function leave(db: Db, access: ConsultAccess) {
       from: access.participant.id,
       payload: { participantId: access.participant.id, userId: access.user.id, displayName: access.participant.displayName, role: access.participant.role, state: "left" },
     });
+    await audit({ action: "participant.left", actorUserId: access.user.id, consultId: access.consult.id, detail: { participantId: access.participant.id } }, tx);
   });
 }
 
@@ -215,6 +216,7 @@ export async function rejoin(db: Db, access: ConsultAccess) {
       from: access.participant.id,
       payload: { participantId: access.participant.id, userId: access.user.id, displayName: access.participant.displayName, role: access.participant.role, state },
     });
+    await audit({ action: "participant.rejoined", actorUserId: access.user.id, consultId: access.consult.id, detail: { participantId: access.participant.id, state } }, tx);
   });
 }
 
@@ -254,9 +256,26 @@ export async function postSignal(db: Db, access: ConsultAccess, body: z.infer<ty
 
 export { headSeq };
 
-/** A participant reports that the call codes differed: an audit event for the clinic (no keys, no codes). */
-export async function reportMismatch(db: Db, access: ConsultAccess) {
-  await audit({ action: "e2ee.code_mismatch", actorUserId: access.user.id, consultId: access.consult.id, detail: { participantId: access.participant.id } }, db);
+const E2EE_ACTIONS: Record<E2eeReport, string> = {
+  mismatch: "e2ee.code_mismatch",
+  verified: "e2ee.verified",
+  key_change_acknowledged: "e2ee.key_change_acknowledged",
+  keys_sent_on_trust: "e2ee.keys_sent_on_trust",
+};
+
+/**
+ * A participant's browser reports an encryption event: an audit row for the clinic (no keys, no
+ * codes), marked as the client's claim. Counted with the participant's signals, so a browser cannot
+ * flood the trail.
+ */
+export async function reportE2ee(db: Db, access: ConsultAccess, report: E2eeReport) {
+  await checkRate(db, access.participant.id, "signal");
+  await audit({ action: E2EE_ACTIONS[report], actorUserId: access.user.id, consultId: access.consult.id, detail: { participantId: access.participant.id, claimedBy: "client" } }, db);
+}
+
+/** The doctor's browser exported the decrypted transcript (lib/client/chat/transcript.ts): the client's claim, audited. */
+export async function reportTranscriptExport(db: Db, access: ConsultAccess, messages: number) {
+  await audit({ action: "transcript.exported", actorUserId: access.user.id, consultId: access.consult.id, detail: { messages, claimedBy: "client" } }, db);
 }
 
 /** The doctor ends the consult for everyone; its uploads still under way are aborted after the answer. */

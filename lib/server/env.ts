@@ -89,6 +89,8 @@ export const rawEnvSchema = z.object({
   LOG_LEVEL: z.preprocess(empty, z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info")),
   // The scheduler's key to /api/cron/cleanup (Vercel Cron sends it as a bearer token).
   CRON_SECRET: z.preprocess(empty, z.string().min(16, "use at least 16 characters").optional()),
+  /** days after a consult ends that its chat and documents are kept; unset: kept until deleted */
+  RETENTION_DAYS: z.preprocess(empty, z.coerce.number().int("a whole number of days").min(1).max(36_500).optional()),
   STREAM_MAX_SECONDS: z.preprocess(empty, z.coerce.number().min(1).max(290, "must stay below the events route's maxDuration of 300 s").default(250)),
 });
 
@@ -128,6 +130,8 @@ export type ServerEnv = {
   streamMaxMs: number;
   /** /api/cron/cleanup exists only with it */
   cronSecret: string | undefined;
+  /** lib/server/retention.ts; undefined keeps records until a person deletes them */
+  retentionDays: number | undefined;
   /** with a real PostgreSQL: LISTEN for other instances' events (else they arrive by polling) */
   eventsListen: boolean;
   /** on a serverless platform (VERCEL set): nothing runs between requests, so no timers of our own */
@@ -257,6 +261,7 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
     smtp: e.SMTP_URL ? { url: e.SMTP_URL, from: e.SMTP_FROM ?? "Parley <parley@localhost>" } : undefined,
     streamMaxMs: Math.round(e.STREAM_MAX_SECONDS * 1000),
     cronSecret: e.CRON_SECRET,
+    retentionDays: e.RETENTION_DAYS,
     eventsListen: e.EVENTS_LISTEN,
     serverless: Boolean(source.VERCEL),
   };

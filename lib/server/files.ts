@@ -18,6 +18,7 @@ import type { z } from "zod";
 import type { ConsultAccess } from "./authz";
 import type { Db } from "./db";
 import { audit } from "./audit";
+import { refuseIfHeld } from "./legal-hold";
 import { ApiError } from "./errors";
 import { withEvents } from "./events/log";
 import { BlobError, type BlobStore, type UploadedPart } from "./storage";
@@ -161,7 +162,7 @@ export async function completeUpload(db: Db, store: BlobStore, access: ConsultAc
 }
 
 /** Removes one document's bytes from the store: the unfinished upload, or the object. */
-async function dropFromStore(store: BlobStore, f: Pick<FileRow, "storageKey" | "uploadId">): Promise<void> {
+export async function dropFromStore(store: BlobStore, f: Pick<FileRow, "storageKey" | "uploadId">): Promise<void> {
   if (f.uploadId)
     await store.abortMultipart(f.storageKey, f.uploadId).catch((err: unknown) => {
       if (!storeRefusal(err)) throw err; // already gone
@@ -173,6 +174,7 @@ async function dropFromStore(store: BlobStore, f: Pick<FileRow, "storageKey" | "
 export async function deleteFile(db: Db, store: BlobStore, access: ConsultAccess, fileId: string): Promise<void> {
   const f = await fileOf(db, access, fileId);
   if (!access.isOwner) mustBeUploader(access, f);
+  if (f.status === "ready") await refuseIfHeld(db, access.consult.id); // an upload still under way may be cancelled
   await dropFromStore(store, f);
   await withEvents(db, access.consult.id, async (tx, emit) => {
     await tx.file.deleteMany({ where: { id: f.id } });
@@ -198,6 +200,13 @@ export async function downloadUrl(db: Db, store: BlobStore, access: { consult: {
   const f = await fileOf(db, access, fileId);
   if (f.status !== "ready") throw new ApiError("conflict", f.status === "uploading" ? "This document is still uploading" : `This document is ${f.status}`);
   return { file: fileViewOf(f), url: await store.presignGet(f.storageKey, GET_URL_TTL_S), expiresAt: new Date(Date.now() + GET_URL_TTL_S * 1000).toISOString() };
+}
+
+/** A participant's (or the doctor's, for the record) link to a document's ciphertext: audited, with the document's id and size. */
+export async function issueDownloadLink(db: Db, store: BlobStore, access: ConsultAccess, fileId: string) {
+  const r = await downloadUrl(db, store, access, fileId);
+  await audit({ action: "file.link_issued", actorUserId: access.user.id, consultId: access.consult.id, detail: { fileId, size: r.file.size } }, db);
+  return r;
 }
 
 /**

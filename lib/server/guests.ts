@@ -15,10 +15,26 @@ export class InviteRefused extends Error {
   }
 }
 
+/**
+ * A patient joins with an invite link. A refused link (unknown, used, revoked, expired, ended) is
+ * audited as `invite.redeem_failed` with the reason and, when the link is one of a consult's, that
+ * consult: someone tried a link they should not have.
+ */
 export async function redeemInvite(db: Db, token: string, sealedName: string | undefined, ip?: string) {
   const now = new Date();
   const { status, invite } = await lookupInvite(db, token, now);
-  if (status !== "valid" || !invite) throw new InviteRefused(status === "valid" ? "unknown" : status);
+  try {
+    if (status !== "valid" || !invite) throw new InviteRefused(status === "valid" ? "unknown" : status);
+    return await claimInvite(db, invite, token, sealedName, ip, now);
+  } catch (err) {
+    if (err instanceof InviteRefused) {
+      await audit({ action: "invite.redeem_failed", consultId: invite?.consultId, detail: { reason: err.status, ...(invite ? { inviteId: invite.id } : {}) }, ip }, db);
+    }
+    throw err;
+  }
+}
+
+async function claimInvite(db: Db, invite: { id: string; consultId: string }, token: string, sealedName: string | undefined, ip: string | undefined, now: Date) {
   return withEvents(db, invite.consultId, async (tx, emit) => {
     // Claim the invite first: only one redemption can move it from unused to used.
     const claimed = await tx.invite.updateMany({

@@ -5,6 +5,7 @@ import "server-only";
 import type { z } from "zod";
 import { ApiError } from "./errors";
 import { errField, getLog } from "./log";
+import { contextOf, withRequestContext } from "./request-context";
 
 export const MAX_JSON_BYTES = 64 * 1024;
 
@@ -23,7 +24,7 @@ export function route<C>(fn: Handler<C>): Handler<C> {
   return async (req, ctx) => {
     try {
       refuseCrossSite(req);
-      return await fn(req, ctx);
+      return await withRequestContext(contextOf(req), () => fn(req, ctx));
     } catch (err) {
       if (err instanceof ApiError) return errorResponse(err);
       getLog().error({ req: req.headers.get("x-request-id") ?? undefined, method: req.method, path: new URL(req.url).pathname, err: errField(err) }, "unhandled error");

@@ -13,6 +13,7 @@ import { ApiError } from "./errors";
 import { isUniqueViolation } from "./db/errors";
 import { appendEvent, appendMessage, withEvents } from "./events/log";
 import { audit } from "./audit";
+import { refuseIfHeld } from "./legal-hold";
 import { checkRate } from "./rate-limits";
 import { deleteConsultFiles } from "./files";
 import type { BlobStore } from "./storage/types";
@@ -134,6 +135,13 @@ export async function listMessages(db: Db, access: { consult: { id: string } }, 
   });
 }
 
+/** The consult's history as a participant or its doctor reads it: audited with how many messages (never which). */
+export async function readHistory(db: Db, access: ConsultAccess): Promise<StoredMessage[]> {
+  const messages = await listMessages(db, access);
+  await audit({ action: "messages.read", actorUserId: access.user.id, consultId: access.consult.id, detail: { count: messages.length } }, db);
+  return messages;
+}
+
 /** Relays a receipt to the consult (the sender's device marks its messages up to `seq`); refused (429) past the participant's receipt limit. */
 export async function postReceipt(db: Db, access: ConsultAccess, receipt: MessageReceipt): Promise<void> {
   await checkRate(db, access.participant.id, "receipt");
@@ -159,6 +167,7 @@ export async function deleteMessages(db: Db, access: ConsultAccess, files = 0): 
  * the messages, so they could no longer be opened), then every stored message.
  */
 export async function deleteRecord(db: Db, store: BlobStore, access: ConsultAccess): Promise<{ deleted: number; files: number }> {
+  await refuseIfHeld(db, access.consult.id);
   const files = await deleteConsultFiles(db, store, access.consult.id);
   const deleted = await deleteMessages(db, access, files);
   return { deleted, files };

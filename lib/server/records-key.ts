@@ -10,6 +10,7 @@ import type { Db } from "./db";
 import type { Tx } from "./events/log";
 import { ApiError } from "./errors";
 import { audit } from "./audit";
+import { CONSULT_ROW, consultRowOf } from "./consult-list";
 import { getServerEnv } from "./env";
 import { listMessages } from "./messages";
 import { downloadUrl, listFiles } from "./files";
@@ -49,21 +50,8 @@ export async function createRecordsKey(db: Db, me: SessionUser, publicKeyB64: st
 /** The consults an admin may open, newest first: metadata only (never content). */
 export async function recordList(db: Db, me: SessionUser) {
   adminOnly(me);
-  const rows = await db.consult.findMany({
-    orderBy: { scheduledAt: "desc" },
-    take: 200,
-    select: { id: true, status: true, scheduledAt: true, startedAt: true, endedAt: true, doctor: { select: { name: true } }, _count: { select: { messages: true, files: true } } },
-  });
-  return rows.map((c) => ({
-    id: c.id,
-    status: c.status,
-    doctor: c.doctor.name,
-    scheduledAt: c.scheduledAt.toISOString(),
-    startedAt: c.startedAt?.toISOString() ?? null,
-    endedAt: c.endedAt?.toISOString() ?? null,
-    messages: c._count.messages,
-    documents: c._count.files,
-  }));
+  const rows = await db.consult.findMany({ orderBy: { scheduledAt: "desc" }, take: 200, select: CONSULT_ROW });
+  return rows.map(consultRowOf);
 }
 
 /**

@@ -39,7 +39,16 @@ export const eventsQuery = z.object({
 export const registerDeviceBody = z.object({ identityKey: z.string().regex(/^[A-Za-z0-9_-]{120,124}$/, "an SPKI public key, base64url") }).strict();
 export const registerDeviceAnswer = z.object({ deviceId: uuid, fingerprint: z.string() });
 
-export const verificationBody = z.object({ result: z.enum(["mismatch"]) }).strict();
+/**
+ * What a browser reports about a consult's encryption, for the audit trail (the server cannot see
+ * it happen; the docs call these rows the client's claim): the codes differed, both sides confirmed
+ * them, the person accepted a changed key, the doctor's device sent the consult key on trust.
+ */
+export const e2eeReport = z.enum(["mismatch", "verified", "key_change_acknowledged", "keys_sent_on_trust"]);
+export type E2eeReport = z.infer<typeof e2eeReport>;
+export const verificationBody = z.object({ result: e2eeReport }).strict();
+/** The doctor's browser exported the transcript: how many messages it held (never which). */
+export const transcriptReportBody = z.object({ messages: z.number().int().min(0).max(1_000_000) }).strict();
 
 export const b64url = (min: number, max: number) =>
   z

@@ -16,6 +16,9 @@ import { createStaff, describeBackends, ORIGIN, setupDatabase, setupTestEnv } fr
 
 setupTestEnv();
 
+/** RETENTION_DAYS unset: nothing is due (tests/integration/retention.test.ts covers it set). */
+const NO_RETENTION = { consults: 0, messages: 0, documents: 0, bytes: 0, storeFailures: 0 };
+
 describeBackends("cleanup", (kind) => {
   const t = setupDatabase(kind);
 
@@ -50,7 +53,7 @@ describeBackends("cleanup", (kind) => {
     });
 
     const store = new FsBlobStore(mkdtempSync(path.join(tmpdir(), "parley-cleanup-")), Buffer.alloc(32, 7));
-    expect(await runCleanup(t.db, store, now)).toEqual({ signals: 1, uploads: 0, challenges: 1, throttles: 1, rates: 1 });
+    expect(await runCleanup(t.db, store, now)).toEqual({ signals: 1, uploads: 0, challenges: 1, throttles: 1, rates: 1, retention: NO_RETENTION });
 
     const events = await t.db.event.findMany({ where: { consultId: id, type: { in: ["old-offer", "old-message", "fresh-offer"] } }, orderBy: { seq: "asc" } });
     expect(events.map((e) => e.type)).toEqual(["old-message", "fresh-offer"]);
@@ -58,6 +61,6 @@ describeBackends("cleanup", (kind) => {
     expect((await t.db.signInThrottle.findMany()).map((r) => r.key)).toEqual(["account:recent@clinic.example"]);
     expect((await t.db.participantRate.findMany()).map((r) => r.kind)).toEqual(["message"]);
     // Nothing left to do: a second run removes nothing.
-    expect(await runCleanup(t.db, store, now)).toEqual({ signals: 0, uploads: 0, challenges: 0, throttles: 0, rates: 0 });
+    expect(await runCleanup(t.db, store, now)).toEqual({ signals: 0, uploads: 0, challenges: 0, throttles: 0, rates: 0, retention: NO_RETENTION });
   });
 });

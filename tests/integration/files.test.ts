@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConsultAccess, type ConsultAccess } from "@/lib/server/authz";
 import { admit, createConsult, endConsult } from "@/lib/server/consults";
 import { readEvents } from "@/lib/server/events/log";
-import { completeUpload, createUpload, deleteConsultFiles, deleteFile, downloadUrl, listFiles, MAX_OPEN_UPLOADS, presignParts, sweepAbandonedUploads } from "@/lib/server/files";
+import { completeUpload, createUpload, deleteConsultFiles, deleteFile, downloadUrl, issueDownloadLink, listFiles, MAX_OPEN_UPLOADS, presignParts, sweepAbandonedUploads } from "@/lib/server/files";
 import { redeemInvite } from "@/lib/server/guests";
 import { fsStoreHarness, s3StoreHarness, type StoreHarness } from "../support/blob-stores";
 import { accessOf, apiErrorCode, createStaff, describeBackends, ORIGIN, setupDatabase, setupTestEnv, tokenFromUrl } from "../support/db";
@@ -75,10 +75,16 @@ describeBackends("documents", (kind) => {
     const events = await readEvents(t.db, doctor.consult.id, { participantId: doctor.participant.id, admitted: true }, 0);
     expect(events.filter((e) => e.kind === "file").map((e) => e.type)).toEqual(["uploading", "ready"]);
     for (const who of [doctor, patient]) {
-      const { url } = await downloadUrl(t.db, s.store, who, fileId);
+      const { url } = await issueDownloadLink(t.db, s.store, who, fileId);
       const got = new Uint8Array(await (await s.fetch(url)).arrayBuffer());
       expect(sha(got)).toBe(sha(Buffer.concat(parts)));
     }
+    // Each link handed out is in the audit trail: who, which document, its size.
+    const links = await t.db.auditEvent.findMany({ where: { consultId: doctor.consult.id, action: "file.link_issued" }, orderBy: { id: "asc" } });
+    expect(links.map((l) => [l.actorUserId, l.detail])).toEqual([
+      [doctor.user.id, { fileId, size: 5 * MiB + 1234 }],
+      [patient.user.id, { fileId, size: 5 * MiB + 1234 }],
+    ]);
     // A retried completion is answered as the first.
     expect((await completeUpload(t.db, s.store, patient, fileId, [])).file.status).toBe("ready");
   });
@@ -92,8 +98,10 @@ describeBackends("documents", (kind) => {
     expect(await code(presignParts(t.db, s.store, doctor, fileId, [1]))).toBe("forbidden");
     expect(await code(presignParts(t.db, s.store, patient, fileId, [2]))).toBe("invalid_input");
     expect(await code(presignParts(t.db, s.store, outsider, fileId, [1]))).toBe("not_found");
-    expect(await code(downloadUrl(t.db, s.store, outsider, fileId))).toBe("not_found");
-    expect(await code(downloadUrl(t.db, s.store, doctor, fileId))).toBe("conflict"); // still uploading
+    const linksBefore = await t.db.auditEvent.count({ where: { action: "file.link_issued" } });
+    expect(await code(issueDownloadLink(t.db, s.store, outsider, fileId))).toBe("not_found");
+    expect(await code(issueDownloadLink(t.db, s.store, doctor, fileId))).toBe("conflict"); // still uploading
+    expect(await t.db.auditEvent.count({ where: { action: "file.link_issued" } })).toBe(linksBefore); // a refused link is no link
     expect(await code(completeUpload(t.db, s.store, patient, fileId, [{ partNumber: 1, etag: '"nope"' }]))).toBe("conflict");
     const open = [];
     for (let i = 1; i < MAX_OPEN_UPLOADS; i++) open.push(crypto.randomUUID());

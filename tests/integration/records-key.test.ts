@@ -222,9 +222,20 @@ describeBackends("the records key", (kind) => {
     const rowA = list.find((c) => c.id === a.id);
     const rowB = list.find((c) => c.id === b.id);
     // Admitting the patient started the consult.
-    expect(rowA).toEqual({ id: a.id, status: "open", doctor: doctorStaff.name, scheduledAt: anyString(), startedAt: anyString(), endedAt: null, messages: 2, documents: 1 });
+    expect(rowA).toEqual({
+      id: a.id,
+      status: "open",
+      doctor: doctorStaff.name,
+      scheduledAt: anyString(),
+      startedAt: anyString(),
+      endedAt: null,
+      messages: 2,
+      documents: 1,
+      hold: null,
+      purgedAt: null,
+    });
     expect(rowB).toMatchObject({ id: b.id, doctor: doctorStaff.name, messages: 0, documents: 1 });
-    for (const row of list) expect(Object.keys(row).sort()).toEqual(["doctor", "documents", "endedAt", "id", "messages", "scheduledAt", "startedAt", "status"]);
+    for (const row of list) expect(Object.keys(row).sort()).toEqual(["doctor", "documents", "endedAt", "hold", "id", "messages", "purgedAt", "scheduledAt", "startedAt", "status"]);
     const text = JSON.stringify(list);
     for (const secret of [a.sealedName, b.sealedName, ...sent.map((m) => m.ciphertext)]) expect(text).not.toContain(secret);
   });

@@ -6,7 +6,7 @@ import type { CleanupReport } from "@/lib/server/cleanup";
 import { startCleanupSchedule } from "@/lib/server/cleanup-schedule";
 import { getLog } from "@/lib/server/log";
 
-const NOTHING: CleanupReport = { signals: 0, uploads: 0, challenges: 0, throttles: 0, rates: 0 };
+const NOTHING: CleanupReport = { signals: 0, uploads: 0, challenges: 0, throttles: 0, rates: 0, retention: { consults: 0, messages: 0, documents: 0, bytes: 0, storeFailures: 0 } };
 
 let info: MockInstance;
 let debug: MockInstance;

@@ -14,6 +14,8 @@ export type ChatApi = {
   receipt(consultId: string, receipt: MessageReceipt): Promise<unknown>;
   presence(consultId: string, update: PresenceUpdate): Promise<unknown>;
   deleteAll(consultId: string): Promise<unknown>;
+  /** the doctor exported the transcript: the audit trail is told how many messages (never which) */
+  transcriptExported(consultId: string, messages: number): Promise<unknown>;
 };
 
 export type ChatStore = {

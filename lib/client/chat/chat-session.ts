@@ -182,6 +182,8 @@ export class ChatSession {
       brokenLinks: this.log.brokenLinks().length,
     });
     this.o.ports.page.saveText(`parley-consult-${consultId.slice(0, 8)}-transcript.txt`, text);
+    const messages = this.log.items().filter((i) => i.type === "message").length;
+    this.o.ports.api.transcriptExported(consultId, messages).catch(() => undefined);
   };
 
   eraseFromDevice = (): Promise<void> =>

@@ -158,7 +158,7 @@ export class RoomCall {
         ? { role: "owner", forPeer: (peer, onTrust) => ownerKeyFor(userId, consultId, peer, onTrust), rotate: () => rotateConsultKey(userId, consultId) }
         : { role: "recipient", receive: (k, provisional) => storeReceivedKey(userId, consultId, k, provisional) },
       rtcConfig: () => ice.current(),
-      onMismatch: () => void consultActions.reportMismatch(consultId).catch(() => undefined),
+      onReport: (report) => void consultActions.reportE2ee(consultId, report).catch(() => undefined),
       send: async (msg: CallMessage) => {
         await consultActions.signal(consultId, { to: other.id, ...toSignal(msg) });
       },

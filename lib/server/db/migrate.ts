@@ -49,7 +49,10 @@ export type MigrateResult = { applied: string[] };
 export async function migrate(db: SqlRunner, migrations: Migration[] = readMigrations()): Promise<MigrateResult> {
   await db.query("SELECT pg_advisory_lock($1)", [LOCK_KEY]);
   try {
-    await db.exec(BOOKKEEPING);
+    // Only when missing: a role that may not create tables (docs/deploy/app-role.sql) still boots
+    // on a database its owner has migrated.
+    const [exists] = await db.query<{ t: string | null }>(`SELECT to_regclass('"_prisma_migrations"')::text AS t`);
+    if (!exists?.t) await db.exec(BOOKKEEPING);
     const rows = await db.query<{ migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null }>(
       `SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"`,
     );

@@ -8,6 +8,7 @@ import { ApiError } from "../errors";
 import { getServerEnv } from "../env";
 import { changeStaffRole, createStaffMember, disableStaff, enableStaff, endStaffSessions, findStaffByEmail, issueSetupLink, listStaff, resetStaff, type StaffActor } from "./accounts";
 import { configuredOrigin } from "./origin";
+import { AUDIT_USAGE, exportCommand, verifyCommand } from "../audit/commands";
 import { createStaffBody, staffEmail, staffRole } from "@/lib/shared/staff";
 
 export const USAGE = `Usage: npm run admin -- <command>
@@ -20,6 +21,7 @@ export const USAGE = `Usage: npm run admin -- <command>
   reset <email>                       new one-time password link; the old password and sessions stop working
   role <email> <doctor|admin>         change a staff member's role
   sign-out <email>                    end every session of the account (it stays enabled)
+${AUDIT_USAGE}
 
 The last active admin cannot be disabled or demoted. Every command is audited (actor: command line).`;
 
@@ -77,6 +79,12 @@ export async function runCommand(db: Db, argv: string[]): Promise<CommandAnswer>
         const { link } = await resetStaff(db, CLI, target.id, origin);
         return { ok: true, output: `Reset ${target.email}: their password and sessions no longer work. One-time link to set a new password (until ${link.expiresAt}):\n${link.url}` };
       }
+      case "audit-verify": {
+        const r = await verifyCommand(db);
+        return r.ok ? { ok: true, output: r.output } : { ok: false, error: r.output };
+      }
+      case "audit-export":
+        return { ok: true, output: await exportCommand(db, argv.slice(1)) };
       case undefined:
       case "help":
       case "--help":

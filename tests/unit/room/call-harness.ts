@@ -14,6 +14,7 @@ import { FakeLog, type Side } from "./fakes/fake-log";
 import { fakeStream } from "./fakes/fake-media";
 import { FakeNetwork } from "./fakes/fake-network";
 import { FakePins } from "./fakes/fake-trust";
+import type { E2eeReport } from "@/lib/shared/api";
 
 /** One browser profile of a person: its identity key, device id and pins. */
 export type Device = { userId: string; keys: DeviceKeys; pins: FakePins };
@@ -36,7 +37,11 @@ export class Participant {
   readonly pages: CallSession[] = [];
   /** the current page's snapshots, oldest first */
   snapshots: CallSnapshot[] = [];
-  mismatchReports = 0;
+  /** what the call told the audit trail */
+  readonly reports: E2eeReport[] = [];
+  get mismatchReports(): number {
+    return this.reports.filter((r) => r === "mismatch").length;
+  }
   /** the peer's chain heads as they reached the room, with whether the DTLS check had passed */
   readonly heads: { head: ChainHeadMessage; dtlsChecked: boolean }[] = [];
   /** the set-up steps every page of this device marked (lib/rtc/call-timeline.ts), in order */
@@ -87,7 +92,7 @@ export class Participant {
       onChange: (s) => {
         if (this.session === session) this.snapshots.push(s);
       },
-      onMismatch: () => this.mismatchReports++,
+      onReport: (report) => this.reports.push(report),
       onChainHead: (head) => this.heads.push({ head, dtlsChecked: session.snapshot.e2ee.dtlsChecked }),
       newPeer: c.net.factory(this.side),
       newCertificate: c.certs.newCertificate,

@@ -16,8 +16,13 @@ describe("trust on first use: a provisional key", () => {
     expect(c.patient.keyStore.role === "recipient" && c.patient.keyStore.provisional).toEqual([true]);
     expect(c.doctor.e2ee).toMatchObject({ consultKeyEpoch: 0, consultKeyProvisional: true });
     expect(c.patient.e2ee).toMatchObject({ status: "unverified", consultKeyEpoch: 0, consultKeyProvisional: true });
+    // The audit trail hears it from the doctor's device (the key's sender), not the patient's.
+    expect(c.doctor.reports).toEqual(["keys_sent_on_trust"]);
+    expect(c.patient.reports).toEqual([]);
 
     await c.confirmBoth();
+    expect(c.doctor.reports).toEqual(["keys_sent_on_trust", "verified"]);
+    expect(c.patient.reports).toEqual(["verified"]);
     for (const p of [c.doctor, c.patient]) expect(p.e2ee, p.side).toMatchObject({ status: "verified", consultKeyEpoch: 1, consultKeyProvisional: false });
     expect(epochs(c)).toEqual([0, 1]);
     expect(c.patient.keyStore.role === "recipient" && c.patient.keyStore.provisional).toEqual([true, false]);
@@ -34,6 +39,7 @@ describe("trust on first use: a provisional key", () => {
     expect(epochs(c)).toEqual([0]);
     expect(c.patient.keyStore.role === "recipient" && c.patient.keyStore.provisional).toEqual([false]);
     expect(c.doctor.e2ee.consultKeyProvisional).toBe(false);
+    expect([c.doctor.reports, c.patient.reports]).toEqual([["verified"], ["verified"]]);
   });
 });
 
@@ -63,6 +69,7 @@ describe("an acknowledged key change is compared before any key goes", () => {
     await c.tick(5_000, 1_000);
     expect(c.doctor.e2ee.status).toBe("unverified");
     expect(c.log.ofType("key")).toEqual([]);
+    expect(c.doctor.reports).toEqual(["key_change_acknowledged"]);
     c.patient.reload();
     await c.tick(5_000, 1_000);
     expect(c.log.ofType("key")).toEqual([]);

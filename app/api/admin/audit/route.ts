@@ -1,14 +1,32 @@
 import { requireRole } from "@/lib/server/authz";
-import { auditCsv } from "@/lib/server/audit-export";
+import { audit } from "@/lib/server/audit";
+import { auditExport, exportFileName } from "@/lib/server/audit/export";
+import { filterDetail } from "@/lib/server/audit/filter-detail";
 import { getDb } from "@/lib/server/db";
-import { route } from "@/lib/server/http";
+import { parseWith, route } from "@/lib/server/http";
+import { auditExportQuery } from "@/lib/shared/audit";
 
-/** The audit log as a CSV download (admins only). */
-export const GET = route(async () => {
-  await requireRole("admin");
-  const csv = await auditCsv(await getDb());
-  const day = new Date().toISOString().slice(0, 10);
-  return new Response(csv, {
-    headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="parley-audit-${day}.csv"`, "cache-control": "no-store" },
+/**
+ * The audit rows a filter picks, as a download (admins only): `format=csv` (default) or `jsonl`
+ * (checkable on its own: `npm run admin -- audit-verify --file`). The export itself is audited.
+ */
+export const GET = route(async (req: Request) => {
+  const admin = await requireRole("admin");
+  const { format, ...filter } = parseWith(auditExportQuery, Object.fromEntries(new URL(req.url).searchParams));
+  const db = await getDb();
+  await audit({ action: "audit.exported", actorUserId: admin.id, detail: { format, filter: filterDetail(filter) } }, db);
+  const pieces = auditExport(db, filter, format);
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await pieces.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+    async cancel() {
+      await pieces.return(undefined);
+    },
   });
+  const type = format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8";
+  return new Response(body, { headers: { "content-type": type, "content-disposition": `attachment; filename="${exportFileName(format)}"`, "cache-control": "no-store" } });
 });

@@ -20,5 +20,5 @@ export const GET = route(async (req) => {
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new ApiError("unauthenticated", "the scheduler's CRON_SECRET is required");
   }
-  return json(await runCleanup(await getDb(), getBlobStore()));
+  return json(await runCleanup(await getDb(), getBlobStore(), new Date(), getServerEnv().retentionDays));
 });

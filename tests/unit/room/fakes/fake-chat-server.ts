@@ -126,6 +126,7 @@ export class FakeChatServer {
       receipt: (consultId, receipt) => this.request(m, consultId, "receipt", receipt, () => this.emit(m, "message", "receipt", receipt)),
       presence: (consultId, update) => this.request(m, consultId, "presence", update, () => this.emit(m, "presence", update.status, { participantId: m.participantId, typing: update.typing })),
       deleteAll: (consultId) => this.request(m, consultId, "deleteAll", undefined, () => this.deleteAll(m)),
+      transcriptExported: () => Promise.resolve({ ok: true }),
     };
   }
 

@@ -1,14 +1,14 @@
 import { postMessageBody } from "@/lib/shared/api";
 import { consultRoute } from "@/lib/server/consult-route";
 import { json, readJson } from "@/lib/server/http";
-import { deleteRecord, listMessages, postMessage } from "@/lib/server/messages";
+import { deleteRecord, postMessage, readHistory } from "@/lib/server/messages";
 import { getBlobStore } from "@/lib/server/storage";
 
 /**
  * The consult's sealed messages (ciphertext only): for admitted participants, and for the
- * consult's doctor at any time (the history for the record, after leaving or ending the call).
+ * consult's doctor at any time (the history for the record, after leaving or ending the call); audited.
  */
-export const GET = consultRoute({ who: "record" }, async (_req, { access, db }) => json({ messages: await listMessages(db, access) }));
+export const GET = consultRoute({ who: "record" }, async (_req, { access, db }) => json({ messages: await readHistory(db, access) }));
 
 /** Stores a sealed message; a retry with the same id and bytes is answered as the first time. */
 export const POST = consultRoute({ who: "admitted", open: true }, async (req, { access, db }) => {

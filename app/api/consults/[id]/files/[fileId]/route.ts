@@ -1,11 +1,11 @@
 import { fileParams } from "@/lib/shared/api";
 import { consultRoute } from "@/lib/server/consult-route";
-import { deleteFile, downloadUrl } from "@/lib/server/files";
+import { deleteFile, issueDownloadLink } from "@/lib/server/files";
 import { json } from "@/lib/server/http";
 import { getBlobStore } from "@/lib/server/storage";
 
-/** A presigned, expiring URL to the document's ciphertext (ranged GETs allowed). */
-export const GET = consultRoute({ who: "record" }, async (_req, { access, db, params }) => json(await downloadUrl(db, getBlobStore(), access, params.fileId)), fileParams);
+/** A presigned, expiring URL to the document's ciphertext (ranged GETs allowed); audited. */
+export const GET = consultRoute({ who: "record" }, async (_req, { access, db, params }) => json(await issueDownloadLink(db, getBlobStore(), access, params.fileId)), fileParams);
 
 /** The sender cancels an upload or removes their document; the consult's doctor may remove any. */
 export const DELETE = consultRoute(

@@ -1,7 +1,7 @@
-// lib/server/audit-export.ts: CSV cells are quoted where needed and never run as formulas.
+// lib/server/audit/export.ts: CSV cells are quoted where needed and never run as formulas.
 import { describe, expect, it } from "vitest";
 
-import { csvCell } from "@/lib/server/audit-export";
+import { csvCell } from "@/lib/server/audit/export";
 
 describe("audit CSV cells", () => {
   it("quotes commas, quotes and line breaks", () => {
