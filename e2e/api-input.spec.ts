@@ -274,7 +274,14 @@ const BODY_ROUTES: BodyRoute[] = [
       { label: "an unknown field", body: () => ({ reason: "Input test", until: "2030-01-01" }) },
     ],
   },
-  { name: "POST /api/admin/audit/verify", path: () => "/api/admin/audit/verify", hasId: false, as: asAdmin, valid: () => ({}), wrong: [unknownField] },
+  {
+    name: "POST /api/admin/audit/verify",
+    path: () => "/api/admin/audit/verify",
+    hasId: false,
+    as: asAdmin,
+    valid: () => ({ onOpen: true }),
+    wrong: [{ label: "onOpen that is not a boolean", body: () => ({ onOpen: "yes" }) }, unknownField],
+  },
   { name: "POST /api/admin/records/:id", path: (_x, id) => `/api/admin/records/${id}`, hasId: true, as: asAdmin, valid: () => ({}), wrong: [unknownField] },
   {
     name: "POST /api/admin/records/:id/files/:fileId",

@@ -13,24 +13,25 @@ export function AuditChainState() {
   const [state, setState] = useState<State>({ kind: "checking" });
 
   const check = useCallback(
-    () =>
-      verifyAuditChain().then(
+    (onOpen: boolean) =>
+      verifyAuditChain(onOpen).then(
         (report) => setState({ kind: "done", report }),
         (err: unknown) => setState({ kind: "failed", message: err instanceof ClientApiError ? err.message : "The check could not run. Try again." }),
       ),
     [],
   );
   useEffect(() => {
-    void check();
+    void check(true);
   }, [check]);
 
   const again = (
     <Button
       variant="secondary"
       className="ml-auto min-h-9 py-1"
+      data-testid="audit-chain-check"
       onClick={() => {
         setState({ kind: "checking" });
-        void check();
+        void check(false);
       }}
       disabled={state.kind === "checking"}
     >

@@ -16,7 +16,7 @@ export const adminApi = {
 };
 
 /** Checks the audit trail's chain on the server (POST /api/admin/audit/verify). */
-export const verifyAuditChain = () => api.post("/api/admin/audit/verify", {}, chainReport);
+export const verifyAuditChain = (onOpen: boolean) => api.post("/api/admin/audit/verify", { onOpen }, chainReport);
 
 /** A consult's legal hold (POST/DELETE /api/admin/consults/:id/hold). */
 export const legalHoldApi = {

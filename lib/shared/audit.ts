@@ -84,5 +84,8 @@ export const chainReport = z.object({
 });
 export type ChainReportView = z.infer<typeof chainReport>;
 
-/** A request that carries nothing (POST /api/admin/audit/verify). */
-export const noBody = z.object({}).strict();
+/**
+ * POST /api/admin/audit/verify. `onOpen`: the check /admin runs by itself when the page opens; an
+ * intact result of that one is not audited (it would add a row to the trail at every page view).
+ */
+export const verifyBody = z.object({ onOpen: z.boolean().optional() }).strict();
