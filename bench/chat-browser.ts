@@ -1,5 +1,6 @@
-// Chat latency in two real browsers: from the doctor's press of Send to the message decrypted and
-// rendered on the patient's screen (and back the other way), in one verified consult. The pages
+// Chat latency in two real browsers (issue 24): from a press of Send to the sender's own bubble, to
+// that bubble leaving "sending", and to the message decrypted and rendered on the other screen, both
+// ways in one verified consult, with the sender's step marks (lib/client/chat/chat-timeline.ts). The pages
 // stamp times with performance.timeOrigin + performance.now(), one clock on one machine: the
 // sender stamps just before it clicks Send; a MutationObserver on the receiver stamps the moment
 // the chat-message with the marker appears. Everything between is the real path: seal into the
@@ -7,48 +8,83 @@
 import type { Page } from "@playwright/test";
 import { summarize, type Summary } from "./lib/stats";
 import { launchChromium, verifiedConsult } from "./lib/browser";
+import { CHAT_MARK_PREFIX, CHAT_STEPS, type ChatStep } from "../lib/client/chat/chat-timeline";
 
 declare global {
   interface Window {
-    __chatArrivals?: Record<string, number>;
+    /** marker → when it first showed on this screen, and when it first showed as not "sending" */
+    __chatSeen?: Record<string, { shown: number; settled?: number }>;
   }
 }
 
 async function watchArrivals(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const arrivals: Record<string, number> = {};
-    window.__chatArrivals = arrivals;
+    const seen: Record<string, { shown: number; settled?: number }> = {};
+    window.__chatSeen = seen;
     // (no named functions in here: the bench runs under tsx, whose helpers do not exist in the page)
     new MutationObserver(() => {
       const at = performance.timeOrigin + performance.now();
       for (const el of document.querySelectorAll('[data-testid="chat-message"]')) {
         const m = /bench-\d+-[a-z0-9]+/.exec(el.textContent ?? "");
-        if (m && arrivals[m[0]] === undefined) arrivals[m[0]] = at;
+        if (!m) continue;
+        const s = (seen[m[0]] ??= { shown: at });
+        const state = el.getAttribute("data-state");
+        if (s.settled === undefined && state && state !== "sending") s.settled = at;
       }
-    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+    }).observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ["data-state"] });
   });
 }
 
 async function sendStamped(page: Page, text: string): Promise<number> {
   await page.getByTestId("chat-input").fill(text);
   return page.evaluate(() => {
+    performance.clearMarks();
     const t = performance.timeOrigin + performance.now();
     document.querySelector<HTMLButtonElement>('[data-testid="chat-send"]')?.click();
     return t;
   });
 }
 
-async function arrival(page: Page, marker: string): Promise<number> {
-  const h = await page.waitForFunction((m) => window.__chatArrivals?.[m], marker, { timeout: 15_000, polling: 10 });
+/** When `marker` showed on `page` (and, `settled`, when it stopped being "sending" there). */
+async function seen(page: Page, marker: string, settled = false): Promise<number> {
+  const h = await page.waitForFunction(({ m, settled }) => (settled ? window.__chatSeen?.[m]?.settled : window.__chatSeen?.[m]?.shown), { m: marker, settled }, { timeout: 15_000, polling: 5 });
   return (await h.jsonValue()) as number;
 }
 
-export type ChatBrowser = { messages: number; latency: Summary };
+/** The sender's chat marks since the click (lib/client/chat/chat-timeline.ts), ms after `t0`. */
+async function stepsSince(page: Page, t0: number): Promise<Partial<Record<ChatStep, number>>> {
+  const marks = await page.evaluate(
+    (prefix) =>
+      performance
+        .getEntriesByType("mark")
+        .filter((m) => m.name.startsWith(prefix))
+        .map((m) => ({ name: m.name.slice(prefix.length), at: performance.timeOrigin + m.startTime })),
+    CHAT_MARK_PREFIX,
+  );
+  const out: Partial<Record<ChatStep, number>> = {};
+  for (const m of marks) if (out[m.name as ChatStep] === undefined) out[m.name as ChatStep] = m.at - t0;
+  return out;
+}
+
+export type ChatBrowser = {
+  messages: number;
+  /** Send pressed → the message decrypted on the other screen */
+  latency: Summary;
+  /** Send pressed → the sender's own bubble on screen */
+  ownBubble: Summary;
+  /** Send pressed → the sender's bubble leaves "sending" (the server has it) */
+  sent: Summary;
+  /** each step's median, ms after Send was pressed (the sender's marks) */
+  steps: { step: ChatStep; p50: number | undefined }[];
+};
 
 /** `videoOff`: both turn their cameras off first, so video encoding does not compete with the server for the CPU. */
 export async function chatBrowser(baseURL: string, messages: number, videoOff = false): Promise<ChatBrowser> {
   const { browser } = await launchChromium();
-  const samples: number[] = [];
+  const other: number[] = [];
+  const own: number[] = [];
+  const sent: number[] = [];
+  const steps: Partial<Record<ChatStep, number>>[] = [];
   try {
     const doctorContext = await browser.newContext({ baseURL, permissions: ["camera", "microphone"] });
     const patientContext = await browser.newContext({ baseURL, permissions: ["camera", "microphone"] });
@@ -62,13 +98,25 @@ export async function chatBrowser(baseURL: string, messages: number, videoOff = 
       const [from, to] = i % 2 === 0 ? [doctor, patient] : [patient, doctor];
       const marker = `bench-${i + 2}-${Math.random().toString(36).slice(2, 10)}`;
       const t0 = await sendStamped(from, marker);
-      const t1 = await arrival(to, marker);
-      if (i >= 0) samples.push(t1 - t0);
+      const [tOwn, tSent, tOther] = await Promise.all([seen(from, marker), seen(from, marker, true), seen(to, marker)]);
+      if (i >= 0) {
+        own.push(tOwn - t0);
+        sent.push(tSent - t0);
+        other.push(tOther - t0);
+        steps.push(await stepsSince(from, t0));
+      }
       await from.waitForTimeout(50);
     }
     await doctor.getByTestId("end-consult").click();
   } finally {
     await browser.close();
   }
-  return { messages, latency: summarize(samples) };
+  const median = (xs: number[]) => (xs.length ? summarize(xs).p50 : undefined);
+  return {
+    messages,
+    latency: summarize(other),
+    ownBubble: summarize(own),
+    sent: summarize(sent),
+    steps: CHAT_STEPS.map((step) => ({ step, p50: median(steps.flatMap((s) => (s[step] === undefined ? [] : [s[step]]))) })),
+  };
 }

@@ -12,6 +12,7 @@ import { PeerPins } from "./peer-pins";
 import { Published } from "../store";
 import { ChatLog, NO_KEY } from "./chat-log";
 import { transcript } from "./transcript";
+import { chatMark } from "./chat-timeline";
 import { shownMessage, type ShownMessage } from "./message-body";
 import { openStored, showOutbox, type OpenerContext } from "./message-opener";
 import { OutboxSender } from "./outbox-sender";
@@ -280,10 +281,12 @@ export class ChatSession {
     const { userId, consultId, identity } = this.o;
     const key = this.current;
     if (!key || this.view.get().block) return false;
+    chatMark("send");
     const entry = await this.o.ports.store.sealIntoOutbox({ userId, consultId, deviceId: identity.deviceId, identityKey: identity.privateKey, key, kind, body });
     await this.serial(() => {
       this.log.addPending({ id: entry.id, senderDeviceId: identity.deviceId, senderUserId: userId, seq: entry.seq, storedAt: entry.createdAt }, shown.body, entry.createdAt, undefined, shown.file);
       this.render();
+      chatMark("shown");
       return Promise.resolve();
     });
     void this.outbox.flush();

@@ -6,6 +6,7 @@
 import { chainHash, fingerprint, sealMessage, toBase64Url, toHex, uuidBytes, ZERO_HASH, type MessageKind } from "@/lib/crypto";
 import type { PostMessageBody } from "@/lib/shared/api";
 import { parleyDb, type OutboxEntry, type Pin, type StoredConsultKey } from "../parley-db";
+import { chatMark } from "./chat-timeline";
 
 const consultKey = (userId: string, consultId: string) => `${userId}|${consultId}`;
 const chainKey = (userId: string, consultId: string, deviceId: string) => `${userId}|${consultId}|${deviceId}`;
@@ -30,9 +31,11 @@ export type SealInput = {
 /** Seals `body` as this device's next message and stores it in the outbox; returns the entry. */
 export async function sealIntoOutbox(input: SealInput): Promise<OutboxEntry> {
   return withChatLock(input.userId, input.consultId, async () => {
+    chatMark("lock");
     const db = await parleyDb();
     const key = chainKey(input.userId, input.consultId, input.deviceId);
     const chain = (await db.get("chains", key)) ?? { key, nextSeq: 0, lastHash: ZERO_HASH() };
+    chatMark("chain-read");
     // Random: an id must not tell the server when it was made (docs/protocol.md "Messages").
     const id = crypto.randomUUID();
     const sealed = await sealMessage(input.key.key, input.identityKey, {
@@ -54,14 +57,17 @@ export async function sealIntoOutbox(input: SealInput): Promise<OutboxEntry> {
       iv: toBase64Url(sealed.iv),
       ciphertext: toBase64Url(sealed.ciphertext),
     };
+    chatMark("sealed");
     const entry: OutboxEntry = { id, consult: consultKey(input.userId, input.consultId), seq: chain.nextSeq, body, createdAt: Date.now() };
     const next = { key, nextSeq: chain.nextSeq + 1, lastHash: await chainHash(sealed.p) };
+    chatMark("hashed");
     // Both writes are placed before anything else is awaited: an IndexedDB transaction commits as
     // soon as it has no request pending when its task ends, so awaiting WebCrypto between them (a
     // digest resolves in a later task in most engines) would commit the outbox entry alone and
     // leave the chain's seq to be taken again.
     const tx = db.transaction(["outbox", "chains"], "readwrite");
     await Promise.all([tx.objectStore("outbox").add(entry), tx.objectStore("chains").put(next), tx.done]);
+    chatMark("stored");
     return entry;
   });
 }

@@ -4,6 +4,7 @@
 import { ClientApiError } from "../api";
 import type { OutboxEntry } from "../parley-db";
 import type { Clock, TimerHandle } from "../clock";
+import { chatMark } from "./chat-timeline";
 
 export type OutboxPort = {
   clock: Clock;
@@ -40,6 +41,7 @@ export class OutboxSender {
         if (entry.failed) continue;
         try {
           await this.port.post(entry);
+          chatMark("posted");
           await this.port.sent(entry);
           this.backoff = 1_000;
         } catch (err) {
