@@ -216,6 +216,10 @@ test("the doctor adds a passkey on their account page, signs out, and signs in w
   }
   await adminPage.reload();
   await expect(adminPage.getByTestId("audit-row").filter({ hasText: "factor.enrolled" })).toHaveCount(1);
+  // Signing out is in the trail too, from the browser that did it (issue 22).
+  const signOut = adminPage.getByTestId("audit-row").filter({ hasText: "auth.sign_out" }).filter({ hasText: DOCTOR.name });
+  await expect(signOut).toHaveCount(1);
+  await expect(signOut).toContainText("Chrom");
 });
 
 test("`npm run admin -- setup-link` prints a new link through the running server; it replaces the old one", async ({ browser }) => {
