@@ -3,7 +3,8 @@
 import { z } from "zod";
 import { uuid } from "./api";
 
-const blankIsUnset = (v: unknown) => (v === "" ? undefined : v);
+/** An empty form field counts as not given. */
+export const blankIsUnset = (v: unknown) => (v === "" ? undefined : v);
 
 /** A date (2026-12-07) or a date and time (2026-12-07T09:30, seconds and Z optional), always UTC. */
 const utcTime = (dateMeansEndOfDay: boolean) =>

@@ -1,8 +1,7 @@
 // zod schema for the admin's consult list (/admin/consults): a filter and a page cursor from the query string.
 import { z } from "zod";
 import { uuid } from "./api";
-
-const blankIsUnset = (v: unknown) => (v === "" ? undefined : v);
+import { blankIsUnset } from "./audit";
 
 export const consultListQuery = z
   .object({

@@ -5,11 +5,9 @@ import "server-only";
 import type { Db } from "../db";
 import { ApiError } from "../errors";
 import { auditExportQuery } from "@/lib/shared/audit";
-import { audit } from "./index";
 import { describeReport } from "./chain";
 import { auditExportText } from "./export";
-import { filterDetail } from "./filter-detail";
-import { verifyAuditTrail } from "./read";
+import { recordExport, verifyAndRecord } from "./recorded";
 
 export const AUDIT_USAGE = `  audit-verify                        check the audit trail's hash chain; names the first broken row
   audit-verify --file <export.jsonl>  check an exported file on its own, with no database
@@ -39,8 +37,7 @@ async function personId(db: Db, person: string | undefined): Promise<string | un
 }
 
 export async function verifyCommand(db: Db): Promise<{ ok: boolean; output: string }> {
-  const report = await verifyAuditTrail(db);
-  await audit({ action: "audit.verified", detail: { via: "cli", checked: report.checked, broken: report.firstBroken?.id ?? null } }, db);
+  const report = await verifyAndRecord(db, { detail: { via: "cli" } });
   return { ok: !report.firstBroken, output: describeReport(report) };
 }
 
@@ -50,6 +47,6 @@ export async function exportCommand(db: Db, argv: string[]): Promise<string> {
   const parsed = auditExportQuery.safeParse(flags);
   if (!parsed.success) throw new ApiError("invalid_input", parsed.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; "));
   const { format, ...filter } = parsed.data;
-  await audit({ action: "audit.exported", detail: { via: "cli", format, filter: filterDetail(filter) } }, db);
+  await recordExport(db, { detail: { via: "cli" } }, format, filter);
   return auditExportText(db, filter, format);
 }

@@ -1,7 +1,6 @@
 import { requireRole } from "@/lib/server/authz";
-import { audit } from "@/lib/server/audit";
 import { auditExport, exportFileName } from "@/lib/server/audit/export";
-import { filterDetail } from "@/lib/server/audit/filter-detail";
+import { recordExport } from "@/lib/server/audit/recorded";
 import { getDb } from "@/lib/server/db";
 import { parseWith, route } from "@/lib/server/http";
 import { auditExportQuery } from "@/lib/shared/audit";
@@ -14,7 +13,7 @@ export const GET = route(async (req: Request) => {
   const admin = await requireRole("admin");
   const { format, ...filter } = parseWith(auditExportQuery, Object.fromEntries(new URL(req.url).searchParams));
   const db = await getDb();
-  await audit({ action: "audit.exported", actorUserId: admin.id, detail: { format, filter: filterDetail(filter) } }, db);
+  await recordExport(db, { actorUserId: admin.id }, format, filter);
   const pieces = auditExport(db, filter, format);
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({

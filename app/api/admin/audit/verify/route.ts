@@ -1,6 +1,5 @@
 import { requireRole } from "@/lib/server/authz";
-import { audit } from "@/lib/server/audit";
-import { verifyAuditTrail } from "@/lib/server/audit/read";
+import { verifyAndRecord } from "@/lib/server/audit/recorded";
 import { getDb } from "@/lib/server/db";
 import { json, readJson, route } from "@/lib/server/http";
 import { verifyBody } from "@/lib/shared/audit";
@@ -13,9 +12,6 @@ export const POST = route(async (req: Request) => {
   const admin = await requireRole("admin");
   const { onOpen } = await readJson(req, verifyBody);
   const db = await getDb();
-  const report = await verifyAuditTrail(db);
-  if (!onOpen || report.firstBroken) {
-    await audit({ action: "audit.verified", actorUserId: admin.id, detail: { checked: report.checked, broken: report.firstBroken?.id ?? null, onOpen: onOpen ?? false } }, db);
-  }
+  const report = await verifyAndRecord(db, { actorUserId: admin.id, detail: { onOpen: onOpen ?? false } }, onOpen);
   return json(report);
 });
