@@ -35,10 +35,15 @@ async function watchArrivals(page: Page): Promise<void> {
   });
 }
 
+/** How long a person takes to type a short message: their "typing…" goes out at the first key, this long before Send (the issue's pace: one message every 300 ms). */
+const TYPING_MS = 300;
+
 async function sendStamped(page: Page, text: string): Promise<number> {
   await page.getByTestId("chat-input").fill(text);
+  await page.waitForTimeout(TYPING_MS);
   return page.evaluate(() => {
     performance.clearMarks();
+    performance.clearResourceTimings();
     const t = performance.timeOrigin + performance.now();
     document.querySelector<HTMLButtonElement>('[data-testid="chat-send"]')?.click();
     return t;
@@ -51,18 +56,33 @@ async function seen(page: Page, marker: string, settled = false): Promise<number
   return (await h.jsonValue()) as number;
 }
 
-/** The sender's chat marks since the click (lib/client/chat/chat-timeline.ts), ms after `t0`. */
-async function stepsSince(page: Page, t0: number): Promise<Partial<Record<ChatStep, number>>> {
-  const marks = await page.evaluate(
-    (prefix) =>
-      performance
+/** The message POST as the browser's resource timing sees it: its request sent, the server's answer begun. */
+const NET_STEPS = ["request-sent", "response-began"] as const;
+type Step = ChatStep | (typeof NET_STEPS)[number];
+
+/** The sender's chat marks since the click (lib/client/chat/chat-timeline.ts), and its message POST's timing, ms after `t0`. */
+async function stepsSince(page: Page, t0: number): Promise<Partial<Record<Step, number>>> {
+  const { marks, posts } = await page.evaluate(
+    (prefix) => ({
+      marks: performance
         .getEntriesByType("mark")
         .filter((m) => m.name.startsWith(prefix))
         .map((m) => ({ name: m.name.slice(prefix.length), at: performance.timeOrigin + m.startTime })),
+      posts: (performance.getEntriesByType("resource") as PerformanceResourceTiming[])
+        .filter((r) => r.initiatorType === "fetch" && /\/api\/consults\/[^/]+\/messages$/.test(new URL(r.name).pathname))
+        .map((r) => ({ sent: performance.timeOrigin + r.requestStart, began: performance.timeOrigin + r.responseStart })),
+    }),
     CHAT_MARK_PREFIX,
   );
-  const out: Partial<Record<ChatStep, number>> = {};
+  const out: Partial<Record<Step, number>> = {};
   for (const m of marks) if (out[m.name as ChatStep] === undefined) out[m.name as ChatStep] = m.at - t0;
+  // the message's POST: the first message request sent after the "post" mark
+  const from = out.post;
+  const post = from === undefined ? undefined : posts.find((p) => p.sent - t0 >= from - 1);
+  if (post) {
+    out["request-sent"] = post.sent - t0;
+    out["response-began"] = post.began - t0;
+  }
   return out;
 }
 
@@ -75,7 +95,7 @@ export type ChatBrowser = {
   /** Send pressed → the sender's bubble leaves "sending" (the server has it) */
   sent: Summary;
   /** each step's median, ms after Send was pressed (the sender's marks) */
-  steps: { step: ChatStep; p50: number | undefined }[];
+  steps: { step: Step; p50: number | undefined }[];
 };
 
 /** `videoOff`: both turn their cameras off first, so video encoding does not compete with the server for the CPU. */
@@ -84,7 +104,7 @@ export async function chatBrowser(baseURL: string, messages: number, videoOff = 
   const other: number[] = [];
   const own: number[] = [];
   const sent: number[] = [];
-  const steps: Partial<Record<ChatStep, number>>[] = [];
+  const steps: Partial<Record<Step, number>>[] = [];
   try {
     const doctorContext = await browser.newContext({ baseURL, permissions: ["camera", "microphone"] });
     const patientContext = await browser.newContext({ baseURL, permissions: ["camera", "microphone"] });
@@ -117,6 +137,6 @@ export async function chatBrowser(baseURL: string, messages: number, videoOff = 
     latency: summarize(other),
     ownBubble: summarize(own),
     sent: summarize(sent),
-    steps: CHAT_STEPS.map((step) => ({ step, p50: median(steps.flatMap((s) => (s[step] === undefined ? [] : [s[step]]))) })),
+    steps: [...CHAT_STEPS.slice(0, -1), ...NET_STEPS, "posted" as const].map((step) => ({ step, p50: median(steps.flatMap((s) => (s[step] === undefined ? [] : [s[step]]))) })),
   };
 }

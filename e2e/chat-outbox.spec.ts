@@ -58,3 +58,70 @@ test("with a digest that resolves in a later task, a burst of messages keeps one
   expect(stored).toHaveLength(burst.length);
   expect(stored.map((m) => m.seq).sort((a, b) => a - b)).toEqual(burst.map((_, i) => i));
 });
+
+test("a message is on the screen, sending, in the first frame after Send, as the one element that later shows it sent", async () => {
+  if (!call) throw new Error("no call");
+  const text = `instant-${Math.random().toString(36).slice(2, 8)}`;
+  await call.patient.getByTestId("chat-input").fill(text);
+  const firstFrame = await call.patient.evaluate((t) => {
+    document.querySelector<HTMLButtonElement>('[data-testid="chat-send"]')?.click();
+    return new Promise<{ count: number; state: string | null }>((resolve) =>
+      requestAnimationFrame(() => {
+        const shown = [...document.querySelectorAll('[data-testid="chat-message"]')].filter((el) => el.textContent?.includes(t));
+        (window as { __instant?: Element }).__instant = shown[0];
+        resolve({ count: shown.length, state: shown[0]?.getAttribute("data-state") ?? null });
+      }),
+    );
+  }, text);
+  expect(firstFrame).toEqual({ count: 1, state: "sending" });
+  const mine = call.patient.getByTestId("chat-message").filter({ hasText: text });
+  await expect(mine).toHaveAttribute("data-state", /sent|delivered|read/);
+  await expect(mine).toHaveCount(1);
+  // the same DOM element, not a second one put in its place
+  expect(await mine.evaluate((el) => el === (window as { __instant?: Element }).__instant)).toBe(true);
+  await expect(call.doctor.getByTestId("chat-message").filter({ hasText: text })).toHaveCount(1);
+});
+
+test("a reload right after Send still sends the message, once", async () => {
+  if (!call) throw new Error("no call");
+  const before = (await db.messagesOf(call.consultId)).length;
+  const text = `reloaded-${Math.random().toString(36).slice(2, 8)}`;
+  await call.patient.getByTestId("chat-input").fill(text);
+  // Send, and reload in the same task: nothing of the page's own work after the click has run yet.
+  await call.patient.evaluate(() => {
+    document.querySelector<HTMLButtonElement>('[data-testid="chat-send"]')?.click();
+    location.reload();
+  });
+  await expect(call.doctor.getByTestId("chat-message").filter({ hasText: text })).toHaveCount(1);
+  await expectConnected(call.patient);
+  const mine = call.patient.getByTestId("chat-message").filter({ hasText: text });
+  await expect(mine).toHaveCount(1);
+  await expect(mine).not.toHaveAttribute("data-state", /sending|failed/);
+  expect((await db.messagesOf(call.consultId)).length).toBe(before + 1);
+});
+
+test("20 messages typed as fast as the keyboard goes arrive in order, each once, one seq each", async () => {
+  if (!call) throw new Error("no call");
+  await expectConnected(call.patient);
+  const before = await db.messagesOf(call.consultId);
+  const burst = Array.from({ length: 20 }, (_, i) => `fast-${i}-${Math.random().toString(36).slice(2, 8)}`);
+  const input = call.patient.getByTestId("chat-input");
+  const started = Date.now();
+  for (const text of burst) {
+    await input.fill(text);
+    await input.press("Enter");
+  }
+  test.info().annotations.push({ type: "burst", description: `${burst.length} messages sent in ${Date.now() - started} ms` });
+  const onDoctor = call.doctor.getByTestId("chat-message");
+  for (const text of burst) await expect(onDoctor.filter({ hasText: text })).toHaveCount(1);
+  const order = await onDoctor.allTextContents();
+  const where = burst.map((b) => order.findIndex((t) => t.includes(b)));
+  expect(where).not.toContain(-1);
+  expect(where).toEqual([...where].sort((a, b) => a - b));
+  for (const text of burst) await expect(call.patient.getByTestId("chat-message").filter({ hasText: text })).toHaveCount(1);
+  const stored = (await db.messagesOf(call.consultId)).filter((m) => !before.some((b) => b.id === m.id));
+  expect(stored).toHaveLength(burst.length);
+  const seqs = stored.map((m) => m.seq).sort((a, b) => a - b);
+  expect(new Set(seqs).size).toBe(burst.length);
+  expect(seqs).toEqual(seqs.map((_, i) => (seqs[0] ?? 0) + i));
+});

@@ -3,10 +3,11 @@
 // gaps and unverifiable messages shown as such, who is typing, the box and send button (disabled,
 // with the reason, while PROTOCOL §3 does not allow sending), search, export, and removal.
 // Everything it shows comes from lib/client/chat/chat-session.ts; it holds no crypto or I/O.
-import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { memo, useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { searchItems, type ChatItem, type ChatMessageItem, type ChatState } from "@/lib/client/chat/chat-log";
 import type { ChatSendBlock, PeerPresence } from "@/lib/client/chat/chat-session";
-import type { ChatView } from "@/lib/client/room/use-room-runtime";
+import { useChatView } from "@/lib/client/room/use-room-runtime";
+import type { RoomRuntime } from "@/lib/client/room/room-runtime";
 import { Button } from "../ui/button";
 
 const BLOCKED: Record<ChatSendBlock, string> = {
@@ -32,7 +33,8 @@ const STATE_TEXT: Record<ChatState, string> = {
 const PRESENCE_TEXT: Record<PeerPresence, string> = { online: "online", away: "away (page in the background)", offline: "left the room" };
 
 type Props = {
-  chat: ChatView;
+  /** the chat is read here, not in the room: a message re-renders the chat, not the call */
+  runtime: RoomRuntime;
   nameOf: (userId: string) => string;
   otherName: string | undefined;
   isDoctor: boolean;
@@ -40,7 +42,8 @@ type Props = {
 
 const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 
-export function ChatPanel({ chat, nameOf, otherName, isDoctor }: Props) {
+export const ChatPanel = memo(function ChatPanel({ runtime, nameOf, otherName, isDoctor }: Props) {
+  const chat = useChatView(runtime);
   const [text, setText] = useState("");
   const [query, setQuery] = useState("");
   const [confirm, setConfirm] = useState<"erase" | "delete">();
@@ -124,9 +127,7 @@ export function ChatPanel({ chat, nameOf, otherName, isDoctor }: Props) {
 
       <ol ref={list} className="max-h-96 min-h-32 space-y-2 overflow-y-auto px-4 py-3" aria-live="polite">
         {shown.length === 0 && <li className="text-sm text-slate-500">{results ? "Nothing found." : "No messages yet."}</li>}
-        {shown.map((i) =>
-          i.type === "gap" ? <Gap key={i.id} item={i} name={nameOf(i.senderUserId)} /> : <Message key={i.id} item={i} name={nameOf(i.senderUserId)} onRetry={(id) => void chat.retry(id)} />,
-        )}
+        {shown.map((i) => (i.type === "gap" ? <Gap key={i.id} item={i} name={nameOf(i.senderUserId)} /> : <Message key={i.id} item={i} name={nameOf(i.senderUserId)} onRetry={chat.retry} />))}
       </ol>
 
       <p className="h-5 px-4 text-xs text-slate-500" data-testid="chat-typing" aria-live="polite">
@@ -209,9 +210,10 @@ export function ChatPanel({ chat, nameOf, otherName, isDoctor }: Props) {
       </footer>
     </section>
   );
-}
+});
 
-function Message({ item, name, onRetry }: { item: ChatMessageItem; name: string; onRetry: (id: string) => void }) {
+/** One message; it renders again only when its item changed (the chat log keeps unchanged items' identity). */
+const Message = memo(function Message({ item, name, onRetry }: { item: ChatMessageItem; name: string; onRetry: (id: string) => Promise<void> }) {
   const bad = item.state === "unverifiable";
   return (
     <li
@@ -233,7 +235,7 @@ function Message({ item, name, onRetry }: { item: ChatMessageItem; name: string;
           {item.state === "failed" && (
             <>
               {item.problem ? ` — ${item.problem}` : ""}{" "}
-              <button type="button" className="underline" onClick={() => onRetry(item.id)}>
+              <button type="button" className="underline" onClick={() => void onRetry(item.id)}>
                 Try again
               </button>
             </>
@@ -242,7 +244,7 @@ function Message({ item, name, onRetry }: { item: ChatMessageItem; name: string;
       )}
     </li>
   );
-}
+});
 
 function Gap({ item, name }: { item: Extract<ChatItem, { type: "gap" }>; name: string }) {
   const n = item.to - item.from + 1;

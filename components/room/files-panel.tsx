@@ -3,19 +3,22 @@
 // upload's progress and cancel it, and download or preview what was shared — each decrypted on
 // this device. Everything it shows comes from lib/client/files/file-transfers.ts; it holds no crypto
 // or I/O.
-import { useEffect, useRef, useState, type DragEvent } from "react";
+import { memo, useEffect, useRef, useState, type DragEvent } from "react";
 import type { DocumentItem } from "@/lib/client/files/document-items";
-import type { FilesView } from "@/lib/client/room/use-room-runtime";
+import { useFilesView } from "@/lib/client/room/use-room-runtime";
+import type { RoomRuntime } from "@/lib/client/room/room-runtime";
 import { formatBytes } from "@/lib/client/chat/message-body";
 import { Button } from "../ui/button";
 
-type Props = { files: FilesView; nameOf: (userId: string) => string; otherName: string | undefined; canSend: boolean };
+/** `runtime`: the documents are read here, not in the room, so a change re-renders this panel only */
+type Props = { runtime: RoomRuntime; nameOf: (userId: string) => string; otherName: string | undefined; canSend: boolean };
 
 type Preview = { url: string; type: string; name: string };
 
 const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 
-export function FilesPanel({ files, nameOf, otherName, canSend }: Props) {
+export const FilesPanel = memo(function FilesPanel({ runtime, nameOf, otherName, canSend }: Props) {
+  const files = useFilesView(runtime);
   const input = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
   const [preview, setPreview] = useState<Preview>();
@@ -112,7 +115,7 @@ export function FilesPanel({ files, nameOf, otherName, canSend }: Props) {
       )}
     </section>
   );
-}
+});
 
 type RowProps = {
   item: DocumentItem;

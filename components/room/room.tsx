@@ -1,12 +1,12 @@
 "use client";
 
 import Link from "next/link";
-import { useMemo, useRef, useState } from "react";
+import { useCallback, useMemo, useRef, useState } from "react";
 import type { RoomSnapshot } from "@/lib/shared/api";
 import type { ClientSettings } from "@/lib/shared/settings";
 import { IdleLogoff } from "../idle-logoff";
 import type { CallSnapshot, CallState } from "@/lib/rtc/call";
-import { useCallView, useChatView, useFilesView, useRoomRuntime, useRoomView, useRuntimeInputs } from "@/lib/client/room/use-room-runtime";
+import { useCallView, useChatShown, useFilesShown, useRoomRuntime, useRoomView, useRuntimeInputs } from "@/lib/client/room/use-room-runtime";
 import { peopleOf, roomFacts } from "@/lib/client/room/room-facts";
 import { saveDeviceChoice, savedDeviceChoice, useLocalMedia, useMediaElement, type MediaProblem } from "@/lib/client/local-media";
 import { useScreenShare } from "@/lib/client/screen-share";
@@ -74,15 +74,15 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
   const media = useLocalMedia(present, runtime.call.replaceTrack);
   useRuntimeInputs(runtime, ready, media);
   const call = useCallView(runtime);
-  const chat = useChatView(runtime);
-  const files = useFilesView(runtime);
+  const chatShown = useChatShown(runtime);
+  const filesShown = useFilesShown(runtime);
   const screen = useScreenShare(runtime.call.shareScreen);
   const [speakerId, setSpeakerId] = useState(() => (typeof window === "undefined" ? undefined : savedDeviceChoice().speakerId));
   const deviceFingerprint = useFingerprint(ready);
   const records = useRecordsNotice(snapshot.userId, snapshot.recordsKey);
   const waiting = state.participants.filter((p) => p.role === "patient" && p.state === "waiting");
   const people = useMemo(() => peopleOf(state, snapshot), [state, snapshot]);
-  const nameOf = (userId: string) => people.find((p) => p.userId === userId)?.name ?? "Someone";
+  const nameOf = useCallback((userId: string) => people.find((p) => p.userId === userId)?.name ?? "Someone", [people]);
 
   const check = useConnectionCheck(snapshot.consult.id, settings, !isDoctor && state.me.state === "waiting" && !ended);
   const safety = useSafetyNumber(ready?.spki, call.snapshot.e2ee.peerIdentity);
@@ -270,9 +270,9 @@ export function Room({ snapshot, settings }: { snapshot: RoomSnapshot; settings:
           )}
         </div>
         <div data-testid="chat-column" className="space-y-5">
-          {identity.status === "ready" && (inConsult || chat.items.length > 0 || chat.notice) && <ChatPanel chat={chat} nameOf={nameOf} otherName={other?.displayName} isDoctor={isDoctor} />}
+          {identity.status === "ready" && (inConsult || chatShown) && <ChatPanel runtime={runtime} nameOf={nameOf} otherName={other?.displayName} isDoctor={isDoctor} />}
 
-          {identity.status === "ready" && (inConsult || files.items.length > 0) && <FilesPanel files={files} nameOf={nameOf} otherName={other?.displayName} canSend={inConsult} />}
+          {identity.status === "ready" && (inConsult || filesShown) && <FilesPanel runtime={runtime} nameOf={nameOf} otherName={other?.displayName} canSend={inConsult} />}
         </div>
       </div>
 

@@ -158,6 +158,59 @@ describe("this device's own messages", () => {
   });
 });
 
+describe("what the screen re-renders", () => {
+  it("keeps the identity of every item that did not change, so a new message re-renders only itself", async () => {
+    const log = new ChatLog(me);
+    const msgs = await chain(doctorDevice, doctorUser, 4);
+    for (const s of msgs.slice(0, 3)) await add(log, s);
+    const before = log.items();
+    await add(log, nth(msgs, 3));
+    const after = log.items();
+    expect(after).toHaveLength(4);
+    for (let i = 0; i < 3; i++) expect(nth(after, i)).toBe(nth(before, i));
+    // a receipt changes the items it moves on, and only those
+    const [mine] = await chain(me, myUser, 1);
+    if (!mine) throw new Error("no message");
+    await add(log, mine);
+    const withMine = log.items();
+    log.applyReceipt(0, "read");
+    const read = log.items();
+    for (const item of read) {
+      if (item.id === mine.meta.id) expect(item).not.toBe(withMine.find((i) => i.id === item.id));
+      else expect(item).toBe(withMine.find((i) => i.id === item.id));
+    }
+  });
+
+  it("shows a message sent before sealing after this device's other messages, without a seq, then with its seq, as the same message", async () => {
+    const log = new ChatLog(me);
+    const [first] = await chain(me, myUser, 1, 5_000);
+    if (!first) throw new Error("no message");
+    log.addPending(first.meta, first.body, 5_000);
+    const id = randomUUID();
+    // this device's clock went back meanwhile: the unsealed message still follows its sealed one
+    log.addSending({ id, senderDeviceId: me, senderUserId: myUser }, "typed just now", 1_000);
+    expect(texts(log.items())).toEqual([first.body, "typed just now"]);
+    expect(log.contiguous(me)).toBe(0);
+    log.sequenced(id, 1, 1_000);
+    expect(texts(log.items())).toEqual([first.body, "typed just now"]);
+    expect(log.items().find((i) => i.id === id)).toMatchObject({ type: "message", seq: 1, state: "sending", mine: true });
+    expect(log.contiguous(me)).toBe(1);
+    log.markSent(id);
+    expect(log.items().filter((i) => i.id === id)).toEqual([expect.objectContaining({ state: "sent" })]);
+  });
+
+  it("takes an unsealed message off the screen when sealing fails, and never a sealed one", () => {
+    const log = new ChatLog(me);
+    const [a, b] = [randomUUID(), randomUUID()];
+    log.addSending({ id: a, senderDeviceId: me, senderUserId: myUser }, "a", 1);
+    log.addSending({ id: b, senderDeviceId: me, senderUserId: myUser }, "b", 2);
+    log.sequenced(b, 0, 2);
+    log.drop(a);
+    log.drop(b);
+    expect(texts(log.items())).toEqual(["b"]);
+  });
+});
+
 describe("the transcript", () => {
   it("has the consult, the verification state, every message with time and sender, and gaps and unverifiable messages as such", async () => {
     const log = new ChatLog(me);

@@ -47,14 +47,18 @@ export type ChatGapItem = {
 
 export type ChatItem = ChatMessageItem | ChatGapItem;
 
-type Entry = ChatMessageItem & { storedAt: number };
+/** The seq of a message of this device shown the moment it was sent, before sealing gave it its seq. */
+export const UNSEQUENCED = -1;
 
 type DeviceChain = { userId: string; chain: SenderChain; seqs: Set<number>; broken: Set<number>; claimed?: { seq: number; hash: Uint8Array; at: number } };
 
 const RANK: Record<ChatState, number> = { failed: 0, unverifiable: 0, sending: 1, sent: 2, delivered: 3, read: 4 };
 
 export class ChatLog {
-  private readonly entries = new Map<string, Entry>();
+  /** each message's item, replaced (never changed in place) when it changes, so unchanged items keep their identity for the screen */
+  private readonly entries = new Map<string, ChatMessageItem>();
+  /** when the server (or, for this device's messages, the outbox) has each message, ms */
+  private readonly storedAt = new Map<string, number>();
   private readonly devices = new Map<string, DeviceChain>();
   /** receipts for this device's messages: the highest seq the other side has decrypted / shown */
   private readonly receipts = { delivered: -1, read: -1 };
@@ -74,11 +78,41 @@ export class ChatLog {
     return this.entries.has(id);
   }
 
-  /** This device's message, sealed and in the outbox: shown at once as "sending". */
+  private put(meta: MessageMeta, item: ChatMessageItem): void {
+    this.entries.set(meta.id, item);
+    this.storedAt.set(meta.id, meta.storedAt);
+  }
+
+  /** This device's message, sealed and in the outbox: shown as "sending". */
   addPending(meta: MessageMeta, body: string, sentAt: number, failed?: string, file?: FileNotice): void {
-    if (this.entries.has(meta.id)) return;
+    const existing = this.entries.get(meta.id);
+    if (existing?.seq === UNSEQUENCED) return this.sequenced(meta.id, meta.seq, meta.storedAt);
+    if (existing) return;
     this.device(meta.senderDeviceId, meta.senderUserId).seqs.add(meta.seq);
-    this.entries.set(meta.id, { type: "message", ...meta, mine: true, body, file, at: sentAt, state: failed ? "failed" : "sending", problem: failed, senderVerified: true });
+    const { storedAt: _storedAt, ...where } = meta;
+    this.put(meta, { type: "message", ...where, mine: true, body, file, at: sentAt, state: failed ? "failed" : "sending", problem: failed, senderVerified: true });
+  }
+
+  /**
+   * This device's message the moment it is sent, before it is sealed: shown at once as "sending",
+   * after this device's other messages; sealing gives it its seq (`sequenced`) or fails (`drop`).
+   */
+  addSending(who: { id: string; senderDeviceId: string; senderUserId: string }, body: string, sentAt: number, file?: FileNotice): void {
+    if (this.entries.has(who.id)) return;
+    this.entries.set(who.id, { type: "message", ...who, seq: UNSEQUENCED, mine: true, body, file, at: sentAt, state: "sending", senderVerified: true });
+  }
+
+  /** A message shown by `addSending` is sealed into the outbox as `seq`. */
+  sequenced(id: string, seq: number, storedAt: number): void {
+    const e = this.entries.get(id);
+    if (e?.seq !== UNSEQUENCED) return;
+    this.device(e.senderDeviceId, e.senderUserId).seqs.add(seq);
+    this.put({ id, senderDeviceId: e.senderDeviceId, senderUserId: e.senderUserId, seq, storedAt }, { ...e, seq });
+  }
+
+  /** A message shown by `addSending` could not be sealed: it goes (the person gets the text back). */
+  drop(id: string): void {
+    if (this.entries.get(id)?.seq === UNSEQUENCED) this.entries.delete(id);
   }
 
   /**
@@ -98,9 +132,10 @@ export class ChatLog {
     for (const e of events) if (e.type === "broken-chain") d.broken.add(Number(e.seq));
     d.seqs.add(meta.seq);
     const mine = meta.senderDeviceId === this.myDeviceId;
-    this.entries.set(meta.id, {
+    const { storedAt: _storedAt, ...where } = meta;
+    this.put(meta, {
       type: "message",
-      ...meta,
+      ...where,
       mine,
       body,
       file,
@@ -117,7 +152,8 @@ export class ChatLog {
     const existing = this.entries.get(meta.id);
     if (existing && existing.state !== "sending") return false;
     this.device(meta.senderDeviceId, meta.senderUserId).seqs.add(meta.seq);
-    this.entries.set(meta.id, { type: "message", ...meta, mine: meta.senderDeviceId === this.myDeviceId, at: meta.storedAt, state: "unverifiable", problem, senderVerified: false });
+    const { storedAt, ...where } = meta;
+    this.put(meta, { type: "message", ...where, mine: meta.senderDeviceId === this.myDeviceId, at: storedAt, state: "unverifiable", problem, senderVerified: false });
     return true;
   }
 
@@ -125,7 +161,7 @@ export class ChatLog {
   retryable(): MessageMeta[] {
     return [...this.entries.values()]
       .filter((e) => e.state === "unverifiable" && e.problem === NO_KEY)
-      .map(({ id, senderDeviceId, senderUserId, seq, storedAt }) => ({ id, senderDeviceId, senderUserId, seq, storedAt }));
+      .map(({ id, senderDeviceId, senderUserId, seq }) => ({ id, senderDeviceId, senderUserId, seq, storedAt: this.storedAt.get(id) ?? 0 }));
   }
 
   forget(id: string): void {
@@ -198,7 +234,7 @@ export class ChatLog {
 
   /** Everything to show, in time order (each sender's messages in seq order), gaps where messages are missing. */
   items(): ChatItem[] {
-    const out: ChatItem[] = [...this.entries.values()].map(({ storedAt: _storedAt, ...item }) => item);
+    const out: ChatItem[] = [...this.entries.values()];
     for (const [deviceId, d] of this.devices) {
       const held = [...d.seqs];
       const top = Math.max(-1, ...held);
@@ -225,7 +261,8 @@ export class ChatLog {
     }
     // Time order across senders, seq order within one: a sender's items take the running maximum
     // of their times in seq order, so a skewed clock can never show a sender's messages out of order.
-    const seqOf = (i: ChatItem) => (i.type === "message" ? i.seq : i.from);
+    // (a message not sealed yet comes after all of its sender's others, in the order they were sent)
+    const seqOf = (i: ChatItem) => (i.type === "message" ? (i.seq === UNSEQUENCED ? Number.MAX_SAFE_INTEGER : i.seq) : i.from);
     const when = new Map<ChatItem, number>();
     const bySender = new Map<string, ChatItem[]>();
     for (const i of out) bySender.set(i.senderDeviceId, [...(bySender.get(i.senderDeviceId) ?? []), i]);
@@ -247,6 +284,7 @@ export class ChatLog {
 
   clear(): void {
     this.entries.clear();
+    this.storedAt.clear();
     this.devices.clear();
     this.receipts.delivered = -1;
     this.receipts.read = -1;

@@ -7,7 +7,7 @@
 import { encodeFileNotice, fromBase64Url, toBase64Url, toHex, utf8, type FileNotice, type MessageKind } from "@/lib/crypto";
 import { messageReceiptBody, storedMessage, type StoredMessage, type StreamEvent } from "@/lib/shared/api";
 import type { ChainHeadMessage } from "@/lib/rtc/messages";
-import type { StoredConsultKey } from "../parley-db";
+import type { OutboxEntry, StoredConsultKey } from "../parley-db";
 import { PeerPins } from "./peer-pins";
 import { Published } from "../store";
 import { ChatLog, NO_KEY } from "./chat-log";
@@ -276,20 +276,34 @@ export class ChatSession {
     };
   }
 
-  /** Seals a message into the outbox, shows it as "sending" and posts it; false when sending is not allowed. */
+  /**
+   * Shows a message as "sending" at once (before anything is awaited, so in the frame of the
+   * click), then seals it into the outbox, where it gets its seq, and posts it; false when sending
+   * is not allowed or sealing failed (the message is gone from the screen again).
+   */
   private async sendSealed(kind: MessageKind, body: Uint8Array<ArrayBuffer>, shown: ShownMessage): Promise<boolean> {
     const { userId, consultId, identity } = this.o;
     const key = this.current;
     if (!key || this.view.get().block) return false;
     chatMark("send");
-    const entry = await this.o.ports.store.sealIntoOutbox({ userId, consultId, deviceId: identity.deviceId, identityKey: identity.privateKey, key, kind, body });
-    await this.serial(() => {
-      this.log.addPending({ id: entry.id, senderDeviceId: identity.deviceId, senderUserId: userId, seq: entry.seq, storedAt: entry.createdAt }, shown.body, entry.createdAt, undefined, shown.file);
+    // Random: an id must not tell the server when it was made (docs/protocol.md "Messages").
+    const id = crypto.randomUUID();
+    const sentAt = this.o.ports.clock.now();
+    this.log.addSending({ id, senderDeviceId: identity.deviceId, senderUserId: userId }, shown.body, sentAt, shown.file);
+    this.render();
+    chatMark("shown");
+    let entry: OutboxEntry;
+    try {
+      entry = await this.o.ports.store.sealIntoOutbox({ id, sentAt, userId, consultId, deviceId: identity.deviceId, identityKey: identity.privateKey, key, kind, body });
+    } catch (err) {
+      console.warn("[parley] chat: could not seal into the outbox:", err);
+      this.log.drop(id);
       this.render();
-      chatMark("shown");
-      return Promise.resolve();
-    });
-    void this.outbox.flush();
+      return false;
+    }
+    this.log.sequenced(id, entry.seq, entry.createdAt);
+    this.render();
+    void this.outbox.push(entry);
     return true;
   }
 

@@ -19,6 +19,10 @@ async function withChatLock<T>(userId: string, consultId: string, fn: () => Prom
 }
 
 export type SealInput = {
+  /** the message id (a random UUID v4), made when it was sent */
+  id: string;
+  /** when the person sent it (this device's clock), ms */
+  sentAt: number;
   userId: string;
   consultId: string;
   deviceId: string;
@@ -36,8 +40,7 @@ export async function sealIntoOutbox(input: SealInput): Promise<OutboxEntry> {
     const key = chainKey(input.userId, input.consultId, input.deviceId);
     const chain = (await db.get("chains", key)) ?? { key, nextSeq: 0, lastHash: ZERO_HASH() };
     chatMark("chain-read");
-    // Random: an id must not tell the server when it was made (docs/protocol.md "Messages").
-    const id = crypto.randomUUID();
+    const { id } = input;
     const sealed = await sealMessage(input.key.key, input.identityKey, {
       kind: input.kind,
       consultId: uuidBytes(input.consultId),
@@ -46,7 +49,7 @@ export async function sealIntoOutbox(input: SealInput): Promise<OutboxEntry> {
       messageId: uuidBytes(id),
       seq: BigInt(chain.nextSeq),
       prevHash: chain.lastHash,
-      sentAt: BigInt(Date.now()),
+      sentAt: BigInt(input.sentAt),
       body: input.body,
     });
     const body: PostMessageBody = {

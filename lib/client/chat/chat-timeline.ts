@@ -4,6 +4,8 @@
 export const CHAT_STEPS = [
   /** Send was pressed: the session has the text */
   "send",
+  /** the message, "sending", is handed to React (before anything is awaited) */
+  "shown",
   /** the Web Lock that serialises this consult's outbox was granted */
   "lock",
   /** the chain's head (next seq, last hash) was read from IndexedDB */
@@ -14,8 +16,8 @@ export const CHAT_STEPS = [
   "hashed",
   /** the outbox entry and the new chain head are written (IndexedDB) */
   "stored",
-  /** the message, "sending", is handed to React */
-  "shown",
+  /** the POST is made (fetch called) */
+  "post",
   /** the server has it (POST answered) */
   "posted",
 ] as const;

@@ -86,7 +86,13 @@ export class FileTransfers {
   update(next: FilesInput): void {
     const prev = this.input;
     this.input = next;
-    if (next.chatItems !== prev.chatItems) this.notices = noticesOf(next.chatItems);
+    // A chat message that is not about a document changes nothing here (and re-renders nothing).
+    let noticesChanged = false;
+    if (next.chatItems !== prev.chatItems) {
+      const notices = noticesOf(next.chatItems);
+      noticesChanged = !sameNotices(notices, this.notices);
+      if (noticesChanged) this.notices = notices;
+    }
     if (next.readable && !prev.readable) {
       const answer = this.server.asking(this.notices.keys());
       this.o.ports.list(this.o.consultId).then(
@@ -97,7 +103,7 @@ export class FileTransfers {
         () => undefined, // shown as ready until the server says otherwise; a download then tells what happened
       );
     }
-    if (next.chatItems !== prev.chatItems || next.blocked !== prev.blocked || next.myParticipantId !== prev.myParticipantId) this.render();
+    if (noticesChanged || next.blocked !== prev.blocked || next.myParticipantId !== prev.myParticipantId) this.render();
   }
 
   /** A `file` event from the room's stream: the state of a document on the server. */
@@ -230,3 +236,10 @@ export class FileTransfers {
 }
 
 export type { DocumentItem };
+
+/** The same documents announced by the same chat items (the chat log keeps an unchanged item's identity). */
+function sameNotices(a: Map<string, Notice>, b: Map<string, Notice>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [id, n] of a) if (b.get(id)?.item !== n.item) return false;
+  return true;
+}

@@ -35,6 +35,25 @@ export const useRoomView = (rt: RoomRuntime) => useSyncExternalStore(rt.room.sub
 
 export const useCallView = (rt: RoomRuntime) => useSyncExternalStore(rt.call.subscribe, rt.call.state, rt.call.state);
 
+/** Whether the chat or the documents have anything to show: the room re-renders when that changes, not for each message. */
+export const useChatShown = (rt: RoomRuntime) =>
+  useSyncExternalStore(
+    rt.chatView.subscribe,
+    () => chatShown(rt),
+    () => chatShown(rt),
+  );
+export const useFilesShown = (rt: RoomRuntime) =>
+  useSyncExternalStore(
+    rt.filesView.subscribe,
+    () => rt.filesView.get().items.length > 0,
+    () => rt.filesView.get().items.length > 0,
+  );
+
+function chatShown(rt: RoomRuntime): boolean {
+  const chat = rt.chatView.get();
+  return chat.items.length > 0 || !!chat.notice;
+}
+
 export function useChatView(rt: RoomRuntime) {
   const state = useSyncExternalStore(rt.chatView.subscribe, rt.chatView.get, rt.chatView.get);
   return useMemo(() => ({ ...state, ...rt.chatActions }), [state, rt]);

@@ -155,6 +155,53 @@ describe("a message from sending to read", () => {
   });
 });
 
+describe("shown at once", () => {
+  it("shows the message as sending before anything is awaited, and the same item later turns sent", async () => {
+    const w = await ChatWorld.create();
+    const pending = w.doctor.chat.send("on screen now");
+    // No await yet: this is the click's own task, before any IndexedDB, lock or WebCrypto work.
+    const shown = w.doctor.find("on screen now");
+    expect(shown).toMatchObject({ mine: true, state: "sending" });
+    expect(w.server.messages).toHaveLength(0);
+    expect(await pending).toBe(true);
+    await w.settle();
+    expect(w.doctor.messages()).toEqual([expect.objectContaining({ id: shown?.id, body: "on screen now", state: "sent", seq: 0 })]);
+    expect(w.server.messages.map((m) => m.id)).toEqual([shown?.id]);
+    expect(mostCopies(w.doctor, "on screen now")).toBe(1);
+  });
+
+  it("keeps one seq each and the typing order for 20 messages sent without waiting, each shown at once and delivered once, in order", async () => {
+    const w = await ChatWorld.create();
+    const texts = Array.from({ length: 20 }, (_, i) => `fast ${i}`);
+    const sends = texts.map((t) => w.doctor.chat.send(t));
+    expect(w.doctor.texts()).toEqual(texts);
+    expect(await Promise.all(sends)).toEqual(texts.map(() => true));
+    await w.settle();
+    expect(w.server.messages.map((m) => m.seq)).toEqual(texts.map((_, i) => i));
+    expect(w.patient.texts()).toEqual(texts);
+    expect(w.doctor.messages().map((m) => [m.body, m.seq])).toEqual(texts.map((t, i) => [t, i]));
+    expect(w.patient.messages().every((m) => m.state === "delivered" && m.senderVerified)).toBe(true);
+    for (const t of texts) expect(mostCopies(w.patient, t)).toBe(1);
+    for (const t of texts) expect(mostCopies(w.doctor, t)).toBe(1);
+  });
+
+  it("takes a message off the screen and gives the text back when it cannot be sealed into the outbox", async () => {
+    const w = await ChatWorld.create();
+    const seal = vi.spyOn(w.doctor.store, "sealIntoOutbox").mockRejectedValueOnce(new Error("QuotaExceededError"));
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const pending = w.doctor.chat.send("no room");
+    expect(w.doctor.find("no room")?.state).toBe("sending");
+    expect(await pending).toBe(false);
+    expect(w.doctor.find("no room")).toBeUndefined();
+    expect(seal).toHaveBeenCalledTimes(1);
+    warn.mockRestore();
+    expect(await w.doctor.chat.send("room again")).toBe(true);
+    await w.settle();
+    expect(w.patient.texts()).toEqual(["room again"]);
+    expect(w.server.messages.map((m) => m.seq)).toEqual([0]);
+  });
+});
+
 describe("the outbox", () => {
   it("keeps messages sending while the server is unreachable, retries after 1, 2, 4, 8, 8 s with the same bytes, and delivers each once, in order", async () => {
     const w = await ChatWorld.create();
@@ -209,6 +256,38 @@ describe("the outbox", () => {
     await w.advance(1_000);
     expect(w.doctor.find("later")?.state).toBe("sent");
     expect(w.patient.texts()).toEqual(["later"]);
+  });
+
+  it("never lets a new message overtake one waiting for a retry: the server gets them in seq order", async () => {
+    const w = await ChatWorld.create();
+    w.server.setOutage(w.doctor.member.participantId, 503);
+    await w.doctor.chat.send("waits for a retry");
+    await w.settle();
+    w.server.setOutage(w.doctor.member.participantId, undefined);
+    // The server is back, but the first message's retry is still 1 s away when the next is sent.
+    await w.doctor.chat.send("sent during the backoff");
+    await w.settle();
+    expect(w.server.messages.map((m) => m.seq)).toEqual([0, 1]);
+    expect(w.patient.texts()).toEqual(["waits for a retry", "sent during the backoff"]);
+    await w.advance(1_000);
+    expect(w.server.messages.map((m) => m.seq)).toEqual([0, 1]);
+  });
+
+  it("posts a message sealed on this page without reading the outbox again, and reads it after a failure", async () => {
+    const w = await ChatWorld.create();
+    await w.doctor.chat.send("one");
+    await w.settle();
+    const reads = vi.spyOn(w.doctor.store, "outboxOf");
+    await w.doctor.chat.send("two");
+    await w.settle();
+    expect(reads).not.toHaveBeenCalled();
+    w.doctor.offline();
+    await w.doctor.chat.send("three");
+    await w.settle();
+    w.doctor.online();
+    await w.settle();
+    expect(reads).toHaveBeenCalled();
+    expect(w.patient.texts()).toEqual(["one", "two", "three"]);
   });
 
   it("sends at once when the event stream reopens, without waiting for the backoff", async () => {

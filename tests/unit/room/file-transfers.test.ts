@@ -52,6 +52,33 @@ async function patientDocument(t: ReturnType<typeof setup>, name = "x-ray.png", 
   return fileId;
 }
 
+describe("what the documents panel re-renders", () => {
+  it("publishes nothing when a chat message that is not a document arrives, and the new document when one does", async () => {
+    const t = setup();
+    await tick();
+    const fileId = await patientDocument(t);
+    const published = t.states.length;
+    const text = {
+      type: "message" as const,
+      id: crypto.randomUUID(),
+      senderDeviceId: "d",
+      senderUserId: patient.userId,
+      seq: 1,
+      mine: false,
+      body: "hello",
+      at: 2,
+      state: "delivered" as const,
+      senderVerified: true,
+    };
+    t.chat.add(text);
+    expect(t.states.length).toBe(published);
+    const second = crypto.randomUUID();
+    t.chat.add(fileMessage(noticeFor(second, "b.pdf", "application/pdf", 1_000), { mine: false, senderUserId: patient.userId, seq: 2, at: 3 }));
+    expect(t.states.length).toBe(published + 1);
+    expect(t.items().map((i) => i.id)).toEqual(expect.arrayContaining([fileId, second]));
+  });
+});
+
 describe("sending a document", () => {
   it("shows the upload's progress, announces it in the chat, and then shows the chat's document once", async () => {
     const t = setup();

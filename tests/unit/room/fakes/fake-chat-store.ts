@@ -112,7 +112,7 @@ export class FakeChatStore implements ChatStore {
     const key = `${consultOf(input.userId, input.consultId)}|${input.deviceId}`;
     const chain = this.chains.get(key) ?? { key, nextSeq: 0, lastHash: ZERO_HASH() };
     const now = this.clock.now();
-    const id = crypto.randomUUID();
+    const { id } = input;
     const sealed = await sealMessage(input.key.key, input.identityKey, {
       kind: input.kind,
       consultId: uuidBytes(input.consultId),
@@ -121,7 +121,7 @@ export class FakeChatStore implements ChatStore {
       messageId: uuidBytes(id),
       seq: BigInt(chain.nextSeq),
       prevHash: chain.lastHash,
-      sentAt: BigInt(now),
+      sentAt: BigInt(input.sentAt),
       body: input.body,
     });
     const body: PostMessageBody = {
