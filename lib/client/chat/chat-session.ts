@@ -1,21 +1,20 @@
 // The room's chat (PROTOCOL §4), framework-free: loads and opens the stored history on (re)entry,
-// opens each message that arrives on the event stream, seals what the person types into the
-// IndexedDB outbox and posts it (lib/client/chat/outbox-sender.ts), sends receipts, presence and
+// opens each message that arrives on the event stream, sends what the person types
+// (message-sending.ts: shown at once, sealed into the outbox, posted), sends receipts, presence and
 // typing, exchanges chain heads with the call, exports the transcript, and removes the consult
 // from this device or (the doctor) its ciphertext from the server. The room hands it what changes
 // (`update`) and the events of the stream (`receive`); React reads `state` (lib/client/room/use-room-runtime.ts).
-import { encodeFileNotice, fromBase64Url, toBase64Url, toHex, utf8, type FileNotice, type MessageKind } from "@/lib/crypto";
+import { encodeFileNotice, fromBase64Url, toBase64Url, toHex, utf8, type FileNotice } from "@/lib/crypto";
 import { messageReceiptBody, storedMessage, type StoredMessage, type StreamEvent } from "@/lib/shared/api";
 import type { ChainHeadMessage } from "@/lib/rtc/messages";
-import type { OutboxEntry, StoredConsultKey } from "../parley-db";
+import type { StoredConsultKey } from "../parley-db";
 import { PeerPins } from "./peer-pins";
 import { Published } from "../store";
 import { ChatLog, NO_KEY } from "./chat-log";
 import { transcript } from "./transcript";
-import { chatMark } from "./chat-timeline";
-import { shownMessage, type ShownMessage } from "./message-body";
+import { shownMessage } from "./message-body";
 import { openStored, showOutbox, type OpenerContext } from "./message-opener";
-import { OutboxSender } from "./outbox-sender";
+import { MessageSending } from "./message-sending";
 import { ReceiptSender } from "./receipt-sender";
 import { sendBlock, type ChatSendBlock } from "./send-block";
 import { TypingPresence, type PeerPresence } from "./typing-presence";
@@ -28,7 +27,7 @@ export type { ChatInput, ChatSendBlock, ChatSessionOptions, ChatState, PeerPrese
 export class ChatSession {
   private readonly log: ChatLog;
   private readonly view = new Published<ChatState>({ items: [], loaded: false, notVerified: false, peerTyping: false, brokenLinks: 0 });
-  private readonly outbox: OutboxSender;
+  private readonly sending: MessageSending;
   private readonly receipts: ReceiptSender;
   private input: ChatInput | undefined;
   private keys = new Map<string, StoredConsultKey>();
@@ -49,19 +48,10 @@ export class ChatSession {
       (peer) => store.pinOf(o.userId, peer),
       () => this.render(),
     );
-    this.outbox = new OutboxSender({
-      clock,
-      entries: () => store.outboxOf(o.userId, o.consultId),
-      post: (entry) => api.post(o.consultId, entry.body),
-      sent: async (entry) => {
-        await store.removeFromOutbox(entry.id);
-        this.log.markSent(entry.id);
-      },
-      refused: async (entry, why) => {
-        await store.setOutboxFailure(entry.id, why);
-        this.log.markFailed(entry.id, why);
-      },
-      changed: () => this.render(),
+    this.sending = new MessageSending(o, {
+      log: this.log,
+      sealKey: () => (this.view.get().block ? undefined : this.current),
+      render: () => this.render(),
     });
     this.typing = new TypingPresence({
       clock,
@@ -77,7 +67,7 @@ export class ChatSession {
     const prev = this.input;
     this.input = next;
     if (next.readable && (prev?.readable !== next.readable || prev.active !== next.active)) {
-      void this.loadHistory().then(() => (this.input?.active ? this.outbox.flush() : undefined));
+      void this.loadHistory().then(() => (this.input?.active ? this.sending.flush() : undefined));
     }
     // A new key epoch arrived in the call: messages sealed under it can be opened now.
     if (next.keyEpoch !== undefined && prev?.keyEpoch !== next.keyEpoch) {
@@ -147,7 +137,7 @@ export class ChatSession {
 
   send = async (text: string): Promise<boolean> => {
     const body = text.trim();
-    if (!body || !(await this.sendSealed("text", utf8(body), { body }))) return false;
+    if (!body || !(await this.sending.send("text", utf8(body), { body }))) return false;
     this.typing.sent();
     return true;
   };
@@ -155,15 +145,10 @@ export class ChatSession {
   /** Announces an uploaded document to the consult (PROTOCOL §5): a sealed message of kind `file`. */
   sendFile = (notice: FileNotice): Promise<boolean> => {
     const body = encodeFileNotice(notice);
-    return this.sendSealed("file", body, shownMessage({ kind: "file", body }));
+    return this.sending.send("file", body, shownMessage({ kind: "file", body }));
   };
 
-  retry = async (id: string): Promise<void> => {
-    await this.o.ports.store.setOutboxFailure(id, undefined);
-    this.log.markSending(id);
-    this.render();
-    void this.outbox.flush();
-  };
+  retry = (id: string): Promise<void> => this.sending.retry(id);
 
   noteTyping = (): void => {
     if (!this.view.get().block) this.typing.typed();
@@ -210,7 +195,7 @@ export class ChatSession {
 
   dispose(): void {
     this.disposed = true;
-    this.outbox.dispose();
+    this.sending.dispose();
     this.receipts.dispose();
     this.typing.dispose();
   }
@@ -229,11 +214,10 @@ export class ChatSession {
     this.render();
   }
 
-  /** (Re)entry: keys, history (new messages and those that could not be opened before), the outbox. */
   /** Back in touch with the server: a history that could not be loaded is loaded now, then the outbox goes. */
   private reconnected(): void {
-    if (this.historyFailed && this.input?.readable) void this.loadHistory().then(() => (this.input?.active ? this.outbox.flush() : undefined));
-    else void this.outbox.flush();
+    if (this.historyFailed && this.input?.readable) void this.loadHistory().then(() => (this.input?.active ? this.sending.flush() : undefined));
+    else this.sending.flush();
   }
 
   private loadHistory(): Promise<void> {
@@ -274,37 +258,6 @@ export class ChatSession {
       pinOf: (peer) => this.pins.of(peer),
       historyPinOf: (spki) => this.o.ports.store.historyPinOf(userId, consultId, spki),
     };
-  }
-
-  /**
-   * Shows a message as "sending" at once (before anything is awaited, so in the frame of the
-   * click), then seals it into the outbox, where it gets its seq, and posts it; false when sending
-   * is not allowed or sealing failed (the message is gone from the screen again).
-   */
-  private async sendSealed(kind: MessageKind, body: Uint8Array<ArrayBuffer>, shown: ShownMessage): Promise<boolean> {
-    const { userId, consultId, identity } = this.o;
-    const key = this.current;
-    if (!key || this.view.get().block) return false;
-    chatMark("send");
-    // Random: an id must not tell the server when it was made (docs/protocol.md "Messages").
-    const id = crypto.randomUUID();
-    const sentAt = this.o.ports.clock.now();
-    this.log.addSending({ id, senderDeviceId: identity.deviceId, senderUserId: userId }, shown.body, sentAt, shown.file);
-    this.render();
-    chatMark("shown");
-    let entry: OutboxEntry;
-    try {
-      entry = await this.o.ports.store.sealIntoOutbox({ id, sentAt, userId, consultId, deviceId: identity.deviceId, identityKey: identity.privateKey, key, kind, body });
-    } catch (err) {
-      console.warn("[parley] chat: could not seal into the outbox:", err);
-      this.log.drop(id);
-      this.render();
-      return false;
-    }
-    this.log.sequenced(id, entry.seq, entry.createdAt);
-    this.render();
-    void this.outbox.push(entry);
-    return true;
   }
 
   private cleared(notice: string): Promise<void> {
