@@ -7,10 +7,13 @@ export type Pin = PinRecord;
 
 export class FakePins implements PinStore {
   private readonly pins = new Map<string, PinRecord>();
+  /** reads wait for this (a slow IndexedDB), when set */
+  gate: Promise<void> | undefined;
 
-  get(key: string): Promise<PinRecord | undefined> {
+  async get(key: string): Promise<PinRecord | undefined> {
+    if (this.gate) await this.gate;
     const p = this.pins.get(key);
-    return Promise.resolve(p && { ...p, spki: new Uint8Array(p.spki) });
+    return p && { ...p, spki: new Uint8Array(p.spki) };
   }
 
   put(key: string, pin: PinRecord): Promise<void> {
