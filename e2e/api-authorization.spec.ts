@@ -891,22 +891,6 @@ test.describe("refused callers", () => {
       code: "forbidden",
     },
     {
-      title: "the waiting patient hides an offer to the doctor behind its commitment in one batch → 403",
-      run: (x) =>
-        send(x.waiting, {
-          method: "POST",
-          path: `/api/consults/${x.consultId}/signals`,
-          data: {
-            signals: [
-              { to: x.doctorPid, type: "commit", payload: WAITING_COMMIT },
-              { to: x.doctorPid, type: "offer", payload: {} },
-            ],
-          },
-        }),
-      status: 403,
-      code: "forbidden",
-    },
-    {
       title: "the waiting patient broadcasts a commitment (it must name the doctor) → 403",
       run: (x) => send(x.waiting, { method: "POST", path: `/api/consults/${x.consultId}/signals`, data: { type: "commit", payload: WAITING_COMMIT } }),
       status: 403,

@@ -550,19 +550,6 @@ const BODY_ROUTES: BodyRoute[] = [
       { label: "to is nobody in the consult", body: () => ({ to: randomUUID(), type: "test", payload: {} }) },
       { label: "to is the sender", body: (x: World) => ({ to: x.doctorPid, type: "test", payload: {} }) },
       { label: "an unknown field", body: (x: World) => ({ type: "test", payload: {}, from: x.patientPid }) },
-      { label: "a batch with no signals", body: () => ({ signals: [] }) },
-      { label: "a batch of 17 signals (16 at most)", body: () => ({ signals: Array.from({ length: 17 }, () => ({ type: "test", payload: {} })) }) },
-      { label: "a batch with a signal missing its type", body: () => ({ signals: [{ type: "test", payload: {} }, { payload: {} }] }) },
-      {
-        label: "a batch with a signal to nobody in the consult",
-        body: () => ({
-          signals: [
-            { type: "test", payload: {} },
-            { to: randomUUID(), type: "test", payload: {} },
-          ],
-        }),
-      },
-      { label: "a batch with a signal besides it", body: () => ({ signals: [{ type: "test", payload: {} }], type: "test", payload: {} }) },
     ],
   },
 ];

@@ -7,25 +7,13 @@ import { commitment, encodeHello, fromBase64Url, generateEphemeral, generateSign
 
 export type SignalBody = { to?: string; type: string; payload: Record<string, unknown> };
 
-/** The signals of a request body: one, or several in order (`{signals: […]}`, a call's burst). */
-export function signalsOf(raw: string): SignalBody[] {
-  const body = JSON.parse(raw) as SignalBody | { signals: SignalBody[] };
-  return "signals" in body ? body.signals : [body];
-}
-
-/** A request body for these signals, as the room sends them. */
-export function signalsBody(signals: SignalBody[]): string {
-  return JSON.stringify(signals.length === 1 ? signals[0] : { signals });
-}
-
 /** Rewrites the page's outgoing signals before they reach the server's log. */
 export async function rewriteSignals(page: Page, rewrite: (body: SignalBody) => Promise<SignalBody>): Promise<void> {
   await page.route("**/api/consults/*/signals", async (route: Route) => {
     const raw = route.request().postData();
     if (!raw) return route.continue();
-    const rewritten: SignalBody[] = [];
-    for (const s of signalsOf(raw)) rewritten.push(await rewrite(s));
-    await route.continue({ postData: signalsBody(rewritten) });
+    const body = JSON.parse(raw) as SignalBody;
+    await route.continue({ postData: JSON.stringify(await rewrite(body)) });
   });
 }
 
@@ -33,7 +21,7 @@ export async function rewriteSignals(page: Page, rewrite: (body: SignalBody) => 
 export async function recordSignals(target: Page | BrowserContext, seen: SignalBody[] = []): Promise<SignalBody[]> {
   await target.route("**/api/consults/*/signals", async (route: Route) => {
     const raw = route.request().postData();
-    if (raw) seen.push(...signalsOf(raw));
+    if (raw) seen.push(JSON.parse(raw) as SignalBody);
     await route.continue();
   });
   return seen;

@@ -18,9 +18,6 @@ import {
 } from "@/lib/shared/api";
 import { z } from "zod";
 
-/** A signal as the client sends it (its payload is checked as JSON by the server). */
-type SignalBody = { to?: string; type: string; payload: Record<string, unknown> };
-
 const base = (id: string) => `/api/consults/${id}`;
 
 export const consultActions = {
@@ -34,9 +31,7 @@ export const consultActions = {
   reportE2ee: (id: string, result: E2eeReport) => api.post(`${base(id)}/verification`, { result }),
   newInvite: (id: string) => api.post(`${base(id)}/invites`, {}, inviteAnswer),
   revokeInvite: (id: string, inviteId: string) => api.delete(`${base(id)}/invites/${inviteId}`),
-  signal: (id: string, body: SignalBody) => api.post(`${base(id)}/signals`, body),
-  /** several signals in order, in one request (a call's burst) */
-  signals: (id: string, signals: SignalBody[]) => api.post(`${base(id)}/signals`, signals.length === 1 ? signals[0] : { signals }),
+  signal: (id: string, body: { to?: string; type: string; payload: Record<string, unknown> }) => api.post(`${base(id)}/signals`, body),
   iceServers: (id: string) => api.get(`${base(id)}/ice-servers`, iceServersAnswer),
 };
 

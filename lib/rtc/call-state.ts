@@ -102,8 +102,8 @@ export type CallOptions = {
   rtcConfig: () => Promise<RTCConfiguration>;
   /** from starting a peer connection to media flowing */
   connectTimeoutMs?: number;
-  /** posts messages to the other participant, in order (signals on the event log; one request) */
-  send(msgs: CallMessage[]): Promise<void>;
+  /** posts a message to the other participant (a signal on the event log) */
+  send(msg: CallMessage): Promise<void>;
   onChange(snapshot: CallSnapshot): void;
   /** tells the server's audit trail what happened to the encryption (lib/rtc/verification.ts) */
   onReport?(report: E2eeReport): void;

@@ -12,7 +12,6 @@ import { Verification } from "./verification";
 import { Redial } from "./redial";
 import { CallMedia } from "./call-media";
 import { PinCheck } from "./pin-check";
-import { SignalPoster } from "./signal-poster";
 import { performanceMarks, type CallMarks } from "./call-timeline";
 import { INITIAL_CALL, type CallOptions, type CallSnapshot } from "./call-state";
 
@@ -33,8 +32,7 @@ export class CallSession {
   private queue: Promise<void> = Promise.resolve();
   /** the verified peer's pin, checked beside the queue (pin-check.ts) */
   private readonly pin = new PinCheck();
-  /** this side's signals, in order, a burst per request */
-  private readonly poster: SignalPoster;
+  private sending: Promise<void> = Promise.resolve();
   private disposed = false;
   /** the call was up and is being brought back by new handshakes */
   private readonly redial: Redial;
@@ -42,7 +40,6 @@ export class CallSession {
 
   constructor(private readonly opts: CallOptions) {
     this.clock = opts.clock ?? systemClock;
-    this.poster = new SignalPoster((msgs) => opts.send(msgs));
     // A redial queued before a bye (or a retry, or a failure) stopped the recovery starts nothing.
     this.redial = new Redial(this.clock, () => this.enqueue(() => (this.redial.active ? this.newSession(undefined) : Promise.resolve())), opts.connectTimeoutMs);
     this.marks = opts.marks ?? performanceMarks;
@@ -89,10 +86,8 @@ export class CallSession {
 
   /** A message from the other participant, handled strictly in arrival order. */
   receive(msg: CallMessage): void {
-    // The responder's SDP and ICE restarts do not wait for the pin (the gate needs only the
-    // verified hello): the offer is taken while the pin is read. The initiator's answer comes
-    // later anyway, and its code is on screen before any answer is checked.
-    this.enqueue(() => this.handle(msg), !this.opts.initiator && (msg.type === "rtc" || msg.type === "ice-restart"));
+    // SDP and ICE restarts do not depend on the pin (the gate needs only the verified hello).
+    this.enqueue(() => this.handle(msg), msg.type === "rtc" || msg.type === "ice-restart");
   }
 
   /** The person confirmed that both screens show the same call code. */
@@ -282,14 +277,17 @@ export class CallSession {
     }
   }
 
-  /** Posts in order (signal-poster.ts); the responder's SDP waits while the pin is checked. */
+  /**
+   * Posts in order: each message goes out only after the previous one reached the log, so the
+   * peer reads them in the order they were sent (a reveal never overtakes its commit).
+   */
   private post(msg: CallMessage): void {
-    if (!this.pin.hold(msg)) this.poster.post(msg);
-  }
-
-  /** the signals under way (read by the unit tests' harness to know when the session is at rest) */
-  private get sending(): Promise<void> {
-    return this.poster.sending;
+    if (this.pin.hold(msg)) return;
+    this.sending = this.sending
+      .then(() => this.opts.send(msg))
+      .catch(() => {
+        // A lost signal shows up as the connect timeout, which offers a retry.
+      });
   }
 
   private set(s: CallSnapshot): void {

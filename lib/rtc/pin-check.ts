@@ -1,5 +1,5 @@
 // The verified peer's identity checked against this device's pins (IndexedDB) beside the call's
-// queue (lib/rtc/call.ts), so the responder takes the peer's offer meanwhile. Steps that depend on the pin wait
+// queue (lib/rtc/call.ts), so the peer's SDP goes on meanwhile. Steps that depend on the pin wait
 // for it (`done`). The responder's own SDP made meanwhile is held and posted after what the check
 // posts (a pair compared before confirms at once), so the peer reads them in the order it did when
 // pinning came first: a confirmation that does not open still fails the call before it connects.

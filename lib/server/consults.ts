@@ -239,21 +239,17 @@ export async function endConsult(db: Db, access: ConsultAccess) {
  * nothing), so that admission starts at the reveal. The doctor's device keeps it until it admits.
  * Past the participant's signal limit it is refused (429) before anything else happens.
  */
-/** Appends signals to the log in their order, all or none; each counts against the sender's signal limit. */
-export async function postSignals(db: Db, access: ConsultAccess, bodies: z.infer<typeof signalBody>[]) {
+export async function postSignal(db: Db, access: ConsultAccess, body: z.infer<typeof signalBody>) {
   const waiting = access.participant.state === "waiting";
-  if (waiting && bodies.some((b) => b.type !== "commit" || b.to === undefined)) throw new ApiError("forbidden", "You are not in the consult yet: wait to be admitted");
-  await checkRate(db, access.participant.id, "signal", new Date(), bodies.length);
+  if (waiting && (body.type !== "commit" || body.to === undefined)) throw new ApiError("forbidden", "You are not in the consult yet: wait to be admitted");
+  await checkRate(db, access.participant.id, "signal");
   return withEvents(db, access.consult.id, async (tx, emit) => {
-    const checked = new Set<string>();
-    for (const body of bodies) {
-      if (body.to === undefined || checked.has(body.to)) continue;
+    if (body.to !== undefined) {
       const to = await tx.participant.findFirst({ where: { id: body.to, consultId: access.consult.id, state: "admitted" }, select: { id: true, role: true } });
       if (waiting && to?.role !== "doctor") throw new ApiError("forbidden", "From the waiting room, only the doctor can be sent a handshake commitment");
       if (!to || to.id === access.participant.id) throw new ApiError("invalid_input", "`to` is not another participant in this consult");
-      checked.add(body.to);
     }
-    for (const body of bodies) emit({ consultId: access.consult.id, kind: "signal", type: body.type, from: access.participant.id, to: body.to ?? null, payload: body.payload });
+    emit({ consultId: access.consult.id, kind: "signal", type: body.type, from: access.participant.id, to: body.to ?? null, payload: body.payload });
     return { ok: true as const };
   });
 }

@@ -31,18 +31,18 @@ const WHAT: Record<RateKind, string> = {
 };
 
 /**
- * Counts `count` requests of `kind` (a batch of signals counts each) for the participant, atomically (two instances counting at once
+ * Counts one request of `kind` for the participant, atomically (two instances counting at once
  * both count), and refuses it with 429 and `Retry-After` when it is past the window's limit. A
  * window opens with the first request after the previous one ended; refused requests count but
  * never extend it. Nothing else is written either way.
  */
-export async function checkRate(db: Db | Tx, participantId: string, kind: RateKind, now = new Date(), count = 1): Promise<void> {
+export async function checkRate(db: Db | Tx, participantId: string, kind: RateKind, now = new Date()): Promise<void> {
   const { max, windowMs } = RATE_LIMITS[kind];
   const ended = new Date(now.getTime() - windowMs);
   const rows = await db.$queryRaw<{ count: number; windowStart: Date }[]>`
-    INSERT INTO "ParticipantRate" ("participantId", "kind", "windowStart", "count") VALUES (${participantId}::uuid, ${kind}, ${now}, ${count})
+    INSERT INTO "ParticipantRate" ("participantId", "kind", "windowStart", "count") VALUES (${participantId}::uuid, ${kind}, ${now}, 1)
     ON CONFLICT ("participantId", "kind") DO UPDATE SET
-      "count" = CASE WHEN "ParticipantRate"."windowStart" <= ${ended} THEN ${count} ELSE "ParticipantRate"."count" + ${count} END,
+      "count" = CASE WHEN "ParticipantRate"."windowStart" <= ${ended} THEN 1 ELSE "ParticipantRate"."count" + 1 END,
       "windowStart" = CASE WHEN "ParticipantRate"."windowStart" <= ${ended} THEN ${now} ELSE "ParticipantRate"."windowStart" END
     RETURNING "count", "windowStart"`;
   const row = rows[0];

@@ -31,12 +31,6 @@ export const signalBody = z
   })
   .strict();
 
-/** At most this many signals in one request (a call's burst at its start: commit, reveal, offer, candidates). */
-export const MAX_SIGNAL_BATCH = 16;
-
-/** `POST …/signals` takes one signal, or several in order (`{signals: […]}`), stored in that order in one transaction. */
-export const signalPost = z.union([signalBody, z.object({ signals: z.array(signalBody).min(1).max(MAX_SIGNAL_BATCH) }).strict()]);
-
 export const eventsQuery = z.object({
   after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });

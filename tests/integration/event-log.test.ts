@@ -3,7 +3,7 @@
 import { beforeAll, expect, it } from "vitest";
 
 import { loadConsultAccess } from "@/lib/server/authz";
-import { createConsult, postSignals } from "@/lib/server/consults";
+import { createConsult, postSignal } from "@/lib/server/consults";
 import { appendEvent, deleteOldSignals, headSeq, readEvents, withEvents, type NewEvent } from "@/lib/server/events/log";
 import { redeemInvite } from "@/lib/server/guests";
 import { ApiError } from "@/lib/server/errors";
@@ -141,38 +141,13 @@ describeBackends("event log", (kind) => {
 
   it("postSignal relays to one admitted participant only, never to oneself or a stranger", async () => {
     const { id, doctorP, access } = await consult();
-    const r = await postSignals(t.db, access, [{ type: "offer", payload: { sdp: "v=0" } }]);
+    const r = await postSignal(t.db, access, { type: "offer", payload: { sdp: "v=0" } });
     expect(r).toEqual({ ok: true });
     const [e] = await readEvents(t.db, id, { participantId: doctorP, admitted: true }, 0);
     expect(e).toMatchObject({ kind: "signal", type: "offer", from: doctorP, to: null, payload: { sdp: "v=0" } });
-    await expect(postSignals(t.db, access, [{ to: doctorP, type: "offer", payload: {} }])).rejects.toMatchObject({ code: "invalid_input" });
-    await expect(postSignals(t.db, access, [{ to: "00000000-0000-4000-8000-000000000043", type: "offer", payload: {} }])).rejects.toBeInstanceOf(ApiError);
+    await expect(postSignal(t.db, access, { to: doctorP, type: "offer", payload: {} })).rejects.toMatchObject({ code: "invalid_input" });
+    await expect(postSignal(t.db, access, { to: "00000000-0000-4000-8000-000000000043", type: "offer", payload: {} })).rejects.toBeInstanceOf(ApiError);
     expect(await headSeq(t.db, id)).toBe(1);
-  });
-
-  it("postSignals stores a batch in its order, all or none, and counts each signal against the limit", async () => {
-    const { id, doctorP, access } = await consult();
-    const rate = async () => (await t.db.$queryRaw<{ count: number }[]>`SELECT "count" FROM "ParticipantRate" WHERE "participantId" = ${doctorP}::uuid AND kind = 'signal'`)[0]?.count ?? 0;
-    await postSignals(t.db, access, [
-      { type: "commit", payload: { n: 1 } },
-      { type: "reveal", payload: { n: 2 } },
-      { type: "rtc", payload: { n: 3 } },
-    ]);
-    const events = await readEvents(t.db, id, { participantId: doctorP, admitted: true }, 0);
-    expect(events.map((e) => [e.seq, e.type, e.payload])).toEqual([
-      [1, "commit", { n: 1 }],
-      [2, "reveal", { n: 2 }],
-      [3, "rtc", { n: 3 }],
-    ]);
-    expect(await rate()).toBe(3);
-    // One signal to nobody in the consult refuses the whole batch: nothing of it is stored.
-    await expect(
-      postSignals(t.db, access, [
-        { type: "rtc", payload: { n: 4 } },
-        { to: "00000000-0000-4000-8000-000000000044", type: "rtc", payload: { n: 5 } },
-      ]),
-    ).rejects.toMatchObject({ code: "invalid_input" });
-    expect(await headSeq(t.db, id)).toBe(3);
   });
 
   it("deleteOldSignals deletes only signals, presence and receipts older than the TTL", async () => {

@@ -6,7 +6,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 
 import type { ConsultAccess } from "@/lib/server/authz";
-import { admit, createConsult, postSignals } from "@/lib/server/consults";
+import { admit, createConsult, postSignal } from "@/lib/server/consults";
 import { registerDevice } from "@/lib/server/devices";
 import { ApiError } from "@/lib/server/errors";
 import { headSeq } from "@/lib/server/events/log";
@@ -61,7 +61,7 @@ describeBackends("abuse limits", (kind) => {
 
   /** One request of `kind` from `who` (the doctor or the patient), as its route makes it. */
   const send: Record<RateKind, (who: ConsultAccess) => Promise<unknown>> = {
-    signal: (who) => postSignals(t.db, who, [{ to: who === doctor ? patient.participant.id : doctor.participant.id, type: "rtc", payload: { n: 1 } }]),
+    signal: (who) => postSignal(t.db, who, { to: who === doctor ? patient.participant.id : doctor.participant.id, type: "rtc", payload: { n: 1 } }),
     presence: (who) => updatePresence(t.db, who, { status: "online", typing: true }),
     receipt: (who) => postReceipt(t.db, who, { senderDeviceId: who === doctor ? patientDevice : doctorDevice, seq: 0, state: "read" }),
     message: (who) => {

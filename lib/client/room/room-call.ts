@@ -159,11 +159,8 @@ export class RoomCall {
         : { role: "recipient", receive: (k, provisional) => storeReceivedKey(userId, consultId, k, provisional) },
       rtcConfig: () => ice.current(),
       onReport: (report) => void consultActions.reportE2ee(consultId, report).catch(() => undefined),
-      send: async (msgs: CallMessage[]) => {
-        await consultActions.signals(
-          consultId,
-          msgs.map((msg) => ({ to: other.id, ...toSignal(msg) })),
-        );
+      send: async (msg: CallMessage) => {
+        await consultActions.signal(consultId, { to: other.id, ...toSignal(msg) });
       },
       onChange: (snapshot) => {
         if (this.session === call) this.onSnapshot(snapshot);

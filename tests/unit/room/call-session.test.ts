@@ -204,16 +204,6 @@ describe("verification and the consult key", () => {
     expectNoKeyGone(c);
   });
 
-  it("posts a burst in one request, in order: a commit and its reveal together, not one request per message", async () => {
-    const c = await Consult.create();
-    await c.connect();
-    expectConnected(c);
-    const sent = c.log.requests.flatMap((r) => r.types.map((type) => ({ from: r.from, type })));
-    expect(c.log.entries.map((e) => ({ from: e.from, type: e.type }))).toEqual(sent);
-    expect(c.log.requests.some((r) => r.types[0] === "commit" && r.types[1] === "reveal")).toBe(true);
-    expect(c.log.requests.length).toBeLessThan(sent.length);
-  });
-
   it("a pair verified before confirms itself the next time, and the key goes again", async () => {
     const first = await Consult.create();
     await first.connect();

@@ -17,8 +17,6 @@ type Page = { receive(msg: CallMessage): void };
 
 export class FakeLog {
   readonly entries: LogEntry[] = [];
-  /** each request a page made: who, and the types of the signals in it, in order */
-  readonly requests: { from: Side; types: CallMessage["type"][] }[] = [];
   /** settle() delivers all it can; false: the test delivers by hand */
   auto = true;
   /** the server rewrites a signal as it stores it (undefined: it drops it) */
@@ -33,11 +31,10 @@ export class FakeLog {
   constructor(private readonly now: () => number = () => 0) {}
 
   /** CallOptions.send for a page of `side`. */
-  sender(side: Side): (msgs: CallMessage[]) => Promise<void> {
-    return (msgs) => {
+  sender(side: Side): (msg: CallMessage) => Promise<void> {
+    return (msg) => {
       if (this.away.has(side)) return Promise.reject(new Error(`${side} is offline`));
-      this.requests.push({ from: side, types: msgs.map((m) => m.type) });
-      for (const msg of msgs) this.post(side, msg);
+      this.post(side, msg);
       return Promise.resolve();
     };
   }
