@@ -11,7 +11,6 @@ import { CallConnection } from "./call-connection";
 import { Verification } from "./verification";
 import { Redial } from "./redial";
 import { CallMedia } from "./call-media";
-import { PinCheck } from "./pin-check";
 import { performanceMarks, type CallMarks } from "./call-timeline";
 import { INITIAL_CALL, type CallOptions, type CallSnapshot } from "./call-state";
 
@@ -30,8 +29,6 @@ export class CallSession {
   /** the camera, microphone and shared screen this side sends */
   readonly media = new CallMedia(() => this.conn.current);
   private queue: Promise<void> = Promise.resolve();
-  /** the verified peer's pin, checked beside the queue (pin-check.ts) */
-  private readonly pin = new PinCheck();
   private sending: Promise<void> = Promise.resolve();
   private disposed = false;
   /** the call was up and is being brought back by new handshakes */
@@ -86,8 +83,7 @@ export class CallSession {
 
   /** A message from the other participant, handled strictly in arrival order. */
   receive(msg: CallMessage): void {
-    // SDP and ICE restarts do not depend on the pin (the gate needs only the verified hello).
-    this.enqueue(() => this.handle(msg), msg.type === "rtc" || msg.type === "ice-restart");
+    this.enqueue(() => this.handle(msg));
   }
 
   /** The person confirmed that both screens show the same call code. */
@@ -159,12 +155,8 @@ export class CallSession {
     this.set(final ?? { ...this.snap, state: "ended" });
   }
 
-  /** Runs `step` after every step before it (and, unless `beforePin`, after the peer's pin is checked). */
-  private enqueue(step: () => Promise<void>, beforePin = false): void {
-    this.queue = this.queue
-      .then(() => (beforePin ? undefined : this.pin.done()))
-      .then(() => (this.disposed ? undefined : step()))
-      .catch((err: unknown) => this.onError(err));
+  private enqueue(step: () => Promise<void>): void {
+    this.queue = this.queue.then(() => (this.disposed ? undefined : step())).catch((err: unknown) => this.onError(err));
   }
 
   private onError(err: unknown): void {
@@ -179,7 +171,6 @@ export class CallSession {
   private async newSession(seed: Extract<CallMessage, { type: "commit" }> | undefined, heardEarly = false): Promise<void> {
     this.redial.cancelPending();
     this.conn.drop();
-    this.pin.reset();
     this.remoteSid = seed?.sid;
     await this.verify.begin(seed);
     this.set({ state: this.redial.active ? "reconnecting" : seed && !heardEarly ? "connecting" : "waiting", e2ee: this.verify.state });
@@ -238,17 +229,8 @@ export class CallSession {
         if (this.opts.initiator && this.conn.current) this.conn.armTimeout();
         else if (this.opts.initiator) await this.conn.open(true);
         for (const m of this.verify.takeHeld()) await this.handle(m);
-        // Pinning reads and writes IndexedDB: the SDP goes on meanwhile (the responder's offer is
-        // often next in the queue); what depends on the pin waits for it (enqueue).
-        this.pin.start(
-          this.verify.pinPeer(peer),
-          !this.opts.initiator,
-          (err) => this.onError(err),
-          (held) => {
-            if (this.verify.session === hs) for (const m of held) this.post(m);
-          },
-        );
-        return;
+        // Pinning reads and writes IndexedDB: the SDP is already on its way meanwhile.
+        return this.verify.pinPeer(peer);
       }
       case "confirm":
         return this.verify.onConfirm(msg);
@@ -282,7 +264,6 @@ export class CallSession {
    * peer reads them in the order they were sent (a reveal never overtakes its commit).
    */
   private post(msg: CallMessage): void {
-    if (this.pin.hold(msg)) return;
     this.sending = this.sending
       .then(() => this.opts.send(msg))
       .catch(() => {

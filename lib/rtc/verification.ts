@@ -145,10 +145,7 @@ export class Verification {
     if (!hs || hs.peer !== peer) return;
     const pin = await this.opts.trust.pin(peer.identity);
     const remembered = pin === "same" && (await this.opts.trust.isVerified(peer.identity));
-    const tofuAllowed = pin !== "changed" && (await this.opts.trust.mayTrustOnFirstUse(peer.identity));
-    // The SDP goes on while this reads IndexedDB (lib/rtc/call.ts): a new session may have begun meanwhile.
-    if (this.hs !== hs) return;
-    this.tofuAllowed = tofuAllowed;
+    this.tofuAllowed = pin !== "changed" && (await this.opts.trust.mayTrustOnFirstUse(peer.identity));
     this.set({ status: pin === "changed" ? "key-changed" : "unverified", code: hs.complete ? peer.code.text : undefined, peerIdentity: peer.identity });
     // A pair compared before needs no new comparison: confirm on the person's behalf.
     if (remembered) {

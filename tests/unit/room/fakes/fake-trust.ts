@@ -7,13 +7,10 @@ export type Pin = PinRecord;
 
 export class FakePins implements PinStore {
   private readonly pins = new Map<string, PinRecord>();
-  /** reads wait for this (a slow IndexedDB), when set */
-  gate: Promise<void> | undefined;
 
-  async get(key: string): Promise<PinRecord | undefined> {
-    if (this.gate) await this.gate;
+  get(key: string): Promise<PinRecord | undefined> {
     const p = this.pins.get(key);
-    return p && { ...p, spki: new Uint8Array(p.spki) };
+    return Promise.resolve(p && { ...p, spki: new Uint8Array(p.spki) });
   }
 
   put(key: string, pin: PinRecord): Promise<void> {
