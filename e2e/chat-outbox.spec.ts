@@ -111,7 +111,9 @@ test("20 messages typed as fast as the keyboard goes arrive in order, each once,
     await input.fill(text);
     await input.press("Enter");
   }
-  test.info().annotations.push({ type: "burst", description: `${burst.length} messages sent in ${Date.now() - started} ms` });
+  const burstTook = `${burst.length} messages sent in ${Date.now() - started} ms`;
+  test.info().annotations.push({ type: "burst", description: burstTook });
+  console.log(`chat-outbox: ${burstTook}`);
   const onDoctor = call.doctor.getByTestId("chat-message");
   for (const text of burst) await expect(onDoctor.filter({ hasText: text })).toHaveCount(1);
   const order = await onDoctor.allTextContents();
