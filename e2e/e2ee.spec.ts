@@ -210,11 +210,10 @@ test("a lying server that swaps in its own ephemeral key never gets a verified c
 });
 
 test("a lying server that substitutes a whole hello of its own gets different codes and a refused connection", async ({ browser, baseURL }) => {
-  let consult = "";
-  const call = await setUp(browser, baseURL, "Forged Hello Patient", async (patient, consultId) => {
-    consult = consultId;
-    await substituteHellos(patient, () => consult);
-  });
+  // From the join page on: the waiting room's commit is forged too. Installed only at the admission,
+  // a commit sent unchanged from the waiting room made the forged reveal a changed commitment,
+  // refused as such ("handshake") before any code was shown, whenever the room was quick to send it.
+  const call = await admitPatient(browser, baseURL, "Forged Hello Patient", { beforeJoin: async (patient) => void (await substituteHellos(patient)) });
   try {
     // The doctor's device accepts the forged hello (its signature is valid) but the patient's real
     // certificate does not match it: the connection is refused before any media or key flows.

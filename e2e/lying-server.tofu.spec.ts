@@ -15,14 +15,11 @@ test("a server that substitutes its own hello gets no consult key, even on trust
   const doctor = await db.createStaff("doctor", "Dr. Trusting");
   // Every signal either browser sends unchanged: the doctor's all, the patient's until the rewriting starts.
   const sent: SignalBody[] = [];
-  let consult = "";
   const call = await admitPatient(browser, baseURL, "Intercepted Patient", {
     doctor,
     prepare: async (context) => void (await recordSignals(context, sent)),
-    beforeAdmit: async (patient, consultId) => {
-      consult = consultId;
-      await substituteHellos(patient, () => consult);
-    },
+    // from the join page on: the waiting room's commit is forged too
+    beforeJoin: async (patient) => void (await substituteHellos(patient)),
   });
   try {
     await expect(call.doctor.getByTestId("connection-state")).toHaveAttribute("data-state", "failed", { timeout: 30_000 });

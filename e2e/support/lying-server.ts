@@ -7,13 +7,14 @@ import { commitment, encodeHello, fromBase64Url, generateEphemeral, generateSign
 
 export type SignalBody = { to?: string; type: string; payload: Record<string, unknown> };
 
-/** Rewrites the page's outgoing signals before they reach the server's log. */
-export async function rewriteSignals(page: Page, rewrite: (body: SignalBody) => Promise<SignalBody>): Promise<void> {
+/** Rewrites the page's outgoing signals before they reach the server's log (`consultId`: the request's). */
+export async function rewriteSignals(page: Page, rewrite: (body: SignalBody, consultId: string) => Promise<SignalBody>): Promise<void> {
   await page.route("**/api/consults/*/signals", async (route: Route) => {
     const raw = route.request().postData();
     if (!raw) return route.continue();
     const body = JSON.parse(raw) as SignalBody;
-    await route.continue({ postData: JSON.stringify(await rewrite(body)) });
+    const consultId = /\/api\/consults\/([^/]+)\/signals/.exec(new URL(route.request().url()).pathname)?.[1] ?? "";
+    await route.continue({ postData: JSON.stringify(await rewrite(body, consultId)) });
   });
 }
 
@@ -29,17 +30,20 @@ export async function recordSignals(target: Page | BrowserContext, seen: SignalB
 
 /**
  * Substitutes the attacker's own hello for each of the page's sessions: the commit and the reveal
- * are rewritten to match. Returns the sids of the forged sessions.
+ * are rewritten to match. Install it before the patient joins: the room sends its first commit
+ * from the waiting room, and a server that lies lies from the start (a commit it let through
+ * unchanged would make the forged reveal a changed commitment, refused as such). Returns the sids
+ * of the forged sessions.
  */
-export async function substituteHellos(page: Page, consultId: () => string): Promise<Set<string>> {
+export async function substituteHellos(page: Page): Promise<Set<string>> {
   const attacker = await generateSigningKey();
   const forged = new Map<string, { hello: Uint8Array; sig: Uint8Array; c: Uint8Array }>();
   let device = "";
-  const forge = async (sid: string) => {
+  const forge = async (sid: string, consultId: string) => {
     let f = forged.get(sid);
     if (!f) {
       const hello = encodeHello({
-        consultId: uuidBytes(consultId()),
+        consultId: uuidBytes(consultId),
         deviceId: uuidBytes(device),
         sid: fromBase64Url(sid),
         identity: attacker.spki,
@@ -51,14 +55,14 @@ export async function substituteHellos(page: Page, consultId: () => string): Pro
     }
     return f;
   };
-  await rewriteSignals(page, async (body) => {
+  await rewriteSignals(page, async (body, consultId) => {
     const p = body.payload;
     if (body.type === "commit" && typeof p.sid === "string" && typeof p.deviceId === "string") {
       device = p.deviceId;
-      return { ...body, payload: { ...p, c: toBase64Url((await forge(p.sid)).c) } };
+      return { ...body, payload: { ...p, c: toBase64Url((await forge(p.sid, consultId)).c) } };
     }
     if (body.type === "reveal" && typeof p.sid === "string") {
-      const f = await forge(p.sid);
+      const f = await forge(p.sid, consultId);
       return { ...body, payload: { ...p, hello: toBase64Url(f.hello), sig: toBase64Url(f.sig) } };
     }
     return body;
