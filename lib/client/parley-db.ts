@@ -1,6 +1,7 @@
 "use client";
 // The browser's local store (IndexedDB "parley"): this device's identities, the keys it pinned for
-// counterparts, its consult keys and name keys, and the chat outbox and chain state. Nothing here
+// counterparts, its consult keys and name keys, the chat outbox and chain state, and the key unsealed
+// drafts are masked under. Nothing here
 // is sent to the server; the server's copy of a message is only ever its ciphertext.
 import type { Handover } from "./key-handover";
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
@@ -82,6 +83,12 @@ export type StoredNameKey = {
 /** One sending chain per user, consult and device: the next seq and the hash of the last P. */
 export type ChainState = { key: string; nextSeq: number; lastHash: Uint8Array<ArrayBuffer> };
 
+/**
+ * The key this device masks unsealed drafts under in a tab's session storage (lib/client/chat/send-drafts.ts,
+ * docs/protocol.md §4): AES-256-CTR, non-extractable, one per person on the device.
+ */
+export type DraftKey = { userId: string; key: CryptoKey; createdAt: number };
+
 interface ParleyDB extends DBSchema {
   identities: { key: string; value: DeviceIdentity };
   pins: { key: string; value: Pin };
@@ -89,6 +96,7 @@ interface ParleyDB extends DBSchema {
   outbox: { key: string; value: OutboxEntry; indexes: { byConsult: string } };
   chains: { key: string; value: ChainState };
   nameKeys: { key: string; value: StoredNameKey };
+  draftKeys: { key: string; value: DraftKey };
 }
 
 export type ParleyDb = IDBPDatabase<ParleyDB>;
@@ -96,7 +104,7 @@ export type ParleyDb = IDBPDatabase<ParleyDB>;
 let dbPromise: Promise<ParleyDb> | undefined;
 
 export function parleyDb(): Promise<ParleyDb> {
-  dbPromise ??= openDB<ParleyDB>("parley", 5, {
+  dbPromise ??= openDB<ParleyDB>("parley", 6, {
     upgrade(d, oldVersion) {
       if (oldVersion < 1) d.createObjectStore("identities", { keyPath: "userId" });
       if (oldVersion < 2) d.createObjectStore("pins", { keyPath: "key" });
@@ -106,6 +114,7 @@ export function parleyDb(): Promise<ParleyDb> {
         d.createObjectStore("chains", { keyPath: "key" });
       }
       if (oldVersion < 5) d.createObjectStore("nameKeys", { keyPath: "consult" });
+      if (oldVersion < 6) d.createObjectStore("draftKeys", { keyPath: "userId" });
     },
     // Another tab of an older version holds the database open: it closes, this one goes on.
     blocking() {

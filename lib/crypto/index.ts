@@ -22,3 +22,4 @@ export * from "./passphrase-backup";
 export * from "./records-sheet";
 export * from "./history-pins";
 export * from "./device-link";
+export * from "./draft-mask";

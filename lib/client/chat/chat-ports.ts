@@ -6,7 +6,8 @@ import type { OutboxEntry, Pin, StoredConsultKey } from "../parley-db";
 import { systemClock, type Clock } from "../clock";
 import { chatActions } from "../consults";
 import { saveBlob } from "../files/save-file";
-import { consultKeysOf, eraseConsultFromDevice, historyPinOf, outboxOf, pinOf, removeFromOutbox, sealIntoOutbox, setOutboxFailure, type SealInput } from "./chat-store";
+import { consultKeysOf, draftKeyOf, eraseConsultFromDevice, historyPinOf, outboxOf, pinOf, removeFromOutbox, sealIntoOutbox, setOutboxFailure, type SealInput } from "./chat-store";
+import { browserTabStorage, type TabStorage } from "./send-drafts";
 
 export type ChatApi = {
   list(consultId: string): Promise<{ messages: StoredMessage[] }>;
@@ -28,12 +29,16 @@ export type ChatStore = {
   /** a pin another device of this person kept for the consult's record (a restored backup, PROTOCOL §7.5) */
   historyPinOf(myUserId: string, consultId: string, spki: Uint8Array): Promise<Pin | undefined>;
   eraseConsultFromDevice(userId: string, consultId: string): Promise<void>;
+  /** the key unsealed drafts are masked under in the tab (send-drafts.ts), made on first use */
+  draftKeyOf(userId: string): Promise<CryptoKey>;
 };
 
-/** The page the chat runs in: whether the person can see it, and handing them a file. */
+/** The page the chat runs in: whether the person can see it, handing them a file, and the tab's session storage. */
 export type ChatPage = {
   visible(): boolean;
   saveText(name: string, text: string): void;
+  /** kept across a reload of the tab: unsealed drafts wait there (undefined where storage is blocked) */
+  tabStorage(): TabStorage | undefined;
 };
 
 export type ChatPorts = { api: ChatApi; store: ChatStore; clock: Clock; page: ChatPage };
@@ -41,11 +46,12 @@ export type ChatPorts = { api: ChatApi; store: ChatStore; clock: Clock; page: Ch
 export const browserChatPage: ChatPage = {
   visible: () => typeof document === "undefined" || document.visibilityState === "visible",
   saveText: (name, text) => saveBlob(new Blob([text], { type: "text/plain;charset=utf-8" }), name),
+  tabStorage: browserTabStorage,
 };
 
 export const browserChatPorts: ChatPorts = {
   api: chatActions,
-  store: { consultKeysOf, outboxOf, sealIntoOutbox, removeFromOutbox, setOutboxFailure, pinOf, historyPinOf, eraseConsultFromDevice },
+  store: { consultKeysOf, outboxOf, sealIntoOutbox, removeFromOutbox, setOutboxFailure, pinOf, historyPinOf, eraseConsultFromDevice, draftKeyOf },
   clock: systemClock,
   page: browserChatPage,
 };

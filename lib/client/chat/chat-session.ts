@@ -175,6 +175,7 @@ export class ChatSession {
   eraseFromDevice = (): Promise<void> =>
     this.serial(async () => {
       await this.o.ports.store.eraseConsultFromDevice(this.o.userId, this.o.consultId);
+      this.sending.forgetDrafts();
       this.keys = new Map();
       this.current = undefined;
       this.log.clear();
@@ -280,5 +281,7 @@ export class ChatSession {
     const items = this.log.items();
     const noKeyHere = this.keys.size === 0 && items.some((i) => i.type === "message" && i.problem === NO_KEY);
     this.view.publish({ ...this.view.get(), items, block, notVerified: !block && tofu, brokenLinks: this.log.brokenLinks().length, noKeyHere });
+    // What the last page of this tab left unsealed goes once sending is allowed.
+    if (!block) this.sending.resume();
   }
 }

@@ -3,7 +3,7 @@
 // takes the next seq and the previous message's hash from the device's chain state and stores the
 // sealed bytes in the outbox in one transaction, under a Web Lock so two tabs never take one seq
 // (PROTOCOL §4). What the outbox holds is ciphertext; what leaves it is exactly those bytes.
-import { chainHash, fingerprint, sealMessage, toBase64Url, toHex, uuidBytes, ZERO_HASH, type MessageKind } from "@/lib/crypto";
+import { chainHash, fingerprint, generateDraftKey, sealMessage, toBase64Url, toHex, uuidBytes, ZERO_HASH, type MessageKind } from "@/lib/crypto";
 import type { PostMessageBody } from "@/lib/shared/api";
 import { parleyDb, type OutboxEntry, type Pin, type StoredConsultKey } from "../parley-db";
 import { chatMark } from "./chat-timeline";
@@ -73,6 +73,22 @@ export async function sealIntoOutbox(input: SealInput): Promise<OutboxEntry> {
     chatMark("stored");
     return entry;
   });
+}
+
+/**
+ * The key this device masks a person's unsealed drafts under (send-drafts.ts), made on first use.
+ * Two tabs that make one at once both get the first one stored.
+ */
+export async function draftKeyOf(userId: string): Promise<CryptoKey> {
+  const db = await parleyDb();
+  const held = await db.get("draftKeys", userId);
+  if (held) return held.key;
+  const made = { userId, key: await generateDraftKey(), createdAt: Date.now() };
+  const tx = db.transaction("draftKeys", "readwrite");
+  const first = await tx.store.get(userId);
+  if (!first) await tx.store.add(made);
+  await tx.done;
+  return first?.key ?? made.key;
 }
 
 /** What is still to be sent for this consult, in seq order. */

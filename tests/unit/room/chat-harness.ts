@@ -158,6 +158,8 @@ export class ChatWorld {
   async settle(): Promise<void> {
     const devices = [this.doctor, this.patient];
     const mark = () => [this.server.activity, ...devices.flatMap((d) => [d.store.activity, d.states.length, d.chat["queue"]])];
+    // what an earlier page left unsealed is unmasked with real crypto too (MessageSending's private `earlierShown`)
+    await Promise.all(devices.map((d) => d.chat["sending"]["earlierShown"]));
     for (let round = 0, quiet = 0; quiet < 3; round++) {
       if (round > 500) throw new Error("the chat never settles");
       const before = mark();

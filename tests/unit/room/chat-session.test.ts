@@ -202,6 +202,88 @@ describe("shown at once", () => {
   });
 });
 
+describe("a reload right after Send", () => {
+  /** The doctor's page goes (its pending seals with it) and a new one opens in the same tab. */
+  const reloadDoctor = (w: ChatWorld, input = w.inputFor(w.doctor)) => {
+    w.doctor.chat.dispose();
+    w.doctor.store.release();
+    w.doctor.open(input);
+  };
+
+  it("sends each message once, in order, when the page went before their sealed copies were stored; the tab kept them masked", async () => {
+    const w = await ChatWorld.create();
+    w.doctor.store.holdSeals("lost");
+    const texts = ["Your results are back", "The potassium is a little low", "Eat a banana a day"];
+    for (const t of texts) void w.doctor.chat.send(t);
+    const ids = w.doctor.messages().map((m) => m.id);
+    const kept = [...w.doctor.page.tab.items.values()].join();
+    expect(kept).toContain(ids[0]);
+    for (const t of texts) {
+      expect(kept).not.toContain(t);
+      expect(kept).not.toContain(toBase64Url(new TextEncoder().encode(t)).slice(0, 12));
+    }
+    await w.settle();
+    expect(w.server.messages).toHaveLength(0);
+    expect(w.doctor.store.queued()).toHaveLength(0);
+
+    reloadDoctor(w);
+    await w.settle();
+    expect(w.server.messages.map((m) => [m.id, m.seq])).toEqual(ids.map((id, i) => [id, i]));
+    expect(w.patient.texts()).toEqual(texts);
+    expect(w.doctor.messages().map((m) => [m.id, m.body, m.state])).toEqual(texts.map((t, i) => [ids[i], t, "sent"]));
+    for (const t of texts) expect(mostCopies(w.patient, t)).toBe(1);
+    expect(w.doctor.page.tab.items.size).toBe(0);
+  });
+
+  it("sends it once when the sealed copy was stored but the page went before it heard so", async () => {
+    const w = await ChatWorld.create();
+    w.doctor.store.holdSeals("landed");
+    void w.doctor.chat.send("stored, not heard");
+    await w.settle();
+    expect(w.doctor.store.queued()).toHaveLength(1);
+    expect(w.doctor.page.tab.items.size).toBe(1);
+
+    const seal = vi.spyOn(w.doctor.store, "sealIntoOutbox");
+    reloadDoctor(w);
+    await w.settle();
+    expect(seal).not.toHaveBeenCalled(); // the outbox (or by now the server) had it: never sealed a second time
+    expect(w.server.messages.map((m) => m.seq)).toEqual([0]);
+    expect(w.patient.texts()).toEqual(["stored, not heard"]);
+    expect(mostCopies(w.doctor, "stored, not heard")).toBe(1);
+    expect(w.doctor.find("stored, not heard")?.state).toBe("sent");
+    expect(w.doctor.page.tab.items.size).toBe(0);
+  });
+
+  it("shows it as sending after the reload and seals it only once sending is allowed again", async () => {
+    const w = await ChatWorld.create({ pinsVerified: false });
+    w.doctor.store.holdSeals("lost");
+    void w.doctor.chat.send("before the call is verified again");
+    await w.settle();
+
+    reloadDoctor(w, { ...w.inputFor(w.doctor), e2ee: "handshaking" });
+    await w.settle();
+    expect(w.doctor.state.block).toBe("handshaking");
+    expect(w.doctor.find("before the call is verified again")?.state).toBe("sending");
+    expect(w.server.messages).toHaveLength(0);
+    expect(w.doctor.store.queued()).toHaveLength(0);
+
+    w.doctor.update({ e2ee: "verified" });
+    await w.settle();
+    expect(w.patient.texts()).toEqual(["before the call is verified again"]);
+    expect(w.doctor.find("before the call is verified again")?.state).toBe("sent");
+  });
+
+  it("forgets what the last page left unsealed when the consult is removed from the device", async () => {
+    const w = await ChatWorld.create();
+    w.doctor.store.holdSeals("lost");
+    void w.doctor.chat.send("never mind");
+    await w.settle();
+    w.doctor.store.release();
+    await w.doctor.chat.eraseFromDevice();
+    expect(w.doctor.page.tab.items.size).toBe(0);
+  });
+});
+
 describe("the outbox", () => {
   it("keeps messages sending while the server is unreachable, retries after 1, 2, 4, 8, 8 s with the same bytes, and delivers each once, in order", async () => {
     const w = await ChatWorld.create();

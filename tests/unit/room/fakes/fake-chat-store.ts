@@ -3,9 +3,10 @@
 // of its last P, seals under the given consult key and stores the sealed body in the outbox,
 // one seal at a time (the Web Lock's job); consult keys are real AES-GCM CryptoKeys (raw bytes kept
 // only on the owner device); pins per counterpart person. Also the page a chat runs in.
-import { chainHash, importAeadKey, sealMessage, toBase64Url, uuidBytes, ZERO_HASH, type ConsultKey } from "@/lib/crypto";
+import { chainHash, generateDraftKey, importAeadKey, sealMessage, toBase64Url, uuidBytes, ZERO_HASH, type ConsultKey } from "@/lib/crypto";
 import type { Clock } from "@/lib/client/clock";
 import type { ChatPage, ChatStore } from "@/lib/client/chat/chat-ports";
+import type { TabStorage } from "@/lib/client/chat/send-drafts";
 import type { SealInput } from "@/lib/client/chat/chat-store";
 import type { ChainState, OutboxEntry, Pin, StoredConsultKey } from "@/lib/client/parley-db";
 import type { PostMessageBody } from "@/lib/shared/api";
@@ -18,6 +19,9 @@ export class FakeChatStore implements ChatStore {
   private readonly chains = new Map<string, ChainState>();
   private readonly pins = new Map<string, Pin>();
   private lock: Promise<unknown> = Promise.resolve();
+  private readonly draftKeys = new Map<string, Promise<CryptoKey>>();
+  /** seals the page started that will never be heard of: the page goes before they land (`holdSeals`) */
+  private held: "lost" | "landed" | undefined;
   private readonly inflight = new Set<Promise<unknown>>();
   /** counts every call (a test waits until nothing moves any more) */
   activity = 0;
@@ -59,6 +63,19 @@ export class FakeChatStore implements ChatStore {
     return [...this.inflight];
   }
 
+  /**
+   * From now on the page never hears back from a seal, as when it is reloaded in the meantime:
+   * "lost", the write never happened (the transaction was aborted with the page); "landed", it is
+   * in the outbox but the page went before its success reached it. `release` ends it (the new page).
+   */
+  holdSeals(how: "lost" | "landed"): void {
+    this.held = how;
+  }
+
+  release(): void {
+    this.held = undefined;
+  }
+
   // ---- ChatStore ----
 
   consultKeysOf(userId: string, consultId: string): Promise<StoredConsultKey[]> {
@@ -75,6 +92,10 @@ export class FakeChatStore implements ChatStore {
   }
 
   sealIntoOutbox(input: SealInput): Promise<OutboxEntry> {
+    if (this.held) {
+      if (this.held === "landed") void this.track(() => this.seal(input));
+      return new Promise<never>(() => undefined);
+    }
     const sealed = this.lock.then(() => this.seal(input));
     this.lock = sealed.catch(() => undefined);
     return this.track(() => sealed);
@@ -108,6 +129,12 @@ export class FakeChatStore implements ChatStore {
     });
   }
 
+  draftKeyOf(userId: string): Promise<CryptoKey> {
+    const key = this.draftKeys.get(userId) ?? generateDraftKey();
+    this.draftKeys.set(userId, key);
+    return this.track(() => key);
+  }
+
   private async seal(input: SealInput): Promise<OutboxEntry> {
     const key = `${consultOf(input.userId, input.consultId)}|${input.deviceId}`;
     const chain = this.chains.get(key) ?? { key, nextSeq: 0, lastHash: ZERO_HASH() };
@@ -134,7 +161,8 @@ export class FakeChatStore implements ChatStore {
     };
     const entry: OutboxEntry = { id, consult: consultOf(input.userId, input.consultId), seq: chain.nextSeq, body, createdAt: now };
     const lastHash = await chainHash(sealed.p);
-    // one transaction in IndexedDB: the entry and the advanced chain together
+    // one transaction in IndexedDB: the entry and the advanced chain together, refused (`add`) for an id already queued
+    if (this.outbox.has(id)) throw new DOMException("an outbox entry with this id exists", "ConstraintError");
     this.outbox.set(id, entry);
     this.chains.set(key, { key, nextSeq: chain.nextSeq + 1, lastHash });
     return entry;
@@ -151,10 +179,29 @@ export class FakeChatStore implements ChatStore {
   }
 }
 
-/** The page: shown or hidden as the test says, and the files it was handed. */
+/** The tab's session storage: what a reload of the tab keeps. */
+export class FakeTabStorage implements TabStorage {
+  readonly items = new Map<string, string>();
+  getItem(name: string): string | null {
+    return this.items.get(name) ?? null;
+  }
+  setItem(name: string, value: string): void {
+    this.items.set(name, value);
+  }
+  removeItem(name: string): void {
+    this.items.delete(name);
+  }
+}
+
+/** The page: shown or hidden as the test says, the files it was handed, and its tab's storage. */
 export class FakeChatPage implements ChatPage {
   shown = true;
   readonly saved: { name: string; text: string }[] = [];
+  readonly tab = new FakeTabStorage();
+
+  tabStorage(): TabStorage {
+    return this.tab;
+  }
 
   visible(): boolean {
     return this.shown;
