@@ -23,6 +23,23 @@ async function slowDigest(context: BrowserContext): Promise<void> {
   });
 }
 
+/**
+ * The patient's page can be told to never finish sealing (`window.__holdSealing = true`): the chat's
+ * Web Lock is then never granted, so nothing of the message reaches the outbox before the page goes.
+ * A reloaded page starts without the flag.
+ */
+async function holdableSealing(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- re-applied to each caller's LockManager below
+    const request = LockManager.prototype.request;
+    LockManager.prototype.request = function (this: LockManager, ...args: unknown[]) {
+      const held = (window as { __holdSealing?: boolean }).__holdSealing && typeof args[0] === "string" && args[0].startsWith("parley-chat|");
+      if (held) return new Promise<never>(() => undefined);
+      return (request as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+    };
+  });
+}
+
 let db: TestDb;
 let call: TwoParty | undefined;
 
@@ -35,7 +52,7 @@ test.afterAll(async () => {
 });
 
 test("with a digest that resolves in a later task, a burst of messages keeps one seq each and arrives whole, in order", async ({ browser, baseURL }) => {
-  call = await admitPatient(browser, baseURL, "Outbox Patient", { prepare: slowDigest });
+  call = await admitPatient(browser, baseURL, "Outbox Patient", { prepare: slowDigest, preparePatient: holdableSealing });
   await expectConnected(call.doctor);
   await expectConnected(call.patient);
   for (const page of [call.doctor, call.patient]) await page.getByTestId("verify-confirm").click();
@@ -89,10 +106,12 @@ test("a reload in the task of the click still sends the message, once; the tab h
   const before = (await db.messagesOf(call.consultId)).length;
   const text = `reloaded-${Math.random().toString(36).slice(2, 8)}`;
   await call.patient.getByTestId("chat-input").fill(text);
-  // Send, and reload in the same task: nothing of the page's own work after the click has run yet
-  // (here the digest is slow too, so sealing is far from done). What the tab's session storage held
-  // at that moment goes across the reload in window.name.
+  // Send, and reload in the same task. Left alone, the old page would often finish sealing (and even
+  // posting) while the reload's request is under way, so here its sealing never finishes: without
+  // what the tab kept, the message is lost. What the tab's session storage held at that moment goes
+  // across the reload in window.name.
   await call.patient.evaluate((t) => {
+    (window as { __holdSealing?: boolean }).__holdSealing = true;
     document.querySelector<HTMLButtonElement>('[data-testid="chat-send"]')?.click();
     const kept = Object.keys(sessionStorage).filter((k) => k.startsWith("parley-unsealed|"));
     window.name = JSON.stringify({ kept: kept.length, plaintext: kept.some((k) => sessionStorage.getItem(k)?.includes(t)) });

@@ -25,6 +25,8 @@ export class MessageSending {
   private readonly drafts: SendDrafts;
   /** drafts an earlier page left unsealed, shown, waiting until sending is allowed */
   private waiting: Draft[] = [];
+  /** the page (or this room) is gone: drafts are left in the tab for the next one */
+  private disposed = false;
   /** drafts an earlier page left, not yet checked against the outbox and the server */
   private readonly unchecked: Draft[] = [];
   /** settles once those drafts are checked and on screen (or wait for the server) */
@@ -75,7 +77,7 @@ export class MessageSending {
 
   /** Sending is allowed (again): what an earlier page left unsealed is sealed now, in its order. */
   resume(): void {
-    if (this.waiting.length === 0) return;
+    if (this.waiting.length === 0 || this.disposed) return;
     const key = this.host.sealKey();
     if (!key) return;
     for (const d of this.waiting.splice(0)) void this.seal(d, key);
@@ -137,6 +139,7 @@ export class MessageSending {
     } catch {
       return;
     }
+    if (this.disposed) return;
     for (const d of this.unchecked.splice(0)) {
       let shown: ShownMessage | undefined;
       try {
@@ -169,6 +172,7 @@ export class MessageSending {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.outbox.dispose();
   }
 }

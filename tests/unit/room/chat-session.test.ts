@@ -273,6 +273,22 @@ describe("a reload right after Send", () => {
     expect(w.doctor.find("before the call is verified again")?.state).toBe("sent");
   });
 
+  it("seals it once when the new page mounts the chat twice (the first one goes at once)", async () => {
+    const w = await ChatWorld.create();
+    w.doctor.store.holdSeals("lost");
+    void w.doctor.chat.send("mounted twice");
+    await w.settle();
+    reloadDoctor(w);
+    const seal = vi.spyOn(w.doctor.store, "sealIntoOutbox");
+    w.doctor.chat.dispose();
+    w.doctor.open(w.inputFor(w.doctor));
+    await w.settle();
+    expect(seal).toHaveBeenCalledTimes(1);
+    expect(w.server.messages).toHaveLength(1);
+    expect(w.patient.texts()).toEqual(["mounted twice"]);
+    expect(w.doctor.find("mounted twice")?.state).toBe("sent");
+  });
+
   it("forgets what the last page left unsealed when the consult is removed from the device", async () => {
     const w = await ChatWorld.create();
     w.doctor.store.holdSeals("lost");
