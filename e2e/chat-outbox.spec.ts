@@ -128,18 +128,33 @@ test("a reload in the task of the click still sends the message, once; the tab h
   await call.patient.evaluate(() => (window.name = ""));
 });
 
-test("20 messages typed as fast as the keyboard goes arrive in order, each once, one seq each", async () => {
+test("20 messages sent within one second arrive in order, each once, one seq each", async () => {
   if (!call) throw new Error("no call");
   await expectConnected(call.patient);
   const before = await db.messagesOf(call.consultId);
   const burst = Array.from({ length: 20 }, (_, i) => `fast-${i}-${Math.random().toString(36).slice(2, 8)}`);
-  const input = call.patient.getByTestId("chat-input");
-  const started = Date.now();
-  for (const text of burst) {
-    await input.fill(text);
-    await input.press("Enter");
-  }
-  const burstTook = `${burst.length} messages sent in ${Date.now() - started} ms`;
+  // Typed and sent in the page, one every 45 ms (19 gaps: 855 ms), as a fast typist with Enter would:
+  // each text goes into the box as an input event, and Send is pressed once the box has taken it.
+  const sentAt = await call.patient.evaluate(async (texts) => {
+    const box = document.querySelector<HTMLTextAreaElement>('[data-testid="chat-input"]');
+    const send = document.querySelector<HTMLButtonElement>('[data-testid="chat-send"]');
+    // React tracks the box's value: set it through the element's own setter, as typing does
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the box as `this` below
+    const setValue = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, "value")?.set;
+    if (!box || !send || !setValue) throw new Error("no chat box");
+    const start = performance.now();
+    const at: number[] = [];
+    for (const [i, t] of texts.entries()) {
+      while (performance.now() - start < i * 45) await new Promise((r) => setTimeout(r, 1));
+      setValue.call(box, t);
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+      while (send.disabled) await new Promise((r) => setTimeout(r, 0));
+      send.click();
+      at.push(performance.now() - start);
+    }
+    return at;
+  }, burst);
+  const burstTook = `${burst.length} messages sent in ${Math.round(sentAt.at(-1) ?? 0)} ms (Send pressed at ${sentAt.map((t) => Math.round(t)).join(", ")} ms)`;
   test.info().annotations.push({ type: "burst", description: burstTook });
   console.log(`chat-outbox: ${burstTook}`);
   const onDoctor = call.doctor.getByTestId("chat-message");
