@@ -53,7 +53,10 @@ export class MessageSending {
     });
     this.drafts = new SendDrafts(draftsName(o.userId, o.consultId), o.ports.page.tabStorage(), () => store.draftKeyOf(o.userId));
     this.earlierShown = this.drafts.earlier.then(
-      (left) => this.showEarlier(left),
+      (left) => {
+        this.unchecked.push(...left);
+        return this.checkEarlier();
+      },
       (err: unknown) => console.warn("[parley] chat: could not read what the last page left unsealed:", err),
     );
   }
@@ -116,14 +119,9 @@ export class MessageSending {
     return true;
   }
 
-  /** An earlier page of this tab was left before these were sealed: checked, then shown as sending again and sealed when allowed. */
-  private async showEarlier(left: Draft[]): Promise<void> {
-    this.unchecked.push(...left);
-    await this.checkEarlier();
-  }
-
   /**
-   * A draft whose sealed copy was stored after all (the page went between the outbox write and the
+   * What an earlier page of this tab left unsealed: checked, then shown as sending again and sealed
+   * when allowed. A draft whose sealed copy was stored after all (the page went between the outbox write and the
    * draft's removal) must not be sealed again. A sealed message stays in the outbox until the server
    * has it, so one read in this order, the outbox and then the server, tells: in neither, never
    * sealed. Without the server (offline) the drafts wait for the next flush.

@@ -56,15 +56,15 @@ export class SendDrafts {
   }
 
   /**
-   * Keeps a message until `sealed(id)`, synchronously (in the click's own task). False when it could
-   * not be kept (no session storage, no keystream yet, storage full): it is then only as durable as
-   * the sealing that follows.
+   * Keeps a message until `sealed(id)`, synchronously (in the click's own task). Where it cannot be
+   * kept (no session storage, no keystream yet, storage full) it is only as durable as the sealing
+   * that follows.
    */
-  keep(d: Draft): boolean {
+  keep(d: Draft): void {
     const need = blocksFor(d.body.length) * 16;
     if (!this.storage || this.stream.length - this.used < need) {
       void this.refill();
-      return false;
+      return;
     }
     const record: StoredDraft = {
       id: d.id,
@@ -77,7 +77,7 @@ export class SendDrafts {
     // Handed out even if the write fails: a block is never masked with twice.
     this.used += need;
     if (this.stream.length - this.used < RESERVE_BYTES / 2) void this.refill();
-    return this.write([...this.read(), record]);
+    this.write([...this.read(), record]);
   }
 
   /** The message is sealed into the outbox (or was dropped): its draft goes. */
@@ -132,14 +132,12 @@ export class SendDrafts {
     }
   }
 
-  private write(drafts: StoredDraft[]): boolean {
+  private write(drafts: StoredDraft[]): void {
     try {
       if (drafts.length === 0) this.storage?.removeItem(this.name);
       else this.storage?.setItem(this.name, JSON.stringify(drafts));
-      return !!this.storage;
     } catch (err) {
       console.warn("[parley] chat: could not keep an unsealed message in the tab:", err);
-      return false;
     }
   }
 }

@@ -4,7 +4,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { toBase64Url } from "@/lib/crypto";
 import type { ChatState } from "@/lib/client/chat/chat-session";
-import { ChatWorld, type Device } from "./chat-harness";
+import { ChatWorld, type Device, type WorldOptions } from "./chat-harness";
 
 /** The states a message went through on a device, as it published them (repeats folded). */
 function statesOf(d: Device, body: string, from = 0): string[] {
@@ -209,6 +209,14 @@ describe("a reload right after Send", () => {
     w.doctor.store.release();
     w.doctor.open(input);
   };
+  /** The doctor sends `text` and the page never hears back from sealing it ("lost": never stored; "landed": stored). */
+  const sentThenHeld = async (text: string, how: "lost" | "landed" = "lost", o: WorldOptions = {}) => {
+    const w = await ChatWorld.create(o);
+    w.doctor.store.holdSeals(how);
+    void w.doctor.chat.send(text);
+    await w.settle();
+    return w;
+  };
 
   it("sends each message once, in order, when the page went before their sealed copies were stored; the tab kept them masked", async () => {
     const w = await ChatWorld.create();
@@ -236,10 +244,7 @@ describe("a reload right after Send", () => {
   });
 
   it("sends it once when the sealed copy was stored but the page went before it heard so", async () => {
-    const w = await ChatWorld.create();
-    w.doctor.store.holdSeals("landed");
-    void w.doctor.chat.send("stored, not heard");
-    await w.settle();
+    const w = await sentThenHeld("stored, not heard", "landed");
     expect(w.doctor.store.queued()).toHaveLength(1);
     expect(w.doctor.page.tab.items.size).toBe(1);
 
@@ -255,10 +260,7 @@ describe("a reload right after Send", () => {
   });
 
   it("shows it as sending after the reload and seals it only once sending is allowed again", async () => {
-    const w = await ChatWorld.create({ pinsVerified: false });
-    w.doctor.store.holdSeals("lost");
-    void w.doctor.chat.send("before the call is verified again");
-    await w.settle();
+    const w = await sentThenHeld("before the call is verified again", "lost", { pinsVerified: false });
 
     reloadDoctor(w, { ...w.inputFor(w.doctor), e2ee: "handshaking" });
     await w.settle();
@@ -274,10 +276,7 @@ describe("a reload right after Send", () => {
   });
 
   it("seals it once when the new page mounts the chat twice (the first one goes at once)", async () => {
-    const w = await ChatWorld.create();
-    w.doctor.store.holdSeals("lost");
-    void w.doctor.chat.send("mounted twice");
-    await w.settle();
+    const w = await sentThenHeld("mounted twice");
     reloadDoctor(w);
     const seal = vi.spyOn(w.doctor.store, "sealIntoOutbox");
     w.doctor.chat.dispose();
@@ -290,10 +289,7 @@ describe("a reload right after Send", () => {
   });
 
   it("forgets what the last page left unsealed when the consult is removed from the device", async () => {
-    const w = await ChatWorld.create();
-    w.doctor.store.holdSeals("lost");
-    void w.doctor.chat.send("never mind");
-    await w.settle();
+    const w = await sentThenHeld("never mind");
     w.doctor.store.release();
     await w.doctor.chat.eraseFromDevice();
     expect(w.doctor.page.tab.items.size).toBe(0);
